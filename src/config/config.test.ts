@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SynclineError } from '../errors/syncline-error.ts';
+import { loadConfig } from './config.ts';
+
+test('defaults follow interfaces.md §2 and select demo mode without a CRM URL', () => {
+  const config = loadConfig({});
+  assert.deepEqual(config.database, { kind: 'sqlite', path: './data/syncline.db' });
+  assert.deepEqual(config.http, { host: '127.0.0.1', port: 8080 });
+  assert.equal(config.demo, true);
+  assert.equal(config.crm, undefined);
+  assert.equal(config.sync.intervalSeconds, 10);
+  assert.equal(config.emulator.port, 8081);
+  assert.equal(config.logLevel, 'info');
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http));
+});
+
+test('a CRM URL with a static token leaves demo mode and uses the 300 s interval', () => {
+  const config = loadConfig({
+    SYNCLINE_DYNAMICS_URL: 'https://contoso.crm.dynamics.com/',
+    SYNCLINE_DYNAMICS_TOKEN: 't0ken',
+    SYNCLINE_DB: 'postgres://postgres@127.0.0.1:5432/test',
+  });
+  assert.equal(config.demo, false);
+  assert.deepEqual(config.crm, {
+    url: 'https://contoso.crm.dynamics.com',
+    auth: { kind: 'static-token', token: 't0ken' },
+  });
+  assert.equal(config.sync.intervalSeconds, 300);
+  assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' });
+});
+
+test('bad values are rejected with CONFIG_INVALID naming each setting, and no secret is echoed', () => {
+  assert.throws(
+    () => loadConfig({ SYNCLINE_PORT: 'eighty', SYNCLINE_DB: 'mysql://x', SYNCLINE_LOG_LEVEL: 'loud' }),
+    (error: unknown) => {
+      assert.ok(error instanceof SynclineError);
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.match(error.message, /SYNCLINE_PORT/);
+      assert.match(error.message, /SYNCLINE_DB/);
+      assert.match(error.message, /SYNCLINE_LOG_LEVEL/);
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        SYNCLINE_DYNAMICS_URL: 'https://contoso.crm.dynamics.com',
+        SYNCLINE_DYNAMICS_CLIENT_SECRET: 'super-secret-value',
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof SynclineError);
+      assert.match(error.message, /SYNCLINE_DYNAMICS_TENANT_ID/);
+      assert.doesNotMatch(error.message, /super-secret-value/);
+      return true;
+    },
+  );
+});

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { SynclineError } from '../errors/syncline-error.ts';
+
+/**
+ * Configuration (interfaces.md §2). This folder is the only place that reads `process.env`: everything else
+ * receives the frozen `Config` built here, once, at start.
+ */
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0–65535')
+  .max(65535, 'must be 0–65535');
+
+const seconds = z.coerce.number({ error: 'must be a number of seconds' }).min(0, 'must not be negative');
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  SYNCLINE_DB: z
+    .string()
+    .trim()
+    .default('sqlite:./data/syncline.db')
+    .refine(
+      (value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
+      'must be sqlite:<path> or a postgres:// URL',
+    ),
+  SYNCLINE_PORT: port.default(8080),
+  SYNCLINE_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  SYNCLINE_API_KEY: optionalText,
+  SYNCLINE_DYNAMICS_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
+  SYNCLINE_DYNAMICS_TENANT_ID: optionalText,
+  SYNCLINE_DYNAMICS_CLIENT_ID: optionalText,
+  SYNCLINE_DYNAMICS_CLIENT_SECRET: optionalText,
+  SYNCLINE_DYNAMICS_TOKEN: optionalText,
+  SYNCLINE_DYNAMICS_AUTHORITY_HOST: optionalText,
+  SYNCLINE_SYNC_INTERVAL: seconds.optional(),
+  SYNCLINE_EMULATOR_PORT: port.default(8081),
+  SYNCLINE_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+});
+
+export type LogLevel = (typeof logLevels)[number];
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export type CrmAuthConfig =
+  | { kind: 'static-token'; token: string }
+  | {
+      kind: 'client-credentials';
+      tenantId: string;
+      clientId: string;
+      clientSecret: string;
+      /** Entra ID authority host; only tests and the emulator change it. */
+      authorityHost: string | undefined;
+    };
+
+export interface Config {
+  readonly database: DatabaseConfig;
+  readonly http: { readonly host: string; readonly port: number };
+  /** The API key as configured; absent → generated on first start and stored hashed. */
+  readonly apiKey: string | undefined;
+  /** Demo mode: no CRM configured, so `start` runs the emulator with demo data and syncs with it. */
+  readonly demo: boolean;
+  readonly crm: { readonly url: string; readonly auth: CrmAuthConfig } | undefined;
+  readonly sync: { readonly intervalSeconds: number };
+  readonly emulator: { readonly port: number };
+  readonly logLevel: LogLevel;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Parses and validates the environment once. Throws `CONFIG_INVALID` naming every bad setting. */
+export function loadConfig(env: Environment): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new SynclineError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}.`, {
+      details: { problems },
+    });
+  }
+  const e = parsed.data;
+  const demo = e.SYNCLINE_DYNAMICS_URL === undefined;
+  return deepFreeze({
+    database: parseDatabase(e.SYNCLINE_DB),
+    http: { host: e.SYNCLINE_HOST, port: e.SYNCLINE_PORT },
+    apiKey: e.SYNCLINE_API_KEY,
+    demo,
+    crm: demo ? undefined : { url: e.SYNCLINE_DYNAMICS_URL!.replace(/\/+$/, ''), auth: parseCrmAuth(e) },
+    sync: { intervalSeconds: e.SYNCLINE_SYNC_INTERVAL ?? (demo ? 10 : 300) },
+    emulator: { port: e.SYNCLINE_EMULATOR_PORT },
+    logLevel: e.SYNCLINE_LOG_LEVEL,
+  });
+}
+
+function parseDatabase(value: string): DatabaseConfig {
+  return value.startsWith('sqlite:')
+    ? { kind: 'sqlite', path: value.slice('sqlite:'.length) }
+    : { kind: 'postgres', url: value };
+}
+
+function parseCrmAuth(e: z.infer<typeof envSchema>): CrmAuthConfig {
+  if (e.SYNCLINE_DYNAMICS_TOKEN !== undefined)
+    return { kind: 'static-token', token: e.SYNCLINE_DYNAMICS_TOKEN };
+  const missing = (
+    ['SYNCLINE_DYNAMICS_TENANT_ID', 'SYNCLINE_DYNAMICS_CLIENT_ID', 'SYNCLINE_DYNAMICS_CLIENT_SECRET'] as const
+  ).filter((name) => e[name] === undefined);
+  if (missing.length > 0) {
+    throw new SynclineError(
+      'CONFIG_INVALID',
+      `SYNCLINE_DYNAMICS_URL is set, so the CRM needs credentials: set SYNCLINE_DYNAMICS_TOKEN, or all of ` +
+        `SYNCLINE_DYNAMICS_TENANT_ID, SYNCLINE_DYNAMICS_CLIENT_ID and SYNCLINE_DYNAMICS_CLIENT_SECRET ` +
+        `(missing: ${missing.join(', ')}).`,
+      { details: { missing } },
+    );
+  }
+  return {
+    kind: 'client-credentials',
+    tenantId: e.SYNCLINE_DYNAMICS_TENANT_ID!,
+    clientId: e.SYNCLINE_DYNAMICS_CLIENT_ID!,
+    clientSecret: e.SYNCLINE_DYNAMICS_CLIENT_SECRET!,
+    authorityHost: e.SYNCLINE_DYNAMICS_AUTHORITY_HOST,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,81 @@
+/**
+ * The one registry of Syncline's stable error codes. Every error a user, an operator or an API client can see
+ * carries one of these codes. Codes never change meaning once released; add new ones instead.
+ *
+ * Each entry: the HTTP status the API answers with, and a description for operators (docs/errors.md is
+ * generated from it by `npm run docs:errors`).
+ */
+export const errorCodes = {
+  // --- configuration and start-up -----------------------------------------------------------------
+  CONFIG_INVALID: {
+    status: 500,
+    description: 'An environment variable or CLI flag has an invalid value. The message names the setting.',
+  },
+
+  // --- HTTP API: authentication and request validation --------------------------------------------
+  UNAUTHORIZED: {
+    status: 401,
+    description: 'The request has no `Authorization: Bearer <api key>` header, or the key is wrong.',
+  },
+  INVALID_JSON: { status: 400, description: 'The request body is not valid JSON.' },
+  VALIDATION_FAILED: {
+    status: 400,
+    description: 'The request body, path or query does not match the schema; `details` lists each problem.',
+  },
+  UNKNOWN_FIELD: { status: 400, description: 'The body names a person field that does not exist.' },
+  READ_ONLY_FIELD: {
+    status: 400,
+    description:
+      'The body tries to set a system field (crmType, crmLeadId, …), which only the sync may write.',
+  },
+  INVALID_CURSOR: {
+    status: 400,
+    description: 'The pagination cursor is malformed or was not issued by this server.',
+  },
+  NOT_FOUND: { status: 404, description: 'No such resource (person, field, entity, campaign, error…).' },
+  ROUTE_NOT_FOUND: { status: 404, description: 'No such API route.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not with this HTTP method.' },
+  CONFLICT: {
+    status: 409,
+    description: 'The request conflicts with the current state; the message says how.',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the size limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The request body is not `application/json`.' },
+  NOT_SUPPORTED: { status: 400, description: 'The operation is not supported by Syncline (e.g. B5.7).' },
+  INTERNAL: {
+    status: 500,
+    description: 'An unexpected server error. The log has the details; please report it.',
+  },
+
+  // --- CRM (Dataverse) ----------------------------------------------------------------------------
+  CRM_UNREACHABLE: {
+    status: 502,
+    description: 'The Dataverse organisation URL could not be reached (DNS, TLS, network, time-out).',
+  },
+  CRM_AUTH_FAILED: {
+    status: 502,
+    description: 'Dataverse or Entra ID refused the credentials (tenant, client id/secret, or static token).',
+  },
+  CRM_REJECTED: {
+    status: 422,
+    description:
+      'Dataverse rejected a write of one record (validation rule, plug-in, length, option, privilege). ' +
+      '`details.crmCode` holds the CRM error code.',
+  },
+  CRM_THROTTLED: {
+    status: 503,
+    description: 'Dataverse service-protection limits (429) persisted beyond the retry budget.',
+  },
+
+  // --- store ---------------------------------------------------------------------------------------
+  STORE_UNAVAILABLE: {
+    status: 503,
+    description: 'The marketing database (SQLite file or PostgreSQL server) cannot be opened or reached.',
+  },
+  MIGRATION_FAILED: {
+    status: 500,
+    description: 'A database migration failed; nothing after it was applied.',
+  },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
