@@ -28,6 +28,15 @@ export const errorCodes = {
     description:
       'The body tries to set a system field (crmType, crmLeadId, …), which only the sync may write.',
   },
+  INVALID_ID: {
+    status: 400,
+    description: 'A path id is malformed (person ids and CRM ids are UUIDs); `details` names the parameter.',
+  },
+  BAD_REQUEST: {
+    status: 400,
+    description:
+      'The request itself is malformed (URL encoding, Content-Length, headers); the message says how.',
+  },
   INVALID_CURSOR: {
     status: 400,
     description: 'The pagination cursor is malformed or was not issued by this server.',
@@ -65,6 +74,34 @@ export const errorCodes = {
   CRM_THROTTLED: {
     status: 503,
     description: 'Dataverse service-protection limits (429) persisted beyond the retry budget.',
+  },
+  CRM_SERVER_ERROR: {
+    status: 502,
+    description: 'Dataverse kept answering 5xx beyond the retry budget; the work stays pending (B6.2).',
+  },
+  CRM_PRIVILEGE_MISSING: {
+    status: 502,
+    description:
+      'The sync user lacks a privilege on a whole entity (e.g. prvReadContact); give its security role the privilege (B6.3).',
+  },
+  CRM_FIELD_UNKNOWN: {
+    status: 502,
+    description:
+      'Dataverse no longer knows a synced attribute ("Could not find a property named …"); the field is quarantined (B5.6).',
+  },
+  CRM_ENTITY_UNAVAILABLE: {
+    status: 502,
+    description:
+      'The entity does not exist in the CRM (deleted custom entity, typo) or lacks a capability the call needs.',
+  },
+  CRM_CURSOR_EXPIRED: {
+    status: 409,
+    description:
+      'Dataverse expired the change-tracking token (0x80044352, e.g. after a long pause); the entity is reconciled (B2.5).',
+  },
+  CRM_PROTOCOL_ERROR: {
+    status: 502,
+    description: 'Dataverse answered something Syncline cannot interpret (unexpected body or status).',
   },
 
   // --- store ---------------------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { Store } from '../../store/store.ts';
+
+/** The Fastify instance routes are registered on: request types come from the TypeBox schemas. */
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What handlers may use. Narrow on purpose: routes reach the database only through the Store port. */
+export interface RouteDependencies {
+  readonly store: Store;
+  /** Logical names of the CRM entities mirrored one way (B1.2): the built-ins plus synced custom entities. */
+  readonly mirrorEntities: () => Promise<readonly string[]>;
+}
+
+/** One file per endpoint, each exporting one of these. */
+export type RouteRegistration = (app: ApiApp, dependencies: RouteDependencies) => void;

@@ -1,0 +1,82 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../logging/logger.ts';
+import type { Store } from '../store/store.ts';
+import type { ApiKeyVerifier } from './api-key.ts';
+import { addBearerAuth } from './bearer-auth.ts';
+import { addErrorHandling } from './error-handler.ts';
+import { mirroredEntities } from './mirror-entities.ts';
+import type { ApiApp } from './routes/route.ts';
+import { routeRegistrations } from './routes/routes.ts';
+import { validatorCompiler } from './validator-compiler.ts';
+
+export interface ServerOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly apiKey: ApiKeyVerifier;
+  /** The mirrored CRM entities; defaults to the built-ins plus every entity the store has rows of. */
+  readonly mirrorEntities?: () => Promise<readonly string[]>;
+  /** Largest accepted request body in bytes (default 1 MiB); larger → 413 PAYLOAD_TOO_LARGE. */
+  readonly bodyLimit?: number;
+}
+
+export interface RouteSummary {
+  readonly method: string;
+  readonly url: string;
+}
+
+const routesByApp = new WeakMap<object, RouteSummary[]>();
+
+/** Every route the app registered, plugins' included (tests enumerate them, e.g. to check auth on all). */
+export function registeredRoutes(app: ApiApp): readonly RouteSummary[] {
+  return routesByApp.get(app) ?? [];
+}
+
+/**
+ * Builds the HTTP API (interfaces.md §4) without listening, so tests drive it with `inject()` and the
+ * composition root (app.ts) decides where it listens. The caller owns `close()`.
+ */
+export async function buildServer(options: ServerOptions): Promise<ApiApp> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // Per-request info logs would drown the sync's own logs; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routes: RouteSummary[] = [];
+  routesByApp.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Only JSON bodies: without this, a text/plain body would reach validation and answer 400 instead of 415.
+  app.removeContentTypeParser('text/plain');
+  addErrorHandling(app);
+  addBearerAuth(app, options.apiKey);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Syncline API',
+        version: '1',
+        description: 'Persons, person fields, activities and the read-only CRM mirror of Syncline.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  // Serves its bundled assets: the docs work offline, with no CDN.
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const dependencies = {
+    store: options.store,
+    mirrorEntities: options.mirrorEntities ?? (() => mirroredEntities(options.store)),
+  };
+  for (const register of routeRegistrations) register(app, dependencies);
+  await app.ready();
+  return app;
+}
