@@ -128,7 +128,7 @@ describe('person bodies (interfaces.md §6)', () => {
 
     test(`${method} ${url}: an oversize string value → 400 VALIDATION_FAILED`, async () => {
       await expectError(
-        jsonRequest(method, url, { email: 'x@example.com', notes: 'n'.repeat(10_001) }),
+        jsonRequest(method, url, { email: 'x@example.com', notes: 'n'.repeat(100_001) }),
         400,
         'VALIDATION_FAILED',
       );

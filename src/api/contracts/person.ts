@@ -7,8 +7,8 @@ import { PageCursor, PageLimit, pageOf } from './pagination.ts';
  * value types and sizes; unknown names and wrong types per field are rejected against the registry.
  */
 
-/** Longest string value a person field may hold through the API. */
-export const personValueMaxLength = 10_000;
+/** Longest string value a person field may hold through the API (the store's own limit, too). */
+export const personValueMaxLength = 100_000;
 /** Most fields one request may set. */
 export const personInputMaxFields = 500;
 
