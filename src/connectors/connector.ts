@@ -1,0 +1,302 @@
+import type { AttributeAccess } from '../domain/field-catalog.ts';
+
+/**
+ * The CRM port: everything the sync engine, `check` and the flow actions need from Dynamics 365 / Dataverse.
+ * One implementation speaks the real Web API protocol (`dataverse/`); tests run it against the emulator.
+ *
+ * Vocabulary: entities and attributes are always **logical names** (`contact`, `emailaddress1`,
+ * `parentcustomerid`); entity set names, `_x_value` lookup properties and `@odata.bind` navigation properties
+ * stay inside the connector.
+ *
+ * Failures: every method throws only `CrmError` (see `crm-error.ts`) for expected failures, already classified
+ * (transient after the retry budget, record, field, pass, expired-cursor). Transient failures (429, 5xx, network,
+ * time-outs) are retried inside the connector with back-off honouring `Retry-After` (B6.2) before anything
+ * surfaces. `write` never throws for record-level problems: it returns one outcome per operation instead.
+ */
+export interface CrmConnector {
+  /** `WhoAmI`: the sync user's ids. Also the cheapest "URL reachable and credentials valid" probe (B8.3). */
+  whoAmI(): Promise<WhoAmI>;
+
+  /** Entity metadata (cached until `refreshMetadata`). Throws pass-level `CrmError` when the entity does not exist. */
+  getEntity(entity: string): Promise<EntityMetadata>;
+
+  /** Every attribute of the entity with type details (MaxLength, option sets, lookup targets); cached. */
+  listAttributes(entity: string): Promise<AttributeMetadata[]>;
+
+  /**
+   * The sync user's field-level-security privileges (`RetrievePrincipalAttributePrivileges`): one entry per
+   * secured attribute the user has any profile permission on. Cached.
+   */
+  getAttributePrivileges(): Promise<AttributePrivilege[]>;
+
+  /**
+   * Metadata joined with the sync user's privileges: what the user may read / create / update per attribute
+   * (B5.1). A secured attribute without a privilege entry is neither readable nor writable.
+   */
+  describeEntity(entity: string): Promise<EntityDescription>;
+
+  /** For `check` (B8.3): can the sync user read / create / update rows of the entity, is change tracking on. */
+  probeEntityAccess(entity: string): Promise<EntityAccessProbe>;
+
+  /** Forgets cached metadata (all entities when none is named) and privileges, e.g. when the selection is saved (B5.4). */
+  refreshMetadata(entity?: string): void;
+
+  /**
+   * Reads what changed since `cursor` (undefined → everything: the initial load / a reconcile, B2.5–B2.6).
+   * Pages come in order; each carries a `cursor` the engine stores **after** it durably applied the page — the
+   * next call with that cursor continues after it (B2.4). The last page has `final: true`; its cursor is the
+   * starting point of the next pass. Memory is bounded: at most one page is read ahead.
+   *
+   * Entities with change tracking use delta links (upserts then deletes, B2.3). Entities without it fall back
+   * to a `modifiedon` watermark re-read with an overlap and de-duplicated by version (no deletes are seen:
+   * reconcile with `readAll` finds them). When `select` differs from the cursor's, the cursor is rebased onto the
+   * new column list.
+   *
+   * Throws `CrmError` with class `expired-cursor` when Dataverse expired the token (`0x80044352`): the engine
+   * reconciles by reading again without a cursor. Throws class `field` naming the attribute when an attribute
+   * in `select` no longer exists (B5.6): the engine quarantines it and reads again without it.
+   */
+  readChanges(
+    entity: string,
+    select: readonly string[],
+    cursor: string | undefined,
+    options?: ReadOptions,
+  ): AsyncIterable<ChangePage>;
+
+  /**
+   * Reads every row (backfill, reconcile of entities without change tracking, bulk loads), streamed page by
+   * page. With `partitions > 1` the rows are split into disjoint `createdon` ranges read in parallel within
+   * the connector's concurrency budget; pages of different partitions interleave. No ordering guarantee.
+   */
+  readAll(entity: string, select: readonly string[], options?: ReadAllOptions): AsyncIterable<RecordPage>;
+
+  /** One record with its ETag, or undefined when it does not exist (e.g. re-read after a 412, B4.5). */
+  retrieve(entity: string, id: string, select: readonly string[]): Promise<CrmRecord | undefined>;
+
+  /**
+   * Creates and updates, sent as `$batch` requests of at most `batchSize` operations, several in parallel.
+   * Returns one outcome per operation, in order. Without `atomic` the operations are independent (a failure
+   * affects only its own record, `continue-on-error`); with `atomic` they go in one changeset: all or none.
+   * Updates carry `If-Match` (the given ETag, else `*` so an update never creates a record).
+   */
+  write(operations: readonly WriteOperation[], options?: WriteOptions): Promise<WriteOutcome[]>;
+
+  /**
+   * `QualifyLead` (B3.4, B7.1 `syncAs: contact`). Returns the records the CRM created. Not idempotent: the caller
+   * checks the lead's state first.
+   */
+  qualifyLead(leadId: string, options?: QualifyLeadOptions): Promise<QualifyLeadResult>;
+
+  /** Sets `ownerid` to a systemuser or a team (B7.6). */
+  assignOwner(entity: string, id: string, owner: OwnerReference): Promise<WriteOutcome>;
+
+  /** Creates a task regarding a lead or contact (B7.6); pass `id` to make retries idempotent. */
+  createTask(task: NewTask): Promise<WriteOutcome>;
+
+  /** Counters for status and metrics. */
+  stats(): ConnectorStats;
+
+  /** Closes keep-alive connections; in-flight calls fail. */
+  close(): Promise<void>;
+}
+
+export interface WhoAmI {
+  readonly userId: string;
+  readonly businessUnitId: string;
+  readonly organizationId: string;
+}
+
+export interface EntityMetadata {
+  readonly logicalName: string;
+  readonly schemaName: string;
+  readonly entitySetName: string;
+  readonly primaryIdAttribute: string;
+  readonly primaryNameAttribute: string | undefined;
+  readonly changeTrackingEnabled: boolean;
+  readonly optimisticConcurrencyEnabled: boolean;
+}
+
+/** Attribute metadata as Dataverse describes it, in the domain's `CrmAttribute` vocabulary plus raw details. */
+export interface AttributeMetadata {
+  readonly logicalName: string;
+  readonly schemaName: string;
+  /** `AttributeMetadata.MetadataId`: the key of field-level-security privileges. */
+  readonly metadataId: string;
+  /** Dataverse's `AttributeType` (`String`, `Picklist`, `Lookup`, `Virtual`…). */
+  readonly attributeType: string;
+  /** Dataverse's `AttributeTypeName.Value` (`StringType`, `MultiSelectPicklistType`…). */
+  readonly attributeTypeName: string | undefined;
+  readonly isValidForRead: boolean;
+  readonly isValidForCreate: boolean;
+  readonly isValidForUpdate: boolean;
+  readonly isSecured: boolean;
+  readonly isCustomAttribute: boolean;
+  readonly requiredLevel: string | undefined;
+  /** Set for shadow attributes (e.g. `owneridname` is `AttributeOf: ownerid`); the engine skips them. */
+  readonly attributeOf: string | undefined;
+  readonly maxLength?: number;
+  readonly options?: readonly { readonly value: number; readonly label: string }[];
+  /** Lookup / Customer / Owner: the entities it can point at. */
+  readonly targets?: readonly string[];
+  readonly dateOnly?: boolean;
+}
+
+export interface AttributePrivilege {
+  readonly attributeId: string;
+  readonly canRead: boolean;
+  readonly canCreate: boolean;
+  readonly canUpdate: boolean;
+}
+
+/** `AttributeAccess` is the domain's view (kind, options, read/create/update); the rest is raw metadata. */
+export type DescribedAttribute = AttributeAccess & { readonly metadata: AttributeMetadata };
+
+export interface EntityDescription {
+  readonly entity: EntityMetadata;
+  readonly attributes: readonly DescribedAttribute[];
+}
+
+export interface EntityAccessProbe {
+  readonly entity: string;
+  /** A query for one row succeeded. */
+  readonly read: boolean;
+  /** From the user's role privileges; `unknown` when the CRM does not answer `RetrieveUserPrivileges`. */
+  readonly create: boolean | 'unknown';
+  readonly update: boolean | 'unknown';
+  readonly changeTracking: boolean;
+  /** Readable explanation when something is missing. */
+  readonly problems: readonly string[];
+}
+
+/** A lookup value: the referenced row and its entity (from `lookuplogicalname`, or the only target). */
+export interface LookupValue {
+  readonly id: string;
+  readonly entity: string | undefined;
+  /** Write only: the `@odata.bind` navigation property when the connector's naming rule does not fit. */
+  readonly navigationProperty?: string;
+}
+
+export type CrmValue = string | number | boolean | null | LookupValue;
+
+export function isLookupValue(value: unknown): value is LookupValue {
+  return typeof value === 'object' && value !== null && typeof (value as LookupValue).id === 'string';
+}
+
+export interface CrmRecord {
+  readonly id: string;
+  /** Weak ETag `W/"<version>"`; send it back in `WriteOperation.etag`. */
+  readonly etag: string | undefined;
+  /** By logical name; lookups as `LookupValue`, option sets as integers, multi-select as `"1,2"`. */
+  readonly values: Readonly<Record<string, CrmValue>>;
+}
+
+export interface ChangePage {
+  readonly upserts: readonly CrmRecord[];
+  /** Ids of rows deleted in the CRM (change tracking only). */
+  readonly deletes: readonly string[];
+  /** Opaque; store it after applying this page. */
+  readonly cursor: string;
+  readonly final: boolean;
+}
+
+export interface ReadOptions {
+  /** Rows per page (`odata.maxpagesize`, ≤ 5,000). */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ReadAllOptions extends ReadOptions {
+  /** Parallel `createdon` partitions (default 1). */
+  readonly partitions?: number;
+}
+
+export interface RecordPage {
+  readonly records: readonly CrmRecord[];
+  readonly partition: number;
+}
+
+export interface CreateOperation {
+  readonly kind: 'create';
+  readonly entity: string;
+  /** Client-chosen primary key: a retried create then answers `already-exists` instead of duplicating (B7.2). */
+  readonly id?: string;
+  readonly values: Readonly<Record<string, CrmValue>>;
+}
+
+export interface UpdateOperation {
+  readonly kind: 'update';
+  readonly entity: string;
+  readonly id: string;
+  readonly values: Readonly<Record<string, CrmValue>>;
+  /** `If-Match` (B4.5); `*` when absent. */
+  readonly etag?: string;
+}
+
+export type WriteOperation = CreateOperation | UpdateOperation;
+
+export interface WriteOptions {
+  readonly atomic?: boolean;
+  /** Operations per `$batch` (default 50, max 1,000); ignored when atomic. */
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+export type WriteOutcome =
+  | { readonly status: 'ok'; readonly id: string; readonly etag: string | undefined }
+  /** 412: the record changed since its ETag was read (B4.5): re-read and merge again. */
+  | { readonly status: 'stale-etag' }
+  /** Create with a client id that exists already (a retried create, B7.2). */
+  | { readonly status: 'already-exists'; readonly id: string }
+  /** The CRM refused this record (B6.1): validation, plug-in, length, option, privilege, not found… */
+  | {
+      readonly status: 'rejected';
+      readonly reason: string;
+      readonly crmCode: string | undefined;
+      readonly message: string;
+      readonly httpStatus: number | undefined;
+    }
+  /** An attribute the CRM does not know (B5.6): quarantine it, re-send the rest. */
+  | {
+      readonly status: 'field-error';
+      readonly field: string;
+      readonly crmCode: string | undefined;
+      readonly message: string;
+    }
+  /** Still failing after the retry budget (429, 5xx, network): leave it pending for the next pass (B6.2). */
+  | { readonly status: 'transient'; readonly reason: string; readonly message: string }
+  /** Atomic write: another operation of the changeset failed, so this one was rolled back. */
+  | { readonly status: 'rolled-back' };
+
+export interface QualifyLeadOptions {
+  readonly createContact?: boolean;
+  readonly createAccount?: boolean;
+  readonly createOpportunity?: boolean;
+  /** The lead's new statuscode (default 3 = Qualified). */
+  readonly status?: number;
+}
+
+export interface QualifyLeadResult {
+  readonly created: readonly { readonly entity: string; readonly id: string }[];
+}
+
+export interface OwnerReference {
+  readonly entity: 'systemuser' | 'team';
+  readonly id: string;
+}
+
+export interface NewTask {
+  readonly id?: string;
+  readonly subject: string;
+  readonly description?: string;
+  /** ISO date-time. */
+  readonly dueDate?: string;
+  readonly regarding: { readonly entity: 'lead' | 'contact'; readonly id: string };
+}
+
+export interface ConnectorStats {
+  readonly requests: number;
+  readonly retries: number;
+  readonly throttled: number;
+  readonly concurrencyLimit: number;
+  readonly inFlight: number;
+}

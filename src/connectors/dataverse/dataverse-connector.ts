@@ -1,0 +1,353 @@
+import type { Dispatcher } from 'undici';
+import type { CrmAuthConfig } from '../../config/config.ts';
+import { attributeKind } from '../../domain/crm-attribute.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type {
+  AttributeMetadata,
+  AttributePrivilege,
+  ChangePage,
+  ConnectorStats,
+  CrmConnector,
+  CrmRecord,
+  DescribedAttribute,
+  EntityAccessProbe,
+  EntityDescription,
+  EntityMetadata,
+  NewTask,
+  OwnerReference,
+  QualifyLeadOptions,
+  QualifyLeadResult,
+  ReadAllOptions,
+  ReadOptions,
+  RecordPage,
+  WhoAmI,
+  WriteOperation,
+  WriteOptions,
+  WriteOutcome,
+} from '../connector.ts';
+import { CrmError, isCrmError } from '../crm-error.ts';
+import { decodeCursor } from './change-cursor.ts';
+import { readChangePages } from './change-reader.ts';
+import { ConcurrencyLimiter } from './concurrency-limiter.ts';
+import { createTokenProvider, type TokenProvider } from './dataverse-auth.ts';
+import { DataverseHttp } from './dataverse-http.ts';
+import { readAllPages } from './full-reader.ts';
+import {
+  assertLogicalName,
+  fetchAttributePrivileges,
+  fetchAttributes,
+  fetchEntity,
+  fetchUserPrivilegeNames,
+  fetchWhoAmI,
+  getJson,
+} from './metadata-reader.ts';
+import { lookupTargets, readPreferences, toRecord, wireColumns, type EntityShape } from './record-mapper.ts';
+import { writeOperations } from './record-writer.ts';
+import type { RetryPolicyOptions } from './retry-policy.ts';
+
+export interface DataverseConnectorOptions {
+  /** The organisation URL (`https://contoso.crm.dynamics.com`, or the emulator's). */
+  readonly url: string;
+  readonly auth: CrmAuthConfig;
+  readonly logger: Logger;
+  /** Rows per page (default 5,000, Dataverse's maximum). */
+  readonly pageSize?: number;
+  /** Watermark overlap for entities without change tracking (default 120 s). */
+  readonly watermarkOverlapMs?: number;
+  /** Concurrency before the server's `x-ms-dop-hint` is known (default 4). */
+  readonly initialConcurrency?: number;
+  readonly retry?: RetryPolicyOptions;
+  readonly timeoutMs?: number;
+  /** Custom undici dispatcher (tests: a private CA for the emulator's HTTPS token endpoint). */
+  readonly dispatcher?: Dispatcher;
+  /** Replaces the token source (tests). */
+  readonly tokens?: TokenProvider;
+}
+
+/** The real-protocol Dataverse Web API connector (see `../connector.ts` for the contract). */
+export class DataverseConnector implements CrmConnector {
+  readonly #http: DataverseHttp;
+  readonly #log: Logger;
+  readonly #pageSize: number;
+  readonly #overlapMs: number;
+  readonly #entities = new Map<string, Promise<EntityMetadata>>();
+  readonly #attributes = new Map<string, Promise<AttributeMetadata[]>>();
+  #privileges: Promise<AttributePrivilege[]> | undefined;
+  #whoAmI: Promise<WhoAmI> | undefined;
+
+  constructor(options: DataverseConnectorOptions) {
+    this.#log = options.logger.child({ component: 'dataverse' });
+    this.#pageSize = Math.min(5000, Math.max(1, options.pageSize ?? 5000));
+    this.#overlapMs = options.watermarkOverlapMs ?? 120_000;
+    this.#http = new DataverseHttp({
+      url: options.url,
+      tokens:
+        options.tokens ??
+        createTokenProvider({
+          auth: options.auth,
+          resource: options.url,
+          logger: this.#log,
+          dispatcher: options.dispatcher,
+        }),
+      logger: this.#log,
+      limiter: new ConcurrencyLimiter({ initial: options.initialConcurrency ?? 4 }),
+      retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      dispatcher: options.dispatcher,
+    });
+  }
+
+  whoAmI(): Promise<WhoAmI> {
+    this.#whoAmI ??= fetchWhoAmI(this.#http).catch((error: unknown) => {
+      this.#whoAmI = undefined;
+      throw error;
+    });
+    return this.#whoAmI;
+  }
+
+  getEntity(entity: string): Promise<EntityMetadata> {
+    return cached(this.#entities, assertLogicalName(entity), (name) => fetchEntity(this.#http, name));
+  }
+
+  listAttributes(entity: string): Promise<AttributeMetadata[]> {
+    return cached(this.#attributes, assertLogicalName(entity), (name) => fetchAttributes(this.#http, name));
+  }
+
+  getAttributePrivileges(): Promise<AttributePrivilege[]> {
+    this.#privileges ??= this.whoAmI()
+      .then((me) => fetchAttributePrivileges(this.#http, me.userId))
+      .catch((error: unknown) => {
+        this.#privileges = undefined;
+        throw error;
+      });
+    return this.#privileges;
+  }
+
+  async describeEntity(entity: string): Promise<EntityDescription> {
+    const [metadata, attributes, privileges] = await Promise.all([
+      this.getEntity(entity),
+      this.listAttributes(entity),
+      this.getAttributePrivileges(),
+    ]);
+    const byId = new Map(privileges.map((privilege) => [privilege.attributeId, privilege]));
+    return {
+      entity: metadata,
+      attributes: attributes.map((attribute): DescribedAttribute => {
+        const privilege = byId.get(attribute.metadataId.toLowerCase());
+        const allowed = (flag: 'canRead' | 'canCreate' | 'canUpdate') =>
+          !attribute.isSecured || privilege?.[flag] === true;
+        return {
+          logicalName: attribute.logicalName,
+          kind: attributeKind(attribute.attributeType, attribute.attributeTypeName),
+          ...(attribute.dateOnly ? { dateOnly: true } : {}),
+          ...(attribute.options ? { options: attribute.options } : {}),
+          ...(attribute.maxLength !== undefined ? { maxLength: attribute.maxLength } : {}),
+          isSecured: attribute.isSecured,
+          read: attribute.isValidForRead && allowed('canRead'),
+          create: attribute.isValidForCreate && allowed('canCreate'),
+          update: attribute.isValidForUpdate && allowed('canUpdate'),
+          metadata: attribute,
+        };
+      }),
+    };
+  }
+
+  async probeEntityAccess(entity: string): Promise<EntityAccessProbe> {
+    const problems: string[] = [];
+    const metadata = await this.getEntity(entity);
+    let read = false;
+    try {
+      await getJson(this.#http, `${metadata.entitySetName}?$select=${metadata.primaryIdAttribute}&$top=1`);
+      read = true;
+    } catch (error) {
+      if (!isCrmError(error) || error.errorClass === 'transient' || error.reason === 'auth') throw error;
+      problems.push(`cannot read ${entity}: ${error.message}`);
+    }
+    const me = await this.whoAmI();
+    const names = await fetchUserPrivilegeNames(this.#http, me.userId);
+    const has = (verb: string) =>
+      names === undefined
+        ? ('unknown' as const)
+        : names.has(`prv${verb}${metadata.schemaName}`.toLowerCase());
+    const create = has('Create');
+    const update = has('Write');
+    if (create === false) problems.push(`the sync user lacks prvCreate${metadata.schemaName}`);
+    if (update === false) problems.push(`the sync user lacks prvWrite${metadata.schemaName}`);
+    if (!metadata.changeTrackingEnabled) {
+      problems.push(
+        `change tracking is off for ${entity}: changes are found by modifiedon, deletes only by reconcile`,
+      );
+    }
+    return { entity, read, create, update, changeTracking: metadata.changeTrackingEnabled, problems };
+  }
+
+  refreshMetadata(entity?: string): void {
+    if (entity === undefined) {
+      this.#entities.clear();
+      this.#attributes.clear();
+    } else {
+      this.#entities.delete(entity);
+      this.#attributes.delete(entity);
+    }
+    this.#privileges = undefined;
+  }
+
+  async *readChanges(
+    entity: string,
+    select: readonly string[],
+    cursor: string | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<ChangePage> {
+    const shape = await this.#shape(entity);
+    yield* readChangePages(
+      {
+        http: this.#http,
+        shape,
+        pageSize: options.pageSize ?? this.#pageSize,
+        overlapMs: this.#overlapMs,
+        signal: options.signal,
+      },
+      select,
+      cursor === undefined ? undefined : decodeCursor(cursor),
+    );
+  }
+
+  async *readAll(
+    entity: string,
+    select: readonly string[],
+    options: ReadAllOptions = {},
+  ): AsyncGenerator<RecordPage> {
+    const shape = await this.#shape(entity);
+    yield* readAllPages(
+      {
+        http: this.#http,
+        shape,
+        pageSize: options.pageSize ?? this.#pageSize,
+        partitions: Math.max(1, Math.floor(options.partitions ?? 1)),
+        signal: options.signal,
+      },
+      select,
+    );
+  }
+
+  async retrieve(entity: string, id: string, select: readonly string[]): Promise<CrmRecord | undefined> {
+    const shape = await this.#shape(entity);
+    try {
+      const response = await this.#http.send({
+        method: 'GET',
+        path: `${shape.entity.entitySetName}(${guid(id)})?$select=${wireColumns(shape, select).join(',')}`,
+        headers: { prefer: readPreferences },
+      });
+      return toRecord(shape, JSON.parse(response.text) as Record<string, unknown>);
+    } catch (error) {
+      if (isCrmError(error) && error.reason === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  async write(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<WriteOutcome[]> {
+    const entities = new Set<string>();
+    for (const operation of operations) {
+      entities.add(operation.entity);
+      for (const target of lookupTargets(operation.values)) entities.add(target);
+      if (operation.kind === 'update') guid(operation.id);
+      else if (operation.id !== undefined) guid(operation.id);
+    }
+    const shapes = new Map<string, EntityShape>();
+    await Promise.all([...entities].map(async (entity) => shapes.set(entity, await this.#shape(entity))));
+    return writeOperations({ http: this.#http, shapes }, operations, options);
+  }
+
+  async qualifyLead(leadId: string, options: QualifyLeadOptions = {}): Promise<QualifyLeadResult> {
+    const response = await this.#http.send({
+      method: 'POST',
+      path: `leads(${guid(leadId)})/Microsoft.Dynamics.CRM.QualifyLead`,
+      body: {
+        CreateAccount: options.createAccount ?? false,
+        CreateContact: options.createContact ?? true,
+        CreateOpportunity: options.createOpportunity ?? false,
+        Status: options.status ?? 3,
+      },
+      idempotent: false,
+    });
+    const body = JSON.parse(response.text || '{}') as { value?: Record<string, unknown>[] };
+    const created = (body.value ?? []).flatMap((row) => {
+      const type = /Microsoft\.Dynamics\.CRM\.(\w+)$/.exec(String(row['@odata.type'] ?? ''));
+      const entity = type?.[1];
+      const id = entity === undefined ? undefined : row[`${entity}id`];
+      return entity !== undefined && typeof id === 'string' ? [{ entity, id }] : [];
+    });
+    return { created };
+  }
+
+  async assignOwner(entity: string, id: string, owner: OwnerReference): Promise<WriteOutcome> {
+    const [outcome] = await this.write([
+      { kind: 'update', entity, id, values: { ownerid: { id: owner.id, entity: owner.entity } } },
+    ]);
+    return outcome;
+  }
+
+  async createTask(task: NewTask): Promise<WriteOutcome> {
+    const [outcome] = await this.write([
+      {
+        kind: 'create',
+        entity: 'task',
+        ...(task.id === undefined ? {} : { id: task.id }),
+        values: {
+          subject: task.subject,
+          ...(task.description === undefined ? {} : { description: task.description }),
+          ...(task.dueDate === undefined ? {} : { scheduledend: task.dueDate }),
+          regardingobjectid: {
+            id: task.regarding.id,
+            entity: task.regarding.entity,
+            navigationProperty: `regardingobjectid_${task.regarding.entity}_task`,
+          },
+        },
+      },
+    ]);
+    return outcome;
+  }
+
+  stats(): ConnectorStats {
+    return this.#http.stats();
+  }
+
+  close(): Promise<void> {
+    return this.#http.close();
+  }
+
+  async #shape(entity: string): Promise<EntityShape> {
+    const [metadata, attributes] = await Promise.all([this.getEntity(entity), this.listAttributes(entity)]);
+    return {
+      entity: metadata,
+      attributes: new Map(attributes.map((attribute) => [attribute.logicalName, attribute])),
+    };
+  }
+}
+
+/** Concurrent callers share one fetch; a failure is not cached. */
+function cached<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  load: (key: string) => Promise<T>,
+): Promise<T> {
+  let promise = cache.get(key);
+  if (!promise) {
+    promise = load(key).catch((error: unknown) => {
+      cache.delete(key);
+      throw error;
+    });
+    cache.set(key, promise);
+  }
+  return promise;
+}
+
+function guid(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw new CrmError(
+      { errorClass: 'record', reason: 'invalid-request' },
+      `"${id}" is not a Dataverse id (GUID).`,
+    );
+  }
+  return id;
+}

@@ -1,0 +1,104 @@
+import {
+  isLookupValue,
+  type AttributeMetadata,
+  type CrmRecord,
+  type CrmValue,
+  type EntityMetadata,
+} from '../connector.ts';
+
+/**
+ * Translation between the engine's logical names and the Web API's wire names: lookups are read as
+ * `_<name>_value` (+ the `lookuplogicalname` annotation for polymorphic ones) and written through a navigation
+ * property with `@odata.bind` (protocol reference §1.4, §3.4).
+ */
+export interface EntityShape {
+  readonly entity: EntityMetadata;
+  readonly attributes: ReadonlyMap<string, AttributeMetadata>;
+}
+
+const lookupTypes = new Set(['Lookup', 'Customer', 'Owner']);
+const lookupAnnotation = '@Microsoft.Dynamics.CRM.lookuplogicalname';
+
+/** Only the lookup-target annotation: formatted values would multiply the payload for nothing. */
+export const readPreferences = `odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"`;
+
+export function isLookup(attribute: AttributeMetadata | undefined): boolean {
+  return attribute !== undefined && lookupTypes.has(attribute.attributeType);
+}
+
+/** Wire column names for `$select`; the primary key is always included. */
+export function wireColumns(shape: EntityShape, select: readonly string[]): string[] {
+  const columns = new Set<string>([shape.entity.primaryIdAttribute]);
+  for (const name of select) columns.add(isLookup(shape.attributes.get(name)) ? `_${name}_value` : name);
+  return [...columns];
+}
+
+export function toRecord(shape: EntityShape, row: Readonly<Record<string, unknown>>): CrmRecord {
+  const values: Record<string, CrmValue> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (key.includes('@')) continue;
+    const lookup = /^_(.+)_value$/.exec(key);
+    if (lookup) {
+      const name = lookup[1];
+      const targets = shape.attributes.get(name)?.targets;
+      const annotated = row[`${key}${lookupAnnotation}`];
+      values[name] =
+        typeof value === 'string'
+          ? {
+              id: value,
+              entity:
+                typeof annotated === 'string' ? annotated : targets?.length === 1 ? targets[0] : undefined,
+            }
+          : null;
+      continue;
+    }
+    values[key] = (value ?? null) as CrmValue;
+  }
+  const etag = row['@odata.etag'];
+  return {
+    id: String(row[shape.entity.primaryIdAttribute]),
+    etag: typeof etag === 'string' ? etag : undefined,
+    values,
+  };
+}
+
+/**
+ * A create/update body. Lookups bind through their navigation property: the attribute's name for single-target
+ * lookups and owners (`ownerid@odata.bind` takes systemusers or teams), `<name>_<entity>` for customer and other
+ * polymorphic lookups (`parentcustomerid_account`). `LookupValue.navigationProperty` overrides the rule.
+ */
+export function toBody(
+  shape: EntityShape,
+  values: Readonly<Record<string, CrmValue>>,
+  entitySetOf: (entity: string) => string,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const attribute = shape.attributes.get(name);
+    if (isLookupValue(value)) {
+      if (value.entity === undefined) throw new Error(`Lookup ${name} needs the target entity.`);
+      const polymorphic =
+        attribute !== undefined &&
+        attribute.attributeType !== 'Owner' &&
+        (attribute.attributeType === 'Customer' || (attribute.targets?.length ?? 0) > 1);
+      const navigation = value.navigationProperty ?? (polymorphic ? `${name}_${value.entity}` : name);
+      body[`${navigation}@odata.bind`] = `/${entitySetOf(value.entity)}(${value.id})`;
+    } else {
+      body[name] = value;
+    }
+  }
+  return body;
+}
+
+/** Entities a body's lookups point at (their entity set names must be known before `toBody`). */
+export function lookupTargets(values: Readonly<Record<string, CrmValue>>): string[] {
+  return Object.values(values).flatMap((value) =>
+    isLookupValue(value) && value.entity !== undefined ? [value.entity] : [],
+  );
+}
+
+/** The id at the end of an `OData-EntityId` header: `…/contacts(<guid>)`. */
+export function idFromEntityUrl(url: string | undefined): string | undefined {
+  const match = url === undefined ? null : /\(([0-9a-fA-F-]{36})\)\s*$/.exec(url);
+  return match ? match[1].toLowerCase() : undefined;
+}

@@ -1,0 +1,292 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WriteOperation, WriteOptions, WriteOutcome } from '../connector.ts';
+import { CrmError } from '../crm-error.ts';
+import {
+  decodeBatchResponse,
+  encodeBatch,
+  type BatchPartResponse,
+  type BatchRequest,
+} from './batch-codec.ts';
+import type { DataverseHttp } from './dataverse-http.ts';
+import { parseErrorBody } from './dataverse-http.ts';
+import { classifyFailure } from './error-classifier.ts';
+import { idFromEntityUrl, toBody, type EntityShape } from './record-mapper.ts';
+import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
+
+/**
+ * Creates and updates through `$batch` (protocol reference §4). Independent operations go as plain parts with
+ * `Prefer: odata.continue-on-error`, so one bad record never blocks the others (B6.1); atomic groups go in one
+ * changeset. Each part asks for `return=representation` of the primary key only, which gives the new ETag
+ * without a second read. Parts that fail transiently (429/5xx inside the batch) are re-sent alone after a
+ * back-off; a pass-level failure (401, entity privilege) throws for the whole call (B6.3).
+ */
+export interface WriteContext {
+  readonly http: DataverseHttp;
+  /** Shapes of every entity the operations touch or bind to, already loaded. */
+  readonly shapes: ReadonlyMap<string, EntityShape>;
+  readonly retry?: RetryPolicyOptions;
+  readonly random?: () => number;
+}
+
+const maxBatchSize = 1000;
+
+export async function writeOperations(
+  context: WriteContext,
+  operations: readonly WriteOperation[],
+  options: WriteOptions = {},
+): Promise<WriteOutcome[]> {
+  if (operations.length === 0) return [];
+  const requests = operations.map((operation) => toRequest(context, operation));
+  if (options.atomic) return writeAtomic(context, operations, requests, options.signal);
+  const size = Math.min(maxBatchSize, Math.max(1, options.batchSize ?? 50));
+  const outcomes: WriteOutcome[] = new Array(operations.length);
+  const chunks: number[][] = [];
+  for (let start = 0; start < operations.length; start += size) {
+    chunks.push(Array.from({ length: Math.min(size, operations.length - start) }, (_, i) => start + i));
+  }
+  // Chunks run in parallel; the connector's concurrency limiter decides how many are really in flight.
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const results = await writeIndependent(
+        context,
+        chunk.map((i) => operations[i]),
+        chunk.map((i) => requests[i]),
+        options.signal,
+      );
+      chunk.forEach((i, k) => (outcomes[i] = results[k]));
+    }),
+  );
+  return outcomes;
+}
+
+function toRequest(context: WriteContext, operation: WriteOperation): BatchRequest {
+  const shape = shapeOf(context, operation.entity);
+  const set = shape.entity.entitySetName;
+  const pk = shape.entity.primaryIdAttribute;
+  const body = toBody(shape, operation.values, (entity) => shapeOf(context, entity).entity.entitySetName);
+  const headers = { prefer: 'return=representation', accept: 'application/json' };
+  if (operation.kind === 'create') {
+    return {
+      method: 'POST',
+      url: `${context.http.dataPath}${set}?$select=${pk}`,
+      headers,
+      body: operation.id === undefined ? body : { ...body, [pk]: operation.id },
+    };
+  }
+  return {
+    method: 'PATCH',
+    url: `${context.http.dataPath}${set}(${operation.id})?$select=${pk}`,
+    // `*` still forbids an update from silently creating a deleted record (upsert semantics).
+    headers: { ...headers, 'if-match': operation.etag ?? '*' },
+    body,
+  };
+}
+
+function shapeOf(context: WriteContext, entity: string): EntityShape {
+  const shape = context.shapes.get(entity);
+  if (!shape) throw new Error(`Metadata of ${entity} was not loaded before writing.`);
+  return shape;
+}
+
+async function writeIndependent(
+  context: WriteContext,
+  operations: readonly WriteOperation[],
+  requests: readonly BatchRequest[],
+  signal: AbortSignal | undefined,
+): Promise<WriteOutcome[]> {
+  const outcomes: (WriteOutcome | undefined)[] = new Array(operations.length);
+  const budget = new RetryBudget(context.retry ?? defaultRetryPolicy, context.random);
+  let pending = operations.map((_, i) => i);
+  while (pending.length > 0) {
+    let parts: (BatchPartResponse | undefined)[];
+    try {
+      parts = await sendBatch(
+        context,
+        pending.map((i) => ({ changeset: false as const, request: requests[i] })),
+        pending.every((i) => operations[i].kind === 'update' || operations[i].id !== undefined),
+        true,
+        signal,
+      );
+    } catch (error) {
+      // The whole batch kept failing transiently (its own retries are spent): the work stays pending (B6.2).
+      if (!isTransient(error)) throw error;
+      for (const i of pending) outcomes[i] = transientOutcome(error);
+      break;
+    }
+    const retry: number[] = [];
+    let retryAfterMs: number | undefined;
+    let throttled = false;
+    pending.forEach((i, k) => {
+      const part = parts[k];
+      const outcome = part ? toOutcome(operations[i], part) : missingPart();
+      if (outcome.status === 'transient' && part) {
+        retry.push(i);
+        throttled ||= part.status === 429;
+        retryAfterMs = Math.max(
+          retryAfterMs ?? 0,
+          parseRetryAfter(part.headers['retry-after'], Date.now()) ?? 0,
+        );
+      }
+      outcomes[i] = outcome;
+    });
+    if (retry.length === 0) break;
+    const delay = budget.next({ throttled, retryAfterMs: retryAfterMs || undefined });
+    if (delay === undefined) break;
+    if (throttled && retryAfterMs) context.http.limiter.pause(retryAfterMs);
+    await sleep(delay, undefined, { signal });
+    pending = retry;
+  }
+  return outcomes as WriteOutcome[];
+}
+
+async function writeAtomic(
+  context: WriteContext,
+  operations: readonly WriteOperation[],
+  requests: readonly BatchRequest[],
+  signal: AbortSignal | undefined,
+): Promise<WriteOutcome[]> {
+  if (operations.length > maxBatchSize) {
+    throw new CrmError(
+      { errorClass: 'record', reason: 'too-large' },
+      `An atomic write holds at most ${maxBatchSize} operations.`,
+    );
+  }
+  const idempotent = operations.every(
+    (operation) => operation.kind === 'update' || operation.id !== undefined,
+  );
+  let items: Awaited<ReturnType<typeof sendBatchItems>>;
+  try {
+    items = await sendBatchItems(context, [{ changeset: true, requests }], idempotent, false, signal);
+  } catch (error) {
+    if (!isTransient(error)) throw error;
+    return operations.map(() => transientOutcome(error));
+  }
+  const responses = items.flatMap((item) => (item.kind === 'changeset' ? item.responses : [item.response]));
+  const failed = responses.find((response) => response.status >= 400);
+  if (!failed) {
+    return operations.map((operation, i) => {
+      const response = responses.find((r) => r.contentId === String(i + 1)) ?? responses[i];
+      return response ? toOutcome(operation, response) : missingPart();
+    });
+  }
+  // The changeset was rolled back: the failing operation gets its error, the others are rolled back. Without a
+  // Content-ID the culprit is unknown, so every operation carries the error.
+  const culprit = failed.contentId === undefined ? undefined : Number(failed.contentId) - 1;
+  return operations.map((operation, i) =>
+    culprit === undefined || culprit === i ? toOutcome(operation, failed) : { status: 'rolled-back' },
+  );
+}
+
+/** Sends one `$batch` and returns the part responses flattened in request order. */
+async function sendBatch(
+  context: WriteContext,
+  groups: Parameters<typeof encodeBatch>[0],
+  idempotent: boolean,
+  continueOnError: boolean,
+  signal: AbortSignal | undefined,
+): Promise<(BatchPartResponse | undefined)[]> {
+  const items = await sendBatchItems(context, groups, idempotent, continueOnError, signal);
+  return items.map((item) => (item.kind === 'response' ? item.response : item.responses[0]));
+}
+
+async function sendBatchItems(
+  context: WriteContext,
+  groups: Parameters<typeof encodeBatch>[0],
+  idempotent: boolean,
+  continueOnError: boolean,
+  signal: AbortSignal | undefined,
+) {
+  const { contentType, body } = encodeBatch(groups);
+  const response = await context.http.send({
+    method: 'POST',
+    path: '$batch',
+    headers: {
+      'content-type': contentType,
+      ...(continueOnError ? { prefer: 'odata.continue-on-error' } : {}),
+    },
+    body,
+    idempotent,
+    // Without continue-on-error Dataverse answers a failed changeset with HTTP 400 and the failing part only.
+    acceptStatus: [400],
+    signal,
+  });
+  const type = response.headers['content-type'] ?? '';
+  if (!type.toLowerCase().startsWith('multipart/')) {
+    // A 400 about the batch itself (malformed), not about a part.
+    const { crmCode, message } = parseErrorBody(response.text);
+    throw new CrmError(
+      { errorClass: 'pass', reason: 'protocol' },
+      message ?? `Dataverse refused the $batch request (${response.status}).`,
+      { crmCode, httpStatus: response.status },
+    );
+  }
+  return decodeBatchResponse(type, response.text);
+}
+
+export function toOutcome(operation: WriteOperation, part: BatchPartResponse): WriteOutcome {
+  if (part.status >= 200 && part.status < 300) {
+    let row: Record<string, unknown>;
+    try {
+      row = part.body === '' ? {} : (JSON.parse(part.body) as Record<string, unknown>);
+    } catch {
+      row = {};
+    }
+    const etag = typeof row['@odata.etag'] === 'string' ? row['@odata.etag'] : part.headers['etag'];
+    const id =
+      (operation.kind === 'update' ? operation.id : undefined) ??
+      idFromEntityUrl(part.headers['odata-entityid'] ?? part.headers['location']) ??
+      operation.id ??
+      firstGuid(row);
+    return { status: 'ok', id: id ?? '', etag };
+  }
+  const { crmCode, message } = parseErrorBody(part.body);
+  const classification = classifyFailure({ httpStatus: part.status, crmCode, message });
+  const text = message ?? `Dataverse answered ${part.status}.`;
+  switch (classification.errorClass) {
+    case 'transient':
+      return { status: 'transient', reason: classification.reason, message: text };
+    case 'field':
+      return { status: 'field-error', field: classification.field ?? '', crmCode, message: text };
+    case 'pass':
+      throw new CrmError(classification, text, { crmCode, httpStatus: part.status });
+    default:
+      if (classification.reason === 'stale-etag') return { status: 'stale-etag' };
+      if (
+        classification.reason === 'duplicate' &&
+        operation.kind === 'create' &&
+        operation.id !== undefined
+      ) {
+        return { status: 'already-exists', id: operation.id };
+      }
+      return {
+        status: 'rejected',
+        reason: classification.reason,
+        crmCode,
+        message: text,
+        httpStatus: part.status,
+      };
+  }
+}
+
+function isTransient(error: unknown): error is CrmError {
+  return error instanceof CrmError && error.errorClass === 'transient';
+}
+
+function transientOutcome(error: CrmError): WriteOutcome {
+  return { status: 'transient', reason: error.reason, message: error.message };
+}
+
+function missingPart(): WriteOutcome {
+  return {
+    status: 'transient',
+    reason: 'protocol',
+    message: 'Dataverse answered the batch without this part.',
+  };
+}
+
+function firstGuid(row: Record<string, unknown>): string | undefined {
+  for (const [key, value] of Object.entries(row)) {
+    if (key.endsWith('id') && typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value)) return value;
+  }
+  return undefined;
+}
