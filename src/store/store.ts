@@ -1,12 +1,18 @@
 import type { PersonFieldType } from '../domain/person-fields.ts';
+import type { SyncStateStore } from './sync-state-store.ts';
 
 /**
  * The Store port: everything the API and the sync engine need from the marketing database. Two
  * implementations (sqlite/, postgres/) pass one contract suite (tests/contract/register-store-tests.ts).
  * Callers never ask which backend they have; differences are `capabilities`.
  *
- * This file pins the persons-facing contract. The sync-state part (links, bases, cursors, errors, conflicts,
- * passes, notifications, backfills, campaigns) is added here as the engine needs it — see behaviour.md B2–B7.
+ * This file pins the persons-facing contract. The sync engine's own state (links, bases, cursors, errors,
+ * conflicts, passes, notifications, backfills, campaigns) is the `SyncStateStore` part in sync-state-store.ts.
+ *
+ * Errors: bad input throws `SynclineError` (UNKNOWN_FIELD, VALIDATION_FAILED, READ_ONLY_FIELD, INVALID_CURSOR,
+ * CONFLICT, NOT_FOUND) before anything is written; an unreachable database throws STORE_UNAVAILABLE.
+ * Paging: every list method takes a `limit` (1–1000) and returns an opaque `nextCursor` (keyset, so a row is
+ * visited exactly once even while rows are inserted or deleted between pages).
  */
 
 /** A person field value as stored and as served by the API. Dates are ISO strings. */
@@ -67,19 +73,52 @@ export interface PersonChange {
   readonly origin: WriteOrigin;
   /** Opaque position; pass the last one seen back as `after` to continue. */
   readonly cursor: string;
+  readonly kind: 'create' | 'update' | 'delete';
+  /** Names of the person fields this write changed (all set fields on create, empty on delete). */
+  readonly fields: readonly string[];
+  readonly at: string;
 }
 
 export interface StoreCapabilities {
+  /** Which backend this is — for logs and the status page only; callers never branch on it. */
+  readonly kind: 'sqlite' | 'postgres';
   /** More than one process/connection may write concurrently (PostgreSQL). */
   readonly concurrentWriters: boolean;
+  /** Largest number of rows a bulk method writes per statement (the backend's bind-parameter budget). */
+  readonly maxBatchRows: number;
 }
 
-export interface Store {
+/** Paging arguments of every list method: `limit` 1–1000, `cursor` from a previous page's `nextCursor`. */
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** A person linked to an opportunity through its CRM contact (B1.3). */
+export interface OpportunityContactRole {
+  readonly opportunityId: string;
+  readonly contactId: string;
+  /** The person linked to the contact, when there is one. */
+  readonly personId: string | null;
+  readonly role: string | null;
+  readonly updatedAt: string;
+}
+
+export interface Store extends SyncStateStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; idempotent and safe to call from several processes at once. */
   migrate(): Promise<void>;
+  /** Closes the connections. Only the root store may be closed, not a transaction's. */
   close(): Promise<void>;
+
+  /**
+   * Runs `fn` in one database transaction: every write made through `tx` commits together or not at all
+   * (B2.4: apply a page of CRM changes and advance the cursor atomically). `fn` must use `tx`, never the outer
+   * store, until it returns (on SQLite the outer store waits for the transaction and would deadlock). Calling
+   * `withTransaction` on `tx` runs in the same transaction. A throw rolls back and is rethrown.
+   */
+  withTransaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   /**
    * Creates a person, or updates the one whose email matches case-insensitively. Atomic: concurrent calls
@@ -89,29 +128,63 @@ export interface Store {
     fields: Record<string, PersonValue>,
     origin: WriteOrigin,
   ): Promise<{ person: Person; created: boolean }>;
+  /**
+   * Creates a person without looking at emails: several persons may share an email when the CRM has several
+   * records with it (B3.2). Validation as for `upsertPersonByEmail`.
+   */
   createPerson(fields: Record<string, PersonValue>, origin: WriteOrigin): Promise<Person>;
+  /**
+   * Bulk `createPerson` (initial load, benchmarks): validates every item first, then writes all of them in
+   * one transaction with multi-row inserts. Returns the persons in input order.
+   */
+  createPersons(items: readonly Record<string, PersonValue>[], origin: WriteOrigin): Promise<Person[]>;
+  /** Undefined for an unknown or malformed id (never throws for a bad id). */
   getPerson(id: string): Promise<Person | undefined>;
-  /** Partial update; returns undefined when the person does not exist. */
+  /**
+   * Partial update; returns undefined when the person does not exist. A field set to null is cleared. An
+   * update that changes no value writes nothing and records no change (echo suppression, B4.4).
+   */
   updatePerson(
     id: string,
     fields: Record<string, PersonValue>,
     origin: WriteOrigin,
   ): Promise<Person | undefined>;
-  deletePerson(id: string): Promise<boolean>;
+  /**
+   * Deletes the person with its activities, links, bases and conflicts; records a `delete` change. Never
+   * touches the CRM (B3.6). False when there was no such person.
+   */
+  deletePerson(id: string, origin?: WriteOrigin): Promise<boolean>;
+  /** Ordered by id (ids are time-ordered UUIDv7, so roughly by creation). `email` matches case-insensitively. */
   listPersons(query: PersonQuery): Promise<Page<Person>>;
 
   /**
    * Every change committed after `after` (undefined = from the beginning), in commit-visible order, each at
    * most once across successive calls that pass back the last cursor — even when concurrent transactions
-   * commit out of order (a plain sequence or timestamp watermark loses changes there).
+   * commit out of order (a plain sequence or timestamp watermark loses changes there). A change of a
+   * still-running transaction is withheld until it commits (it is never skipped). `limit` 1–10000.
+   * `nextCursor` is where to resume: the last item's cursor, or `after` again when nothing new was committed
+   * (null only when the feed is empty and `after` was undefined). Throws INVALID_CURSOR for a foreign cursor.
    */
   readPersonChanges(after: string | undefined, limit: number): Promise<Page<PersonChange>>;
+  /** Drops feed entries up to and including `through` (a cursor every reader has passed); returns how many. */
+  prunePersonChanges(through: string): Promise<number>;
 
-  appendActivity(personId: string, type: string, attributes: Record<string, unknown>): Promise<Activity>;
-  /** Newest first. */
-  listActivities(personId: string, page: { limit: number; cursor?: string }): Promise<Page<Activity>>;
+  /** Throws NOT_FOUND when the person does not exist. `at` defaults to now. */
+  appendActivity(
+    personId: string,
+    type: string,
+    attributes: Record<string, unknown>,
+    at?: string,
+  ): Promise<Activity>;
+  /** Newest first. An unknown person yields an empty page. */
+  listActivities(personId: string, page: PageRequest): Promise<Page<Activity>>;
 
+  /** System fields (read-only), then the standard fields (§6), then custom fields in creation order. */
   listPersonFields(): Promise<PersonField[]>;
+  /**
+   * Adds a custom field. Names: a letter then letters, digits or `_`, at most 100 characters
+   * (VALIDATION_FAILED otherwise); a name already taken → CONFLICT.
+   */
   addPersonField(field: {
     name: string;
     type: PersonFieldType;
@@ -119,11 +192,27 @@ export interface Store {
     crm?: PersonField['crm'];
   }): Promise<PersonField>;
 
+  /**
+   * Inserts or replaces CRM mirror rows (B1.2; a CRM delete is a row with `deleted: true`, a tombstone, B3.6).
+   * Entity names are Dataverse logical names (lowercase letters, digits, `_`).
+   */
   upsertMirrorRows(
     rows: { entity: string; id: string; attributes: Record<string, unknown>; deleted: boolean }[],
   ): Promise<void>;
   getMirrorRow(entity: string, id: string): Promise<MirrorRow | undefined>;
-  listMirrorRows(entity: string, page: { limit: number; cursor?: string }): Promise<Page<MirrorRow>>;
+  /** Ordered by id; tombstones included (they carry `deleted: true`). */
+  listMirrorRows(entity: string, page: PageRequest): Promise<Page<MirrorRow>>;
+  /** The entities that have at least one mirror row, sorted. */
+  listMirrorEntities(): Promise<string[]>;
+  /** Replaces the contact roles of one opportunity (B1.3); an empty list removes them. */
+  setOpportunityContactRoles(
+    opportunityId: string,
+    roles: { contactId: string; personId: string | null; role: string | null }[],
+  ): Promise<void>;
+  listOpportunityContactRoles(query: {
+    personId?: string;
+    opportunityId?: string;
+  }): Promise<OpportunityContactRole[]>;
 
   /** Small key/value settings (e.g. the hashed API key). */
   getSetting(key: string): Promise<string | undefined>;

@@ -1,0 +1,62 @@
+import { SynclineError } from '../errors/syncline-error.ts';
+import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
+import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
+import type { Store } from './store.ts';
+import type { StoreContext } from './store-context.ts';
+
+/** The activity log of a person (B6.4): append-only, read newest first. */
+export function activityOperations(ctx: StoreContext): Pick<Store, 'appendActivity' | 'listActivities'> {
+  return {
+    async appendActivity(personId, type, attributes, at = nowIso()) {
+      if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+        throw new SynclineError('VALIDATION_FAILED', 'An activity type must be 1–100 characters.');
+      }
+      const exists =
+        isPlausibleKey(personId) &&
+        (await ctx.db.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst()) !==
+          undefined;
+      if (!exists) throw new SynclineError('NOT_FOUND', `No person with id ${String(personId)}.`);
+      const activity = { id: newId(), personId, type, at: iso(at), attributes: { ...attributes } };
+      await ctx.db
+        .insertInto('activities')
+        .values({
+          id: activity.id,
+          person_id: personId,
+          type,
+          at: activity.at,
+          attributes: JSON.stringify(activity.attributes),
+        })
+        .execute();
+      return activity;
+    },
+
+    async listActivities(personId, page) {
+      checkLimit(page.limit);
+      if (!isPlausibleKey(personId)) return { items: [], nextCursor: null };
+      let select = ctx.db.selectFrom('activities').selectAll().where('person_id', '=', personId);
+      if (page.cursor !== undefined) {
+        const [at, id] = decodeCursor(page.cursor, 'activities', ['string', 'string']) as [string, string];
+        select = select.where((eb) =>
+          eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('id', '<', id)])]),
+        );
+      }
+      const rows = await select
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1)
+        .execute();
+      return toPage(
+        rows,
+        page.limit,
+        (row) => ({
+          id: row.id,
+          personId: row.person_id,
+          type: row.type,
+          at: iso(row.at),
+          attributes: json<Record<string, unknown>>(row.attributes),
+        }),
+        (row) => encodeCursor('activities', [iso(row.at), row.id]),
+      );
+    },
+  };
+}

@@ -1,0 +1,263 @@
+import { sql, type Selectable } from 'kysely';
+import { SynclineError } from '../errors/syncline-error.ts';
+import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
+import type { PersonFieldLookup } from './person-field-catalog.ts';
+import { listCustomFields } from './person-field-operations.ts';
+import { normaliseEmail, validatePersonInput } from './person-validation.ts';
+import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
+import type { PersonsTable } from './schema.ts';
+import type { Person, PersonValue, Store, WriteOrigin } from './store.ts';
+import { atomically, type StoreContext } from './store-context.ts';
+
+type PersonRow = Selectable<PersonsTable>;
+type StoredFields = Record<string, PersonValue>;
+
+/**
+ * Persons: create, upsert by email, update, delete, list — each write records a change-feed entry in the
+ * same transaction (see change-feed.ts), tagged with its origin so the engine can skip its own writes (B4.4).
+ */
+export function personOperations(
+  ctx: StoreContext,
+): Pick<
+  Store,
+  | 'upsertPersonByEmail'
+  | 'createPerson'
+  | 'createPersons'
+  | 'getPerson'
+  | 'updatePerson'
+  | 'deletePerson'
+  | 'listPersons'
+> {
+  return {
+    /**
+     * One email, one person — even under concurrency: the transaction first takes a lock on the normalised
+     * email (an advisory lock on PostgreSQL; on SQLite `BEGIN IMMEDIATE` already serialises writers), then
+     * looks the email up and creates or updates. No unique index enforces it, because persons created by the
+     * CRM sync may share an email (B3.2); when several do, the oldest is updated.
+     */
+    async upsertPersonByEmail(input, origin) {
+      const fields = await validated(ctx, input, origin);
+      const email = normaliseEmail(fields.email);
+      if (email === null) {
+        throw new SynclineError('VALIDATION_FAILED', 'email is required to create or update by email.', {
+          details: { problems: [{ field: 'email', message: 'is required' }] },
+        });
+      }
+      return atomically(ctx, async (tx) => {
+        await tx.backend.lockKey(tx.db, `person-email:${email}`);
+        const existing = await tx.db
+          .selectFrom('persons')
+          .selectAll()
+          .where('email_norm', '=', email)
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1)
+          .executeTakeFirst();
+        if (existing === undefined)
+          return { person: (await insertPersons(tx, [fields], origin))[0], created: true };
+        return { person: await applyUpdate(tx, existing, fields, origin), created: false };
+      });
+    },
+
+    async createPerson(input, origin) {
+      const fields = await validated(ctx, input, origin);
+      return (await atomically(ctx, (tx) => insertPersons(tx, [fields], origin)))[0];
+    },
+
+    async createPersons(items, origin) {
+      const lookup = await lookupFor(
+        ctx,
+        items.flatMap((item) => (item !== null && typeof item === 'object' ? Object.keys(item) : [])),
+      );
+      const all = items.map((item) => validatePersonInput(item, lookup.get, origin));
+      return atomically(ctx, async (tx) => {
+        const created: Person[] = [];
+        const batch = ctx.backend.capabilities.maxBatchRows;
+        for (let start = 0; start < all.length; start += batch) {
+          created.push(...(await insertPersons(tx, all.slice(start, start + batch), origin)));
+        }
+        return created;
+      });
+    },
+
+    async getPerson(id) {
+      if (!isPlausibleKey(id)) return undefined;
+      const row = await ctx.db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toPerson(row, await lookupFor(ctx, []));
+    },
+
+    async updatePerson(id, input, origin) {
+      const fields = await validated(ctx, input, origin);
+      if (!isPlausibleKey(id)) return undefined;
+      const email = normaliseEmail(fields.email);
+      return atomically(ctx, async (tx) => {
+        // Same lock order as upsertPersonByEmail (email, then row), so an email change cannot race an upsert
+        // into a duplicate nor deadlock with it.
+        if (email !== null) await tx.backend.lockKey(tx.db, `person-email:${email}`);
+        await tx.backend.lockKey(tx.db, `person:${id}`);
+        const existing = await tx.db
+          .selectFrom('persons')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return existing === undefined ? undefined : applyUpdate(tx, existing, fields, origin);
+      });
+    },
+
+    async deletePerson(id, origin = 'api') {
+      if (!isPlausibleKey(id)) return false;
+      return atomically(ctx, async (tx) => {
+        // Bases belong to the person's links but have no foreign key (they are keyed by CRM record).
+        await sql`delete from field_bases where (entity, crm_id) in
+          (select entity, crm_id from crm_links where person_id = ${id})`.execute(tx.db);
+        await tx.db
+          .updateTable('opportunity_contact_roles')
+          .set({ person_id: null })
+          .where('person_id', '=', id)
+          .execute();
+        const deleted = await tx.db.deleteFrom('persons').where('id', '=', id).executeTakeFirst();
+        if (deleted.numDeletedRows === 0n) return false;
+        await recordChanges(tx, [{ personId: id, kind: 'delete', fields: [] }], origin);
+        return true;
+      });
+    },
+
+    async listPersons(query) {
+      checkLimit(query.limit);
+      let select = ctx.db.selectFrom('persons').selectAll();
+      if (query.email !== undefined)
+        select = select.where('email_norm', '=', normaliseEmail(query.email) ?? '');
+      if (query.crmType === 'none') select = select.where('crm_type', 'is', null);
+      else if (query.crmType !== undefined) select = select.where('crm_type', '=', query.crmType);
+      if (query.updatedSince !== undefined)
+        select = select.where('updated_at', '>=', isoArgument(query.updatedSince));
+      if (query.cursor !== undefined) {
+        const [after] = decodeCursor(query.cursor, 'persons', ['string']);
+        select = select.where('id', '>', after as string);
+      }
+      const rows = await select
+        .orderBy('id')
+        .limit(query.limit + 1)
+        .execute();
+      const lookup = await lookupFor(ctx, []);
+      return toPage(
+        rows,
+        query.limit,
+        (row) => toPerson(row, lookup),
+        (row) => encodeCursor('persons', [row.id]),
+      );
+    },
+  };
+}
+
+async function lookupFor(ctx: StoreContext, names: Iterable<string>): Promise<PersonFieldLookup> {
+  return ctx.fields.resolve(names, () => listCustomFields(ctx.db), !ctx.inTransaction);
+}
+
+async function validated(
+  ctx: StoreContext,
+  input: unknown,
+  origin: WriteOrigin,
+): Promise<Record<string, PersonValue>> {
+  const names = input !== null && typeof input === 'object' ? Object.keys(input) : [];
+  return validatePersonInput(input, (await lookupFor(ctx, names)).get, origin);
+}
+
+function isoArgument(value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) {
+    throw new SynclineError('VALIDATION_FAILED', 'updatedSince must be an ISO 8601 date-time.', {
+      details: { problems: [{ field: 'updatedSince', message: 'must be an ISO 8601 date-time' }] },
+    });
+  }
+  return new Date(time).toISOString();
+}
+
+/** Only non-null values are stored: a missing key and null mean the same (an empty field). */
+function withoutNulls(fields: StoredFields): StoredFields {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null));
+}
+
+function derivedColumns(fields: StoredFields): { email_norm: string | null; crm_type: string | null } {
+  return {
+    email_norm: normaliseEmail(fields.email),
+    crm_type: typeof fields.crmType === 'string' ? fields.crmType : null,
+  };
+}
+
+async function insertPersons(
+  tx: StoreContext,
+  items: readonly StoredFields[],
+  origin: WriteOrigin,
+): Promise<Person[]> {
+  if (items.length === 0) return [];
+  const at = nowIso();
+  const rows = items.map((item) => {
+    const fields = withoutNulls(item);
+    return { id: newId(), ...derivedColumns(fields), fields, created_at: at, updated_at: at };
+  });
+  await tx.db
+    .insertInto('persons')
+    .values(rows.map((row) => ({ ...row, fields: JSON.stringify(row.fields) })))
+    .execute();
+  await recordChanges(
+    tx,
+    rows.map((row) => ({ personId: row.id, kind: 'create', fields: Object.keys(row.fields) })),
+    origin,
+  );
+  const lookup = await lookupFor(tx, []);
+  return rows.map((row) => toPerson(row, lookup));
+}
+
+async function applyUpdate(
+  tx: StoreContext,
+  existing: PersonRow,
+  changes: StoredFields,
+  origin: WriteOrigin,
+): Promise<Person> {
+  const before = json<StoredFields>(existing.fields);
+  const changed = Object.keys(changes).filter((name) => (before[name] ?? null) !== changes[name]);
+  const lookup = await lookupFor(tx, []);
+  if (changed.length === 0) return toPerson(existing, lookup);
+  const fields = withoutNulls({ ...before, ...changes });
+  const updatedAt = nowIso();
+  await tx.db
+    .updateTable('persons')
+    .set({ ...derivedColumns(fields), fields: JSON.stringify(fields), updated_at: updatedAt })
+    .where('id', '=', existing.id)
+    .execute();
+  await recordChanges(tx, [{ personId: existing.id, kind: 'update', fields: changed }], origin);
+  return toPerson({ ...existing, fields, updated_at: updatedAt }, lookup);
+}
+
+/** Appends change-feed entries; must run in the transaction of the write it describes. */
+export async function recordChanges(
+  tx: StoreContext,
+  changes: readonly { personId: string; kind: 'create' | 'update' | 'delete'; fields: readonly string[] }[],
+  origin: WriteOrigin,
+): Promise<void> {
+  const at = nowIso();
+  await tx.db
+    .insertInto('person_changes')
+    .values(
+      changes.map((change) => ({
+        person_id: change.personId,
+        origin,
+        kind: change.kind,
+        fields: JSON.stringify(change.fields),
+        at,
+      })),
+    )
+    .execute();
+}
+
+/** Every registered field appears (null when empty), plus any stored value of a field added elsewhere. */
+export function toPerson(
+  row: Pick<PersonRow, 'id' | 'fields' | 'created_at' | 'updated_at'>,
+  lookup: PersonFieldLookup,
+): Person {
+  const fields: Record<string, PersonValue> = {};
+  for (const field of lookup.all()) fields[field.name] = null;
+  Object.assign(fields, json<StoredFields>(row.fields));
+  return { id: row.id, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at), fields };
+}

@@ -1,0 +1,33 @@
+import { sql, type Kysely } from 'kysely';
+import { createCoreTables } from '../core-tables.ts';
+import type { StoreMigrations } from '../store-migrator.ts';
+
+/**
+ * PostgreSQL schema versions, applied in name order by store-migrator.ts inside one transaction under an
+ * advisory lock. A released migration is never edited; add a new one. Tables live in the connection's
+ * `search_path` schema (`public` by default, one schema per test run).
+ */
+export const postgresMigrations: StoreMigrations = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await createCoreTables(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
+      // The change feed (see postgres-change-feed.ts): `xid` is the writing transaction's id, stamped by the
+      // default, so readers can order by (xid, seq) and stop below the oldest transaction still running.
+      await sql`create table person_changes (
+        seq bigint generated always as identity,
+        xid xid8 not null default pg_current_xact_id(),
+        person_id text not null,
+        origin text not null,
+        kind text not null,
+        fields text not null,
+        at timestamptz not null,
+        primary key (xid, seq)
+      )`.execute(db);
+    },
+  },
+};

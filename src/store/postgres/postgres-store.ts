@@ -1,0 +1,56 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { SynclineError } from '../../errors/syncline-error.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { PersonFieldCatalog } from '../person-field-catalog.ts';
+import type { Database } from '../schema.ts';
+import { createSqlStore } from '../sql-store.ts';
+import type { Store } from '../store.ts';
+import { migrateToLatest } from '../store-migrator.ts';
+import { postgresBackend } from './postgres-backend.ts';
+import { postgresMigrations } from './postgres-migrations.ts';
+
+export interface PostgresStoreOptions {
+  readonly url: string;
+  /** The schema holding Syncline's tables (created by `migrate`); default `public`. Tests use one per run. */
+  readonly schema?: string;
+  /** Connection pool size; default 10. */
+  readonly poolSize?: number;
+}
+
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The PostgreSQL store through `pg` and Kysely's PostgresDialect. Every pooled connection has its
+ * `search_path` set to the schema, so the shared SQL never names it.
+ */
+export async function createPostgresStore(options: PostgresStoreOptions, logger: Logger): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!schemaPattern.test(schema)) {
+    throw new SynclineError(
+      'CONFIG_INVALID',
+      `Invalid PostgreSQL schema name ${schema}: use lowercase letters, digits and _.`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: 10_000,
+  });
+  const log = logger.child({ component: 'store', backend: 'postgres' });
+  // An idle client losing its connection (server restart) must not crash the process; the next query
+  // reconnects or fails with STORE_UNAVAILABLE.
+  pool.on('error', (error) => log.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return createSqlStore(
+    { db, backend: postgresBackend, logger: log, fields: new PersonFieldCatalog(), inTransaction: false },
+    {
+      async migrate() {
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+        await migrateToLatest(db, postgresMigrations, log, schema);
+      },
+      close: () => db.destroy(),
+    },
+  );
+}

@@ -1,0 +1,47 @@
+import { decodeCursor, encodeCursor } from '../page-cursor.ts';
+import type { StoreBackend } from '../store-backend.ts';
+
+const cursorKind = 'person-changes:sqlite';
+
+/** SQLite result codes (extended codes carry the primary code in their low byte). */
+const sqliteConstraintUnique = [1555, 2067]; // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+const sqliteUnavailable = [5, 10, 14, 26]; // BUSY (after busy_timeout), IOERR, CANTOPEN, NOTADB
+
+function errcode(error: unknown): number | undefined {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * SQLite: one writer at a time (every write transaction is `BEGIN IMMEDIATE`), so a transaction that starts
+ * writing later also commits later, and the change feed's AUTOINCREMENT `seq` is commit order: the cursor is
+ * simply the last `seq` read.
+ */
+export const sqliteBackend: StoreBackend = {
+  capabilities: { kind: 'sqlite', concurrentWriters: false, maxBatchRows: 1000 },
+
+  async lockKey() {
+    // The immediate transaction already excludes every other writer, in this process and in others.
+  },
+
+  async readChanges(db, after, limit) {
+    let select = db
+      .selectFrom('person_changes')
+      .select(['seq', 'person_id', 'origin', 'kind', 'fields', 'at']);
+    if (after !== undefined) {
+      const [seq] = decodeCursor(after, cursorKind, ['number']) as [number];
+      select = select.where('seq', '>', seq);
+    }
+    const rows = await select.orderBy('seq').limit(limit).execute();
+    return rows.map((row) => ({ ...row, cursor: encodeCursor(cursorKind, [Number(row.seq)]) }));
+  },
+
+  async pruneChanges(db, through) {
+    const [seq] = decodeCursor(through, cursorKind, ['number']) as [number];
+    const result = await db.deleteFrom('person_changes').where('seq', '<=', seq).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  },
+
+  isUniqueViolation: (error) => sqliteConstraintUnique.includes(errcode(error) ?? -1),
+  isUnavailable: (error) => sqliteUnavailable.includes((errcode(error) ?? -1) & 0xff),
+};

@@ -1,0 +1,26 @@
+import { sql, type Kysely } from 'kysely';
+import { createCoreTables } from '../core-tables.ts';
+import type { StoreMigrations } from '../store-migrator.ts';
+
+/**
+ * SQLite schema versions, applied in name order by store-migrator.ts inside one `BEGIN IMMEDIATE`
+ * transaction (which also serialises concurrent migrators across processes). A released migration is never
+ * edited; add a new one.
+ */
+export const sqliteMigrations: StoreMigrations = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await createCoreTables(db, { json: 'text', timestamp: 'text', boolean: 'integer', bigint: 'integer' });
+      // The change feed (see sqlite-change-feed.ts). SQLite has one writer at a time, so commit order is
+      // `seq` order; AUTOINCREMENT keeps a pruned tail's numbers from being reused.
+      await sql`create table person_changes (
+        seq integer primary key autoincrement,
+        person_id text not null,
+        origin text not null,
+        kind text not null,
+        fields text not null,
+        at text not null
+      )`.execute(db);
+    },
+  },
+};

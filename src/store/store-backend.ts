@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { StoreCapabilities } from './store.ts';
+
+/** A change-feed row as both backends return it; `cursor` is already encoded. */
+export interface ChangeRow {
+  readonly cursor: string;
+  readonly person_id: string;
+  readonly origin: string;
+  readonly kind: string;
+  readonly fields: string;
+  readonly at: string | Date;
+}
+
+/**
+ * What differs between SQLite and PostgreSQL below the shared store code (Kysely's adapter idea): declared
+ * here once, so no caller ever asks which backend it has.
+ */
+export interface StoreBackend {
+  readonly capabilities: StoreCapabilities;
+  /**
+   * Inside a transaction: blocks until no other transaction holds `key`, and holds it until this one ends.
+   * PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing, as `BEGIN IMMEDIATE` already made this
+   * transaction the only writer.
+   */
+  lockKey(db: Kysely<Database>, key: string): Promise<void>;
+  /**
+   * The change feed after `after` (an encoded cursor of this backend), at most `limit` rows, in commit order.
+   * Throws INVALID_CURSOR for a cursor this backend did not issue.
+   */
+  readChanges(db: Kysely<Database>, after: string | undefined, limit: number): Promise<ChangeRow[]>;
+  /** Deletes feed rows up to and including `through`; returns how many. */
+  pruneChanges(db: Kysely<Database>, through: string): Promise<number>;
+  /** The error is a unique-constraint violation. */
+  isUniqueViolation(error: unknown): boolean;
+  /** The error means the database cannot be reached or opened (→ STORE_UNAVAILABLE). */
+  isUnavailable(error: unknown): boolean;
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../src/config/config.ts';
+import { silentLogger, type Logger } from '../../src/logging/logger.ts';
+import { createStore } from '../../src/store/registry.ts';
+import type { Store } from '../../src/store/store.ts';
+import { testDatabaseUrl } from './test-env.ts';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export const storeKinds: readonly StoreKind[] = ['sqlite', 'postgres'];
+
+/** A database of its own for one test (or one suite): a temp SQLite file, or a PostgreSQL schema. */
+export interface TestDatabase extends AsyncDisposable {
+  readonly kind: StoreKind;
+  /** What `createStore`/`startApp` take; for PostgreSQL the URL carries `?schema=`. */
+  readonly config: DatabaseConfig;
+  /** Deletes the file or drops the schema. Close every store on it first. */
+  dispose(): Promise<void>;
+}
+
+export interface TestStore extends AsyncDisposable {
+  readonly store: Store;
+  readonly database: TestDatabase;
+  /** Closes the store and deletes its database. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database. PostgreSQL schemas are named `syncline_test_<random>` (pg-boss style: one schema
+ * per test, so tests never share state and can run in parallel); `dispose` drops it.
+ */
+export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase> {
+  if (kind === 'sqlite') {
+    const directory = await mkdtemp(join(tmpdir(), 'syncline-store-'));
+    const dispose = () => rm(directory, { recursive: true, force: true });
+    return {
+      kind,
+      config: { kind, path: join(directory, 'syncline.db') },
+      dispose,
+      [Symbol.asyncDispose]: dispose,
+    };
+  }
+  const schema = `syncline_test_${randomBytes(8).toString('hex')}`;
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set('schema', schema);
+  const dispose = async () => {
+    const client = new pg.Client({ connectionString: testDatabaseUrl });
+    await client.connect();
+    try {
+      await client.query(`drop schema if exists ${schema} cascade`);
+    } finally {
+      await client.end();
+    }
+  };
+  return { kind, config: { kind, url: url.toString() }, dispose, [Symbol.asyncDispose]: dispose };
+}
+
+/** A migrated store on a fresh database. */
+export async function openTestStore(kind: StoreKind, logger: Logger = silentLogger()): Promise<TestStore> {
+  const database = await createTestDatabase(kind);
+  const store = await createStore(database.config, logger);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    await database.dispose();
+    throw error;
+  }
+  const dispose = async () => {
+    await store.close();
+    await database.dispose();
+  };
+  return { store, database, dispose, [Symbol.asyncDispose]: dispose };
+}
