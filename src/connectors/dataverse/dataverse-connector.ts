@@ -70,6 +70,7 @@ export class DataverseConnector implements CrmConnector {
   readonly #log: Logger;
   readonly #pageSize: number;
   readonly #overlapMs: number;
+  readonly #retry: RetryPolicyOptions | undefined;
   readonly #entities = new Map<string, Promise<EntityMetadata>>();
   readonly #attributes = new Map<string, Promise<AttributeMetadata[]>>();
   #privileges: Promise<AttributePrivilege[]> | undefined;
@@ -79,6 +80,7 @@ export class DataverseConnector implements CrmConnector {
     this.#log = options.logger.child({ component: 'dataverse' });
     this.#pageSize = Math.min(5000, Math.max(1, options.pageSize ?? 5000));
     this.#overlapMs = options.watermarkOverlapMs ?? 120_000;
+    this.#retry = options.retry;
     this.#http = new DataverseHttp({
       url: options.url,
       tokens:
@@ -105,11 +107,11 @@ export class DataverseConnector implements CrmConnector {
     return this.#whoAmI;
   }
 
-  getEntity(entity: string): Promise<EntityMetadata> {
+  async getEntity(entity: string): Promise<EntityMetadata> {
     return cached(this.#entities, assertLogicalName(entity), (name) => fetchEntity(this.#http, name));
   }
 
-  listAttributes(entity: string): Promise<AttributeMetadata[]> {
+  async listAttributes(entity: string): Promise<AttributeMetadata[]> {
     return cached(this.#attributes, assertLogicalName(entity), (name) => fetchAttributes(this.#http, name));
   }
 
@@ -255,7 +257,7 @@ export class DataverseConnector implements CrmConnector {
     }
     const shapes = new Map<string, EntityShape>();
     await Promise.all([...entities].map(async (entity) => shapes.set(entity, await this.#shape(entity))));
-    return writeOperations({ http: this.#http, shapes }, operations, options);
+    return writeOperations({ http: this.#http, shapes, retry: this.#retry }, operations, options);
   }
 
   async qualifyLead(leadId: string, options: QualifyLeadOptions = {}): Promise<QualifyLeadResult> {

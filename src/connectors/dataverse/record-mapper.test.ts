@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AttributeMetadata } from '../connector.ts';
+import { idFromEntityUrl, toBody, toRecord, wireColumns, type EntityShape } from './record-mapper.ts';
+
+function attribute(logicalName: string, attributeType: string, targets?: string[]): AttributeMetadata {
+  return {
+    logicalName,
+    schemaName: logicalName,
+    metadataId: `${logicalName}-id`,
+    attributeType,
+    attributeTypeName: undefined,
+    isValidForRead: true,
+    isValidForCreate: true,
+    isValidForUpdate: true,
+    isSecured: false,
+    isCustomAttribute: false,
+    requiredLevel: 'None',
+    attributeOf: undefined,
+    ...(targets ? { targets } : {}),
+  };
+}
+
+const contact: EntityShape = {
+  entity: {
+    logicalName: 'contact',
+    schemaName: 'Contact',
+    entitySetName: 'contacts',
+    primaryIdAttribute: 'contactid',
+    primaryNameAttribute: 'fullname',
+    changeTrackingEnabled: true,
+    optimisticConcurrencyEnabled: true,
+  },
+  attributes: new Map(
+    [
+      attribute('firstname', 'String'),
+      attribute('parentcustomerid', 'Customer', ['account', 'contact']),
+      attribute('ownerid', 'Owner', ['systemuser', 'team']),
+      attribute('originatingleadid', 'Lookup', ['lead']),
+    ].map((a) => [a.logicalName, a]),
+  ),
+};
+
+const sets: Record<string, string> = {
+  account: 'accounts',
+  team: 'teams',
+  lead: 'leads',
+  systemuser: 'systemusers',
+};
+
+test('lookups are selected as _x_value and the primary key is always read', () => {
+  assert.deepEqual(wireColumns(contact, ['firstname', 'ownerid', 'originatingleadid']), [
+    'contactid',
+    'firstname',
+    '_ownerid_value',
+    '_originatingleadid_value',
+  ]);
+});
+
+test('B1.5: a row becomes logical values; lookups carry their target entity (team owners included)', () => {
+  const record = toRecord(contact, {
+    '@odata.etag': 'W/"72201545"',
+    contactid: '49b0be2e-d01c-ed11-b83e-000d3a572421',
+    firstname: 'Yvonne',
+    '_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'team',
+    _ownerid_value: '70bf4d48-34cb-ed11-b596-0022481d68cd',
+    _originatingleadid_value: '11111111-34cb-ed11-b596-0022481d68cd',
+    _parentcustomerid_value: null,
+  });
+  assert.equal(record.id, '49b0be2e-d01c-ed11-b83e-000d3a572421');
+  assert.equal(record.etag, 'W/"72201545"');
+  assert.deepEqual(record.values, {
+    contactid: '49b0be2e-d01c-ed11-b83e-000d3a572421',
+    firstname: 'Yvonne',
+    ownerid: { id: '70bf4d48-34cb-ed11-b596-0022481d68cd', entity: 'team' },
+    originatingleadid: { id: '11111111-34cb-ed11-b596-0022481d68cd', entity: 'lead' },
+    parentcustomerid: null,
+  });
+});
+
+test('writes bind lookups through the right navigation property', () => {
+  const body = toBody(
+    contact,
+    {
+      firstname: 'Ann',
+      parentcustomerid: { id: 'a1', entity: 'account' },
+      ownerid: { id: 't1', entity: 'team' },
+      originatingleadid: { id: 'l1', entity: 'lead' },
+      regardingobjectid: {
+        id: 'c1',
+        entity: 'contact',
+        navigationProperty: 'regardingobjectid_contact_task',
+      },
+    },
+    (entity) => sets[entity] ?? `${entity}s`,
+  );
+  assert.deepEqual(body, {
+    firstname: 'Ann',
+    'parentcustomerid_account@odata.bind': '/accounts(a1)',
+    'ownerid@odata.bind': '/teams(t1)',
+    'originatingleadid@odata.bind': '/leads(l1)',
+    'regardingobjectid_contact_task@odata.bind': '/contacts(c1)',
+  });
+});
+
+test('the created id is read from OData-EntityId', () => {
+  assert.equal(
+    idFromEntityUrl('https://org/api/data/v9.2/tasks(E73FFC82-E292-ED11-AAD1-000D3A9933C9)'),
+    'e73ffc82-e292-ed11-aad1-000d3a9933c9',
+  );
+  assert.equal(idFromEntityUrl("https://org/api/data/v9.2/contacts(emailaddress1='a@b.c')"), undefined);
+  assert.equal(idFromEntityUrl(undefined), undefined);
+});
