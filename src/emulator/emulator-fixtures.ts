@@ -1,0 +1,33 @@
+/**
+ * Well-known identities and ids of the emulated organisation (interfaces.md §7). Tests and demo mode import
+ * these instead of discovering them; they never change between runs or seeds.
+ */
+export const emulatorFixtures = {
+  defaultSyncToken: 'emulator-sync-token',
+  defaultAdminToken: 'emulator-admin-token',
+  organizationId: '4faf1f34-f06d-e511-80d0-00155db07cb1',
+  organizationName: 'syncline-emulator',
+  tenantId: '7a3b9c2d-0e1f-4a5b-8c6d-7e8f9a0b1c2d',
+  businessUnitId: 'ded5a64f-f06d-e511-80d0-00155db07cb1',
+  /** The sync user: an application user, subject to field-level security. */
+  syncUserId: 'd96e9f55-f06d-e511-80d0-00155db07cb1',
+  syncUserApplicationId: '51f81489-12ee-4a9e-aaae-a2591f45987d',
+  /** A System Administrator (a person working in the CRM, in tests). */
+  adminUserId: 'a1a1a1a1-0000-4000-8000-000000000001',
+  salesUserIds: [
+    'b2b2b2b2-0000-4000-8000-000000000001',
+    'b2b2b2b2-0000-4000-8000-000000000002',
+    'b2b2b2b2-0000-4000-8000-000000000003',
+  ],
+  salesTeamId: 'c3c3c3c3-0000-4000-8000-000000000001',
+  usdCurrencyId: 'e4e4e4e4-0000-4000-8000-000000000001',
+  /** Dataverse's own System Administrator field security profile id (reference §8). */
+  systemAdministratorProfileId: '572329c1-a042-4e22-be47-367c6374ea45',
+  /** The profile the sync user is in; it grants nothing on `contact.new_creditscore`. */
+  syncProfileId: 'f5f5f5f5-0000-4000-8000-000000000001',
+  sdkMessageIds: {
+    Create: '9ebdbb1b-ea3e-db11-86a7-000a3a5473e8',
+    Update: '20bebb1b-ea3e-db11-86a7-000a3a5473e8',
+    Delete: '21bebb1b-ea3e-db11-86a7-000a3a5473e8',
+  },
+} as const;

@@ -1,0 +1,106 @@
+import { entityDefinitions } from '../metadata/metadata-routes.ts';
+import { csdl } from '../metadata/csdl.ts';
+import {
+  countCollection,
+  queryCollection,
+  type QueryContext,
+  type SortCache,
+} from '../query/collection-query.ts';
+import { parseQueryOptions } from '../query/query-options.ts';
+import {
+  createInCollection,
+  deleteOne,
+  patchOne,
+  retrieveOne,
+  singleProperty,
+} from '../records/record-routes.ts';
+import { requireGuid } from '../records/record-writer.ts';
+import { assertTablePrivilege, type FieldSecurity } from '../security/field-security.ts';
+import { profileAssociation } from '../security/profile-association.ts';
+import type { EmulatorState } from '../state/emulator-state.ts';
+import { odataError, segmentNotFound } from './dataverse-error.ts';
+import type { EmulatorRequest, EmulatorResponse, Usage } from './emulator-request.ts';
+import { retrievePrincipalAttributePrivileges, serviceDocument, whoAmI } from './functions.ts';
+import { parseResourcePath } from './odata-path.ts';
+
+export interface RouterDeps {
+  readonly state: EmulatorState;
+  readonly fls: FieldSecurity;
+  readonly sortCache: SortCache;
+}
+
+const notAllowed = (method: string) =>
+  odataError(`The requested resource does not support http method '${method}'.`, 405);
+
+/** Routes one authenticated Web API request by its OData resource path. */
+export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: Usage): EmulatorResponse {
+  const { state } = deps;
+  const options = parseQueryOptions(request.query);
+  const segments = parseResourcePath(request.path);
+  const [first, second] = segments;
+  const method = request.method;
+
+  if (first.name === '' && segments.length === 1) {
+    if (method !== 'GET') throw notAllowed(method);
+    return serviceDocument(state, request);
+  }
+  if (first.name === '$metadata') {
+    if (method !== 'GET') throw notAllowed(method);
+    const annotations = options.other.get('annotations') === 'true' || request.annotations.any;
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/xml', 'OData-Version': '4.0' },
+      body: csdl(state.catalog, annotations),
+    };
+  }
+  if (first.name === 'WhoAmI' && segments.length === 1) {
+    if (method !== 'GET') throw notAllowed(method);
+    return whoAmI(request);
+  }
+  if (first.name === 'EntityDefinitions') return entityDefinitions(state.catalog, request, options, segments);
+
+  const entity = state.catalog.entitySet(first.name);
+  if (!entity) throw segmentNotFound(first.name);
+  const ctx: QueryContext = {
+    ...deps,
+    request,
+    entity,
+    table: state.table(entity.logicalName),
+    options,
+    usage,
+  };
+
+  if (segments.length === 1) {
+    if (first.key === undefined) {
+      if (method === 'GET') {
+        assertTablePrivilege(request.caller, entity, 'Read');
+        return queryCollection(ctx);
+      }
+      if (method === 'POST') return createInCollection(ctx);
+      throw notAllowed(method);
+    }
+    if (method === 'GET') return retrieveOne(ctx, first.key);
+    if (method === 'PATCH') return patchOne(ctx, first.key);
+    if (method === 'DELETE') return deleteOne(ctx, first.key);
+    throw notAllowed(method);
+  }
+  if (first.key === undefined) {
+    if (second.name === '$count' && segments.length === 2) {
+      if (method !== 'GET') throw notAllowed(method);
+      assertTablePrivilege(request.caller, entity, 'Read');
+      return countCollection(ctx);
+    }
+    throw segmentNotFound(second.name);
+  }
+  if (
+    second.name === 'Microsoft.Dynamics.CRM.RetrievePrincipalAttributePrivileges' &&
+    entity.logicalName === 'systemuser'
+  ) {
+    if (method !== 'GET') throw notAllowed(method);
+    return retrievePrincipalAttributePrivileges(state, deps.fls, request, requireGuid(first.key));
+  }
+  if (second.name === 'systemuserprofiles_association')
+    return profileAssociation(ctx, requireGuid(first.key), segments.slice(1));
+  if (segments.length === 2) return singleProperty(ctx, first.key, second.name);
+  throw segmentNotFound(segments[2].name);
+}

@@ -1,0 +1,60 @@
+import type { EntityDefinition } from './entity-definition.ts';
+import { account } from './entities/account.ts';
+import { contact } from './entities/contact.ts';
+import { lead } from './entities/lead.ts';
+import { businessunit, systemuser, team, transactioncurrency } from './entities/organization-entities.ts';
+import {
+  sdkmessage,
+  sdkmessagefilter,
+  sdkmessageprocessingstep,
+  serviceendpoint,
+} from './entities/plugin-entities.ts';
+import { opportunity, task } from './entities/sales-entities.ts';
+import { fieldpermission, fieldsecurityprofile, systemuserprofiles } from './entities/security-entities.ts';
+import { newSubscription } from './entities/subscription.ts';
+
+/**
+ * The emulated organisation's tables. Built fresh per emulator instance because custom attributes can be
+ * added at run time (definitions are mutable data, not module singletons shared between instances).
+ */
+export class Catalog {
+  readonly entities = new Map<string, EntityDefinition>();
+  readonly bySetName = new Map<string, EntityDefinition>();
+
+  constructor(definitions: readonly EntityDefinition[] = defaultEntities()) {
+    for (const entity of definitions) {
+      this.entities.set(entity.logicalName, entity);
+      this.bySetName.set(entity.entitySetName, entity);
+    }
+  }
+
+  entity(logicalName: string): EntityDefinition | undefined {
+    return this.entities.get(logicalName);
+  }
+
+  entitySet(name: string): EntityDefinition | undefined {
+    return this.bySetName.get(name);
+  }
+}
+
+export function defaultEntities(): EntityDefinition[] {
+  return [
+    businessunit(),
+    systemuser(),
+    team(),
+    transactioncurrency(),
+    account(),
+    contact(),
+    lead(),
+    opportunity(),
+    task(),
+    newSubscription(),
+    fieldsecurityprofile(),
+    fieldpermission(),
+    systemuserprofiles(),
+    serviceendpoint(),
+    sdkmessage(),
+    sdkmessagefilter(),
+    sdkmessageprocessingstep(),
+  ];
+}

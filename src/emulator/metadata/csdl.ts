@@ -1,0 +1,94 @@
+import type { AttributeDefinition } from './attribute-definition.ts';
+import type { Catalog } from './catalog.ts';
+import { isLookup, isProperty, propertyName } from '../records/record-serializer.ts';
+
+/**
+ * `$metadata` as CSDL XML (reference §7): entity types with keys, properties (`_x_value` lookups as
+ * Edm.Guid), single-valued navigation properties with referential constraints, entity sets and, when
+ * annotations are asked for, the change-tracking capability per entity set.
+ */
+export function csdl(catalog: Catalog, withAnnotations: boolean): string {
+  const out: string[] = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">',
+    '<edmx:Reference Uri="http://vocabularies.odata.org/OData.Community.Keys.V1.xml"><edmx:Include Namespace="OData.Community.Keys.V1" Alias="Keys"/></edmx:Reference>',
+    '<edmx:Reference Uri="http://docs.oasis-open.org/odata/odata/v4.0/os/vocabularies/Org.OData.Capabilities.V1.xml"><edmx:Include Namespace="Org.OData.Capabilities.V1" Alias="Capabilities"/></edmx:Reference>',
+    '<edmx:Reference Uri="http://docs.oasis-open.org/odata/odata/v4.0/os/vocabularies/Org.OData.Core.V1.xml"><edmx:Include Namespace="Org.OData.Core.V1" Alias="Core"/></edmx:Reference>',
+    '<edmx:DataServices>',
+    '<Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">',
+    '<EntityType Name="crmbaseentity" Abstract="true"/>',
+  ];
+  for (const entity of catalog.entities.values()) {
+    out.push(`<EntityType Name="${entity.logicalName}" BaseType="mscrm.crmbaseentity">`);
+    out.push(`<Key><PropertyRef Name="${entity.primaryId}"/></Key>`);
+    for (const attribute of entity.attributes) {
+      if (!isProperty(attribute)) continue;
+      const readOnly = !attribute.validForCreate && !attribute.validForUpdate;
+      const annotation =
+        withAnnotations && (readOnly || isLookup(attribute))
+          ? '<Annotation Term="Org.OData.Core.V1.Computed" Bool="true"/><Annotation Term="Org.OData.Core.V1.Permissions"><EnumMember>Org.OData.Core.V1.Permission/Read</EnumMember></Annotation>'
+          : '';
+      const attrs = `Name="${propertyName(attribute)}" Type="${edmType(attribute)}"${attribute.maxLength && !isLookup(attribute) ? ` MaxLength="${attribute.maxLength}"` : ''}`;
+      out.push(annotation ? `<Property ${attrs}>${annotation}</Property>` : `<Property ${attrs}/>`);
+    }
+    for (const [nav, { attribute, target }] of entity.navigation) {
+      const targetEntity = catalog.entity(target);
+      if (!targetEntity) continue;
+      out.push(
+        `<NavigationProperty Name="${nav}" Type="mscrm.${target}" Partner="${attribute.logicalName}_${entity.logicalName}">` +
+          `<ReferentialConstraint Property="_${attribute.logicalName}_value" ReferencedProperty="${targetEntity.primaryId}"/></NavigationProperty>`,
+      );
+    }
+    out.push('</EntityType>');
+  }
+  out.push(
+    '<ComplexType Name="WhoAmIResponse"><Property Name="BusinessUnitId" Type="Edm.Guid" Nullable="false"/><Property Name="UserId" Type="Edm.Guid" Nullable="false"/><Property Name="OrganizationId" Type="Edm.Guid" Nullable="false"/></ComplexType>',
+    '<Function Name="WhoAmI"><ReturnType Type="mscrm.WhoAmIResponse" Nullable="false"/></Function>',
+    '<Function Name="RetrievePrincipalAttributePrivileges" IsBound="true"><Parameter Name="entityset" Type="mscrm.systemuser" Nullable="false"/><ReturnType Type="mscrm.RetrievePrincipalAttributePrivilegesResponse" Nullable="false"/></Function>',
+    '<EntityContainer Name="System">',
+  );
+  for (const entity of catalog.entities.values()) {
+    const tracking = withAnnotations
+      ? `<Annotation Term="Org.OData.Capabilities.V1.ChangeTracking"><Record><PropertyValue Property="Supported" Bool="${entity.changeTracking}"/></Record></Annotation>`
+      : '';
+    out.push(
+      `<EntitySet Name="${entity.entitySetName}" EntityType="Microsoft.Dynamics.CRM.${entity.logicalName}">${tracking}</EntitySet>`,
+    );
+  }
+  out.push(
+    '<FunctionImport Name="WhoAmI" Function="Microsoft.Dynamics.CRM.WhoAmI"/>',
+    '</EntityContainer>',
+    '</Schema>',
+    '</edmx:DataServices>',
+    '</edmx:Edmx>',
+  );
+  return out.join('');
+}
+
+function edmType(attribute: AttributeDefinition): string {
+  switch (attribute.type) {
+    case 'Integer':
+    case 'Picklist':
+    case 'State':
+    case 'Status':
+      return 'Edm.Int32';
+    case 'BigInt':
+      return 'Edm.Int64';
+    case 'Decimal':
+    case 'Money':
+      return 'Edm.Decimal';
+    case 'Double':
+      return 'Edm.Double';
+    case 'Boolean':
+      return 'Edm.Boolean';
+    case 'DateTime':
+      return attribute.format === 'DateOnly' ? 'Edm.Date' : 'Edm.DateTimeOffset';
+    case 'Lookup':
+    case 'Customer':
+    case 'Owner':
+    case 'Uniqueidentifier':
+      return 'Edm.Guid';
+    default:
+      return 'Edm.String';
+  }
+}

@@ -1,0 +1,163 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../logging/logger.ts';
+import { silentLogger } from '../logging/logger.ts';
+import { handleControl } from './control/control-routes.ts';
+import { EmulatorCore, type DispatchRequest, type DispatchResponse } from './emulator-core.ts';
+import { emulatorFixtures } from './emulator-fixtures.ts';
+import { dataverseCodes } from './http/dataverse-error.ts';
+import { jsonResponse, type EmulatorResponse, type Usage } from './http/emulator-request.ts';
+import type { SeedOptions } from './seed/demo-seed.ts';
+import type { EmulatorState } from './state/emulator-state.ts';
+import type { TokenIssuer } from './security/identities.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Rows read/written by this request (set after the Web API handled it), for the limits module. */
+    emulatorUsage: Usage | null;
+  }
+}
+
+export interface EmulatorOptions {
+  /** Bearer token of the sync user (default `emulator-sync-token`). */
+  readonly syncToken?: string;
+  /** Bearer token of the System Administrator (default `emulator-admin-token`). */
+  readonly adminToken?: string;
+  readonly seed?: SeedOptions;
+  readonly logger?: Logger;
+}
+
+export interface Emulator {
+  readonly app: FastifyInstance;
+  readonly core: EmulatorCore;
+  readonly state: EmulatorState;
+  readonly tokenIssuer: TokenIssuer;
+  /** Runs a request through the same handlers as HTTP (used by `$batch` for each part). */
+  dispatch(request: DispatchRequest): Promise<DispatchResponse>;
+  /** All-or-nothing group of dispatches (a `$batch` changeset). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+const apiRoot = '/api/data/v9.2';
+
+/**
+ * Builds the emulator's HTTP app without listening (tests use it directly or call `listen` on port 0).
+ *
+ * Extension point for the protocol modules (src/emulator/batch, limits, tokens, webhooks): register their
+ * routes and hooks in `registerProtocolModules` below. Fastify's `onRequest` hooks run before any handler
+ * here (admit/reject a request); `onResponse` hooks can read `request.emulatorUsage`; a static route such as
+ * `POST /api/data/v9.2/$batch` takes precedence over the catch-all Web API route.
+ */
+export function buildEmulator(options: EmulatorOptions = {}): Emulator {
+  const logger = options.logger ?? silentLogger();
+  const core = new EmulatorCore({
+    syncToken: options.syncToken ?? emulatorFixtures.defaultSyncToken,
+    adminToken: options.adminToken ?? emulatorFixtures.defaultAdminToken,
+    logger: logger.child({ component: 'emulator' }),
+    seed: options.seed ?? { seed: 'demo' },
+  });
+  // No Fastify logger: per-request logs would dominate at benchmark rates; errors are logged by the core.
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024 * 1024,
+    routerOptions: { maxParamLength: 32_768 },
+  });
+  app.decorateRequest('emulatorUsage', null);
+  // Bodies arrive as text: malformed JSON must get Dataverse's error shape, not Fastify's.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const emulator: Emulator = {
+    app,
+    core,
+    state: core.state,
+    tokenIssuer: core.identities,
+    dispatch: (request) => core.dispatch(request),
+    transaction: (fn) => core.transaction(fn),
+  };
+
+  app.addHook('onRequest', async () => {
+    core.state.stats.requests += 1;
+  });
+  registerProtocolModules(emulator);
+
+  const webApi = async (request: FastifyRequest, reply: FastifyReply) => {
+    await core.state.whenIdle();
+    const usage: Usage = { rowsRead: 0, rowsWritten: 0 };
+    const response = core.execute(
+      {
+        method: request.method,
+        url: request.raw.url ?? '/',
+        headers: flatHeaders(request),
+        body: typeof request.body === 'string' ? request.body : undefined,
+        origin: originOf(request),
+      },
+      usage,
+    );
+    request.emulatorUsage = usage;
+    return send(reply, response);
+  };
+  app.all(apiRoot, webApi);
+  app.all(`${apiRoot}/*`, webApi);
+
+  const control = async (request: FastifyRequest<{ Params: { action: string } }>, reply: FastifyReply) => {
+    await core.state.whenIdle();
+    const caller = core.identities.authenticate(request.headers.authorization);
+    const body = typeof request.body === 'string' ? request.body : undefined;
+    return send(
+      reply,
+      handleControl(core, caller, request.method, request.params.action, body, originOf(request)),
+    );
+  };
+  app.all('/_emulator/:action', control);
+
+  app.setNotFoundHandler((request, reply) =>
+    send(
+      reply,
+      jsonResponse(
+        404,
+        JSON.stringify({
+          error: {
+            code: dataverseCodes.odataError,
+            message: `No HTTP resource was found that matches the request URI '${request.url}'.`,
+          },
+        }),
+      ),
+    ),
+  );
+  return emulator;
+}
+
+/** Protocol modules ($batch, limits & faults, OAuth token endpoint, webhooks) plug in here. */
+function registerProtocolModules(_emulator: Emulator): void {
+  // Wired by the emulator-protocol modules.
+}
+
+/** Listens (port 0 picks a free port) and returns the base URL. */
+export async function startEmulator(
+  options: EmulatorOptions & { host?: string; port?: number } = {},
+): Promise<Emulator & { url: string; close(): Promise<void> }> {
+  const emulator = buildEmulator(options);
+  const host = options.host ?? '127.0.0.1';
+  await emulator.app.listen({ host, port: options.port ?? 8081 });
+  const address = emulator.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { ...emulator, url, close: () => emulator.app.close() };
+}
+
+function flatHeaders(request: FastifyRequest): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers))
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  return headers;
+}
+
+function originOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? request.hostname}`;
+}
+
+function send(reply: FastifyReply, response: EmulatorResponse): FastifyReply {
+  reply.code(response.status).headers(response.headers);
+  // A Buffer keeps Fastify from rewriting the Content-Type (it would add charset and quote parameters).
+  return reply.send(response.body === '' ? undefined : Buffer.from(response.body));
+}

@@ -1,0 +1,140 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Catalog } from '../metadata/catalog.ts';
+import type { Value } from './row.ts';
+import { Table, type UndoSink } from './table.ts';
+
+/** A plug-in rule set through `PUT /_emulator/rules` (interfaces.md §7). */
+export interface PluginRule {
+  readonly entity: string;
+  readonly attribute?: string;
+  readonly on: 'create' | 'update' | 'both';
+  readonly check: 'required' | 'regex' | 'forbidden';
+  readonly value?: string;
+  readonly message: string;
+}
+
+/** A committed Create/Update/Delete; the webhook module turns these into RemoteExecutionContext posts. */
+export interface RecordChangedEvent {
+  readonly message: 'Create' | 'Update' | 'Delete';
+  readonly entity: string;
+  readonly id: string;
+  /** Logical name → stored value of the attributes the request set (empty for Delete). */
+  readonly attributes: Readonly<Record<string, Value>>;
+  /** The row after the change (undefined for Delete), in storage form. */
+  readonly userId: string;
+  readonly version: number;
+  readonly at: Date;
+}
+
+export type RecordChangedListener = (event: RecordChangedEvent) => void;
+
+/**
+ * All in-memory state of one emulator: tables, the global row-version counter, plug-in rules and counters.
+ *
+ * Concurrency model: handlers run synchronously against the tables, so requests never interleave inside a
+ * write. A transaction (a `$batch` changeset) spans awaits, so while one is open every request from outside
+ * it waits (`whenIdle`), and everything it changed is undone if it throws.
+ */
+export class EmulatorState {
+  readonly catalog: Catalog;
+  readonly tables = new Map<string, Table>();
+  rules: readonly PluginRule[] = [];
+  readonly stats = { requests: 0, throttled: 0 };
+  private version = 0;
+  private journal: (() => void)[] | undefined;
+  private pendingEvents: RecordChangedEvent[] | undefined;
+  private active: Promise<void> | undefined;
+  private readonly inTransaction = new AsyncLocalStorage<true>();
+  private readonly listeners: RecordChangedListener[] = [];
+
+  constructor(catalog: Catalog = new Catalog()) {
+    this.catalog = catalog;
+    const sink = (): UndoSink | undefined => (this.journal ? (undo) => this.journal!.push(undo) : undefined);
+    for (const entity of catalog.entities.values())
+      this.tables.set(entity.logicalName, new Table(entity, sink));
+  }
+
+  table(logicalName: string): Table {
+    const table = this.tables.get(logicalName);
+    if (!table) throw new Error(`No table for entity '${logicalName}'`);
+    return table;
+  }
+
+  /** The last version handed out: every write gets a higher one (ETags, delta tokens). */
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  nextVersion(): number {
+    const previous = this.version;
+    this.version += 1;
+    this.journal?.push(() => {
+      // Versions are never reused after a rollback unless nothing newer was handed out.
+      if (this.version === previous + 1) this.version = previous;
+    });
+    return this.version;
+  }
+
+  /** Runs `fn` all-or-nothing; nested calls join the open transaction. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inTransaction.getStore()) return fn();
+    await this.whenIdle();
+    let release!: () => void;
+    this.active = new Promise((resolve) => (release = resolve));
+    const journal: (() => void)[] = [];
+    const events: RecordChangedEvent[] = [];
+    this.journal = journal;
+    this.pendingEvents = events;
+    try {
+      const result = await this.inTransaction.run(true, fn);
+      this.journal = undefined;
+      this.pendingEvents = undefined;
+      for (const event of events) this.emit(event);
+      return result;
+    } catch (error) {
+      for (let i = journal.length - 1; i >= 0; i--) journal[i]();
+      throw error;
+    } finally {
+      this.journal = undefined;
+      this.pendingEvents = undefined;
+      this.active = undefined;
+      release();
+    }
+  }
+
+  /** Resolves when no transaction from another caller is open. */
+  async whenIdle(): Promise<void> {
+    if (this.inTransaction.getStore()) return;
+    while (this.active) await this.active;
+  }
+
+  onRecordChanged(listener: RecordChangedListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+
+  /** Called by the record writer after a change; delivered now, or at commit inside a transaction. */
+  recordChanged(event: RecordChangedEvent): void {
+    if (this.pendingEvents) this.pendingEvents.push(event);
+    else this.emit(event);
+  }
+
+  /** Empties every table (the seed then fills them). Versions keep increasing so old ETags never match. */
+  clear(): void {
+    for (const table of this.tables.values()) table.clear();
+    this.rules = [];
+  }
+
+  private emit(event: RecordChangedEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure (e.g. webhook delivery) must never fail the write that already committed.
+      }
+    }
+  }
+}
