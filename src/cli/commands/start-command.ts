@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { startApp } from '../../app.ts';
+import { loadConfig } from '../../config/config.ts';
+import { createLogger } from '../../logging/logger.ts';
+import type { CliContext } from '../cli.ts';
+
+/** `syncline start` (interfaces.md §3): migrations, the API (and later the sync loop), until SIGINT/SIGTERM. */
+export function registerStartCommand(program: Command, context: CliContext): void {
+  program
+    .command('start')
+    .description('Run migrations and serve the API until stopped (SIGINT/SIGTERM stop it cleanly).')
+    .action(async () => {
+      const config = loadConfig(context.env);
+      const logger = createLogger({ level: config.logLevel });
+      const app = await startApp(config, logger, {
+        // Written to the terminal, not the logger: logs are shipped and kept, and the key is a secret.
+        onGeneratedApiKey: (key) =>
+          context.stdout.write(
+            `\nGenerated an API key. It is stored hashed and shown only this once:\n\n  ${key}\n\n` +
+              `Send it as "Authorization: Bearer <key>", or set SYNCLINE_API_KEY to choose your own.\n\n`,
+          ),
+      });
+      logger.info(
+        { url: app.url, docs: `${app.url}/docs`, database: config.database.kind, demo: config.demo },
+        `Syncline API listening on ${app.url}`,
+      );
+      const signal = await nextShutdownSignal();
+      logger.info({ signal }, 'stopping');
+      await app.stop();
+      logger.info('stopped');
+    });
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one while stopping ends the process at once. */
+function nextShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      const force = () => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
