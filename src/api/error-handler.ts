@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors/codes.ts';
+import type { RouteSummary } from './server.ts';
 import { isSynclineError, SynclineError } from '../errors/syncline-error.ts';
 
 /** Fastify's own request errors that have a code of ours. */
@@ -26,9 +27,18 @@ interface ValidationProblem {
  * 4xx with a stable code; anything unexpected is logged and answered with a bare 500 INTERNAL, so no internals
  * (SQL, stack traces, paths) reach a client.
  */
-export function addErrorHandling(app: FastifyInstance): void {
-  app.setNotFoundHandler(async (request) => {
-    throw new SynclineError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
+export function addErrorHandling(app: FastifyInstance, routes: readonly RouteSummary[]): void {
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A known path with another method is a 405 with `Allow`, so a client sees its mistake is the method.
+    const allowed = routes.filter((route) => routePattern(route.url).test(path)).map((route) => route.method);
+    if (allowed.length > 0) {
+      void reply.header('allow', [...new Set(allowed)].join(', '));
+      throw new SynclineError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}.`, {
+        details: { allowed: [...new Set(allowed)] },
+      });
+    }
+    throw new SynclineError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}.`);
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -73,6 +83,34 @@ function validationError(error: FastifyError): SynclineError {
   return new SynclineError('VALIDATION_FAILED', `Invalid ${part}: ${summary}.`, {
     details: { in: part, problems },
   });
+}
+
+/**
+ * Errors Fastify raises before routing (a malformed percent-encoding in the URL): they bypass the error
+ * handler, so they get the API's error body here. No route is known yet, so no authentication ran; the answer
+ * carries nothing but the fixed message.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
+  void reply
+    .code(status)
+    .type('application/json')
+    .send(new SynclineError('BAD_REQUEST', 'The request URL is malformed.', { status }).toBody());
+}
+
+/** A route URL (`/api/v1/persons/:id`, `/docs/*`) as a regular expression over request paths. */
+function routePattern(url: string): RegExp {
+  const source = url
+    .split(/(:[A-Za-z0-9_]+|\*)/)
+    .map((part) =>
+      part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${source}/?$`);
 }
 
 function internalError(known: SynclineError | undefined): SynclineError {

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
-import { addErrorHandling } from './error-handler.ts';
+import { addErrorHandling, frameworkErrorHandler } from './error-handler.ts';
 import { mirroredEntities } from './mirror-entities.ts';
 import type { ApiApp } from './routes/route.ts';
 import { routeRegistrations } from './routes/routes.ts';
@@ -44,6 +44,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
     // Per-request info logs would drown the sync's own logs; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteSummary[] = [];
@@ -54,7 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies: without this, a text/plain body would reach validation and answer 400 instead of 415.
   app.removeContentTypeParser('text/plain');
-  addErrorHandling(app);
+  addErrorHandling(app, routes);
   addBearerAuth(app, options.apiKey);
 
   await app.register(swagger, {

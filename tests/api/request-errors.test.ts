@@ -83,6 +83,38 @@ describe('malformed requests', () => {
     });
   }
 
+  test('a known path with another method → 405 METHOD_NOT_ALLOWED with Allow', async () => {
+    for (const [method, url] of [
+      ['PUT', '/api/v1/persons'],
+      ['DELETE', '/api/v1/persons'],
+      ['POST', `/api/v1/persons/${validId}`],
+      ['DELETE', '/api/v1/person-fields'],
+      ['POST', '/api/v1/crm/account'],
+    ] as const) {
+      const response = await app.inject({ method, url, headers: auth });
+      assert.equal(response.statusCode, 405, `${method} ${url}`);
+      assert.equal(response.json().error.code, 'METHOD_NOT_ALLOWED');
+      assert.ok(
+        String(response.headers.allow).includes('GET'),
+        `${method} ${url}: ${response.headers.allow}`,
+      );
+    }
+  });
+
+  test('a malformed URL encoding → 400 BAD_REQUEST in the API error shape', async () => {
+    await expectError({ method: 'GET', url: '/api/v1/persons/%E0%A4%A', headers: auth }, 400, 'BAD_REQUEST');
+  });
+
+  test('a query parameter given twice → 400 VALIDATION_FAILED', async () => {
+    for (const query of ['limit=1&limit=2', 'email=a&email=b', 'crmType=lead&crmType=contact']) {
+      await expectError(
+        { method: 'GET', url: `/api/v1/persons?${query}`, headers: auth },
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
+  });
+
   test('prototype-poisoning JSON → 400 INVALID_JSON', async () => {
     await expectError(
       {
