@@ -58,10 +58,37 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   // No Fastify logger: per-request logs would dominate at benchmark rates; errors are logged by the core.
   const app: FastifyInstance = Fastify({
     logger: false,
+    frameworkErrors: (error, _request, reply) => {
+      void send(
+        reply,
+        jsonResponse(
+          400,
+          JSON.stringify({ error: { code: dataverseCodes.odataError, message: error.message } }),
+        ),
+      );
+    },
     bodyLimit: 64 * 1024 * 1024,
     routerOptions: { maxParamLength: 32_768 },
   });
   app.decorateRequest('emulatorUsage', null);
+  // Errors Fastify raises itself (bad URL encoding, oversized body…) also get Dataverse's error shape.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
+    if (status === 500) logger.error({ err: error }, 'emulator: unexpected HTTP error');
+    const message = status === 500 ? 'An unexpected error occurred.' : error.message;
+    return send(
+      reply,
+      jsonResponse(
+        status,
+        JSON.stringify({
+          error: { code: status === 500 ? dataverseCodes.internal : dataverseCodes.odataError, message },
+        }),
+      ),
+    );
+  });
   // Bodies arrive as text: malformed JSON must get Dataverse's error shape, not Fastify's.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));

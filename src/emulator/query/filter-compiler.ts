@@ -45,7 +45,8 @@ const comparisons: Record<string, (c: number) => boolean> = {
 export function compileFilter<T>(text: string, schema: FilterSchema<T>): Predicate<T> {
   let tree: Node;
   try {
-    tree = odataParser.filter(text) as unknown as Node;
+    // The parser reads URL-encoded text: a literal `%` (a LIKE wildcard) must reach it as `%25`.
+    tree = odataParser.filter(text.replace(/%/g, '%25')) as unknown as Node;
   } catch (error) {
     const position = /at (\d+)/.exec(String((error as Error).message))?.[1] ?? '0';
     throw odataError(`Syntax error at position ${position} in '${text}'.`);
@@ -197,7 +198,7 @@ function literal(node: Node, kind: ValueKind): unknown {
 function convertLiteral(edmType: string, raw: string, kind: ValueKind): unknown {
   if (edmType === 'null') return null;
   let value: unknown;
-  if (edmType === 'Edm.String') value = raw.slice(1, -1).replace(/''/g, "'");
+  if (edmType === 'Edm.String') value = raw.slice(1, -1).replace(/''/g, "'").replace(/%25/g, '%');
   else if (edmType === 'string') value = JSON.parse(raw);
   else if (edmType === 'Edm.Boolean') value = raw === 'true';
   else if (edmType === 'Edm.Guid') value = raw.toLowerCase();
