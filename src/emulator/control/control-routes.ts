@@ -70,6 +70,8 @@ export function handleControl(
           body.entity === undefined ? [...core.state.tables.values()] : [core.state.tables.get(body.entity)];
         if (tables.some((t) => t === undefined)) throw invalid(400, `Unknown entity '${body.entity}'.`);
         const through = core.state.currentVersion;
+        // Move past `through` so tokens issued from now on (a client's next full sync) are valid.
+        core.state.nextVersion();
         for (const table of tables) {
           table!.expiredThrough = through;
           table!.pruneTombstones(through);
