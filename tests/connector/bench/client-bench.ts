@@ -28,12 +28,15 @@ async function main(): Promise<void> {
   const url = target ?? server!.url;
   const ids = await contactIds(url);
   console.log(`server: ${target ?? 'canned in-process'}; ${ids.length} contact ids for writes`);
-  for (let round = 1; round <= 2; round += 1) {
-    console.log(`round ${round}`);
-    console.log(`  read  own (undici):       ${format(await readOwn(url))} rows/s`);
-    console.log(`  read  dynamics-web-api:   ${format(await readDwa(url))} rows/s`);
-    console.log(`  write own (undici):       ${format(await writeOwn(url, ids))} writes/s`);
-    console.log(`  write dynamics-web-api:   ${format(await writeDwa(url, ids))} writes/s`);
+  // Alternating the order per round cancels warm-up and garbage-collection bias between the two clients.
+  for (let round = 1; round <= 4; round += 1) {
+    const own = async () => [await readOwn(url), await writeOwn(url, ids)];
+    const other = async () => [await readDwa(url), await writeDwa(url, ids)];
+    const [ownResult, otherResult] =
+      round % 2 === 1 ? [await own(), await other()] : [...[await other(), await own()].reverse()];
+    console.log(`round ${round} (${round % 2 === 1 ? 'own first' : 'dynamics-web-api first'})`);
+    console.log(`  read  rows/s    own ${format(ownResult[0])}   dynamics-web-api ${format(otherResult[0])}`);
+    console.log(`  write writes/s  own ${format(ownResult[1])}   dynamics-web-api ${format(otherResult[1])}`);
   }
   await server?.close();
 }
