@@ -84,12 +84,18 @@ export class ConcurrencyLimiter {
     this.#inFlight -= 1;
     if (outcome === 'success') {
       this.#limit = this.#clamp(this.#limit + 1 / Math.floor(this.#limit));
-    } else if (outcome === 'throttled' && permit.startedAt >= this.#lastDecreaseAt) {
-      // Requests started before the last decrease belong to the same congestion event.
-      this.#limit = this.#clamp(Math.floor(this.#limit / 2));
-      this.#lastDecreaseAt = this.#now();
+    } else if (outcome === 'throttled') {
+      this.throttled(permit);
     }
     this.#pump();
+  }
+
+  /** A 429 seen for work started with `permit` (also for parts of a `$batch` that itself succeeded). */
+  throttled(permit: Permit): void {
+    // Requests started before the last decrease belong to the same congestion event.
+    if (permit.startedAt < this.#lastDecreaseAt) return;
+    this.#limit = this.#clamp(Math.floor(this.#limit / 2));
+    this.#lastDecreaseAt = this.#now();
   }
 
   /** The server's recommended parallelism (`x-ms-dop-hint`): the starting point, taken once. */

@@ -248,16 +248,22 @@ export class DataverseConnector implements CrmConnector {
   }
 
   async write(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<WriteOutcome[]> {
-    const entities = new Set<string>();
+    const written = new Set<string>();
+    const targets = new Set<string>();
     for (const operation of operations) {
-      entities.add(operation.entity);
-      for (const target of lookupTargets(operation.values)) entities.add(target);
-      if (operation.kind === 'update') guid(operation.id);
-      else if (operation.id !== undefined) guid(operation.id);
+      written.add(operation.entity);
+      for (const target of lookupTargets(operation.values)) targets.add(target);
+      if (operation.kind === 'update' || operation.id !== undefined) guid(operation.id!);
     }
     const shapes = new Map<string, EntityShape>();
-    await Promise.all([...entities].map(async (entity) => shapes.set(entity, await this.#shape(entity))));
-    return writeOperations({ http: this.#http, shapes, retry: this.#retry }, operations, options);
+    const entitySets = new Map<string, string>();
+    await Promise.all([
+      ...[...written].map(async (entity) => shapes.set(entity, await this.#shape(entity))),
+      ...[...targets].map(async (entity) =>
+        entitySets.set(entity, (await this.getEntity(entity)).entitySetName),
+      ),
+    ]);
+    return writeOperations({ http: this.#http, shapes, entitySets, retry: this.#retry }, operations, options);
   }
 
   async qualifyLead(leadId: string, options: QualifyLeadOptions = {}): Promise<QualifyLeadResult> {

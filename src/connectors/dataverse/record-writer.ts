@@ -22,8 +22,10 @@ import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptio
  */
 export interface WriteContext {
   readonly http: DataverseHttp;
-  /** Shapes of every entity the operations touch or bind to, already loaded. */
+  /** Shapes of every entity the operations write, already loaded. */
   readonly shapes: ReadonlyMap<string, EntityShape>;
+  /** Entity set names of every entity a lookup binds to. */
+  readonly entitySets: ReadonlyMap<string, string>;
   readonly retry?: RetryPolicyOptions;
   readonly random?: () => number;
 }
@@ -63,7 +65,11 @@ function toRequest(context: WriteContext, operation: WriteOperation): BatchReque
   const shape = shapeOf(context, operation.entity);
   const set = shape.entity.entitySetName;
   const pk = shape.entity.primaryIdAttribute;
-  const body = toBody(shape, operation.values, (entity) => shapeOf(context, entity).entity.entitySetName);
+  const body = toBody(shape, operation.values, (entity) => {
+    const set = context.entitySets.get(entity);
+    if (set === undefined) throw new Error(`Metadata of ${entity} was not loaded before writing.`);
+    return set;
+  });
   const headers = { prefer: 'return=representation', accept: 'application/json' };
   if (operation.kind === 'create') {
     return {
@@ -99,6 +105,7 @@ async function writeIndependent(
   let pending = operations.map((_, i) => i);
   while (pending.length > 0) {
     let parts: (BatchPartResponse | undefined)[];
+    const startedAt = Date.now();
     try {
       parts = await sendBatch(
         context,
@@ -132,7 +139,10 @@ async function writeIndependent(
     if (retry.length === 0) break;
     const delay = budget.next({ throttled, retryAfterMs: retryAfterMs || undefined });
     if (delay === undefined) break;
-    if (throttled && retryAfterMs) context.http.limiter.pause(retryAfterMs);
+    if (throttled) {
+      context.http.limiter.throttled({ startedAt });
+      if (retryAfterMs) context.http.limiter.pause(retryAfterMs);
+    }
     await sleep(delay, undefined, { signal });
     pending = retry;
   }
