@@ -139,6 +139,18 @@ test('B5.6: an unknown property is field-level and names the attribute (lookups 
   );
 });
 
+test('an unknown bound action is not mistaken for an unknown field', () => {
+  assert.deepEqual(
+    classifyFailure({
+      httpStatus: 400,
+      crmCode: '0x80060888',
+      message:
+        "Could not find a property named 'Microsoft.Dynamics.CRM.QualifyLead' on type 'Microsoft.Dynamics.CRM.lead'.",
+    }),
+    { errorClass: 'record', reason: 'invalid-request' },
+  );
+});
+
 test('B2.5: an expired delta token asks for a reconcile', () => {
   assert.deepEqual(
     classifyFailure({

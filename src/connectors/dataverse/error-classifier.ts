@@ -56,7 +56,8 @@ const timeoutCodes = new Set([
   'ABORT_ERR',
 ]);
 
-const unknownPropertyPattern = /Could not find a property named '([^']+)'/i;
+/** Attribute names have no dots; "…named 'Microsoft.Dynamics.CRM.QualifyLead'" is an unknown action, not a field. */
+const unknownPropertyPattern = /Could not find a property named '([^'.]+)'/i;
 const entityPrivilegePattern = /missing prv\w+ privilege/i;
 const expiredTokenPattern = /Version stamp associated with the client has expired/i;
 const notTrackedPattern = /Change tracking is not enabled/i;
