@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from '../logging/logger.ts';
 import { silentLogger } from '../logging/logger.ts';
 import { handleControl } from './control/control-routes.ts';
@@ -9,6 +11,13 @@ import { jsonResponse, type EmulatorResponse, type Usage } from './http/emulator
 import type { SeedOptions } from './seed/demo-seed.ts';
 import type { EmulatorState } from './state/emulator-state.ts';
 import type { TokenIssuer } from './security/identities.ts';
+import { registerBatchRoute } from './batch/register-batch-route.ts';
+import { registerTrafficControl } from './limits/register-traffic-control.ts';
+import { TrafficControl } from './limits/traffic-control.ts';
+import { registerIdentityRoutes } from './tokens/register-identity-routes.ts';
+import type { TlsIdentity } from './tokens/self-signed-certificate.ts';
+import { registerWebhooks } from './webhooks/register-webhooks.ts';
+import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +33,8 @@ export interface EmulatorOptions {
   readonly adminToken?: string;
   readonly seed?: SeedOptions;
   readonly logger?: Logger;
+  /** Serve HTTPS with this key and certificate (`syncline emulator --tls`, docs/emulator-tls.md). */
+  readonly tls?: TlsIdentity;
 }
 
 export interface Emulator {
@@ -35,6 +46,10 @@ export interface Emulator {
   dispatch(request: DispatchRequest): Promise<DispatchResponse>;
   /** All-or-nothing group of dispatches (a `$batch` changeset). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Service protection and faults (`PUT /_emulator/limits`, `/_emulator/faults`). */
+  readonly traffic: TrafficControl;
+  /** Webhook delivery; `idle()` waits for deliveries in flight. */
+  readonly webhooks: WebhookDispatcher;
 }
 
 const apiRoot = '/api/data/v9.2';
@@ -69,6 +84,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     },
     bodyLimit: 64 * 1024 * 1024,
     routerOptions: { maxParamLength: 32_768 },
+    ...(options.tls ? { serverFactory: httpsServerFactory(options.tls) } : {}),
   });
   app.decorateRequest('emulatorUsage', null);
   // Errors Fastify raises itself (bad URL encoding, oversized body…) also get Dataverse's error shape.
@@ -100,6 +116,8 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     tokenIssuer: core.identities,
     dispatch: (request) => core.dispatch(request),
     transaction: (fn) => core.transaction(fn),
+    traffic: new TrafficControl(),
+    webhooks: registerWebhooks(app, core.state, webhookOrganization, logger),
   };
 
   app.addHook('onRequest', async () => {
@@ -155,8 +173,43 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
 }
 
 /** Protocol modules ($batch, limits & faults, OAuth token endpoint, webhooks) plug in here. */
-function registerProtocolModules(_emulator: Emulator): void {
-  // Wired by the emulator-protocol modules.
+function registerProtocolModules(emulator: Emulator): void {
+  const { app, core } = emulator;
+  const authenticate = (authorization: string | undefined) => core.identities.authenticate(authorization);
+  const unauthorized = (origin: string) => core.unauthorized(origin);
+  const limits = registerTrafficControl(
+    {
+      app,
+      authenticate,
+      unauthorized,
+      usageOf: (request) => request.emulatorUsage,
+      countThrottled: () => (core.state.stats.throttled += 1),
+    },
+    emulator.traffic,
+  );
+  registerBatchRoute(
+    {
+      app,
+      authenticate,
+      unauthorized,
+      dispatch: (request) => core.dispatch(request),
+      transaction: (fn) => core.transaction(fn),
+    },
+    (request, usage) => limits.recordUsage(request, usage),
+  );
+  registerIdentityRoutes(app, core.identities);
+}
+
+const webhookOrganization = {
+  id: emulatorFixtures.organizationId,
+  name: emulatorFixtures.organizationName,
+  businessUnitId: emulatorFixtures.businessUnitId,
+};
+
+function httpsServerFactory(tls: TlsIdentity) {
+  // Fastify types its server as http.Server; an https.Server serves requests the same way.
+  return (handler: Parameters<typeof createHttpsServer>[1]) =>
+    createHttpsServer({ key: tls.key, cert: tls.cert }, handler) as unknown as HttpServer;
 }
 
 /** Listens (port 0 picks a free port) and returns the base URL. */
@@ -168,7 +221,7 @@ export async function startEmulator(
   await emulator.app.listen({ host, port: options.port ?? 8081 });
   const address = emulator.app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { ...emulator, url, close: () => emulator.app.close() };
 }
 

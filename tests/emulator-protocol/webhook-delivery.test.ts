@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { WebhookDispatcher } from '../../src/emulator/webhooks/webhook-dispatcher.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   WebhookEndpoint,
   WebhookStep,
 } from '../../src/emulator/webhooks/webhook-types.ts';
+import { adminToken, openEmulator } from '../emulator/emulator-test-context.ts';
 
 interface Received {
   url: string;
@@ -171,4 +173,76 @@ test('an unreachable endpoint and a malformed auth value are logged failures', a
   await malformed.dispatcher.idle();
   const failure = malformed.logLines.find((line) => line.msg === 'webhook delivery failed');
   assert.match(String(failure?.reason), /invalid http headers in authValue/);
+});
+
+test('end to end: registering a serviceendpoint and a step makes the emulator POST on Update (reference §11)', async () => {
+  received.length = 0;
+  const ctx = await openEmulator();
+  try {
+    const admin = { token: adminToken };
+    const updateId = emulatorFixtures.sdkMessageIds.Update;
+    const filters = await ctx.request(
+      'GET',
+      `sdkmessagefilters?$select=sdkmessagefilterid&$filter=primaryobjecttypecode eq 'contact' and _sdkmessageid_value eq ${updateId}`,
+      admin,
+    );
+    assert.equal(filters.status, 200, filters.text);
+    const filterId = filters.json.value[0].sdkmessagefilterid as string;
+    const endpoint = await ctx.request('POST', 'serviceendpoints', {
+      ...admin,
+      // No authvalue: the core's record writer still rejects the write-only column (reported); the auth
+      // placements are covered by the dispatcher tests above.
+      body: { name: 'test hook', contract: 8, url: hookUrl, authtype: 4, messageformat: 2 },
+    });
+    assert.equal(endpoint.status, 204, endpoint.text);
+    const endpointUrl = endpoint.headers.get('odata-entityid') ?? '';
+    const step = await ctx.request('POST', 'sdkmessageprocessingsteps', {
+      ...admin,
+      body: {
+        name: 'contact firstname webhook',
+        'eventhandler_serviceendpoint@odata.bind': endpointUrl,
+        'sdkmessageid@odata.bind': `/sdkmessages(${updateId})`,
+        'sdkmessagefilterid@odata.bind': `/sdkmessagefilters(${filterId})`,
+        stage: 40,
+        mode: 1,
+        rank: 1,
+        supporteddeployment: 0,
+        filteringattributes: 'firstname',
+        asyncautodelete: true,
+      },
+    });
+    assert.equal(step.status, 204, step.text);
+
+    const contact = await ctx.request('GET', 'contacts?$top=1&$select=contactid', admin);
+    const contactId = contact.json.value[0].contactid as string;
+    assert.equal(
+      (await ctx.request('PATCH', `contacts(${contactId})`, { body: { lastname: 'Nofire' } })).status,
+      204,
+    );
+    assert.equal(
+      (await ctx.request('PATCH', `contacts(${contactId})`, { body: { firstname: 'Hooked' } })).status,
+      204,
+    );
+    await ctx.emulator.webhooks.idle();
+
+    assert.equal(received.length, 1, 'only the firstname change matches the filter');
+    assert.equal(new URL(received[0].url, hookUrl).pathname, '/hook');
+    assert.equal(received[0].headers['x-ms-dynamics-request-name'], 'Update');
+    const context = JSON.parse(received[0].body) as {
+      PrimaryEntityId: string;
+      InitiatingUserId: string;
+      OwningExtension: { Id: string };
+      InputParameters: Array<{ value: { Attributes: Array<{ key: string; value: unknown }> } }>;
+    };
+    assert.equal(context.PrimaryEntityId, contactId);
+    assert.equal(context.InitiatingUserId, emulatorFixtures.syncUserId);
+    const attributes = context.InputParameters[0].value.Attributes;
+    assert.deepEqual(
+      attributes.find((a) => a.key === 'firstname'),
+      { key: 'firstname', value: 'Hooked' },
+    );
+    assert.ok(attributes.some((a) => a.key === 'contactid'));
+  } finally {
+    await ctx.close();
+  }
 });

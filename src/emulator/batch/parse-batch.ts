@@ -120,7 +120,8 @@ function splitMultipart(body: string, boundary: string): MimePart[] {
   }
 }
 
-const requestLinePattern = /^([A-Za-z]+)\s+(\S+)(?:\s+HTTP\/\d(?:\.\d)?)?\s*$/;
+// Lenient about unencoded spaces in the target (some hand-written batches have them).
+const requestLinePattern = /^([A-Za-z]+)\s+(\S.*?)(?:\s+HTTP\/\d(?:\.\d)?)?\s*$/;
 const headerLinePattern = /^([^:\s]+)\s*:\s*(.*)$/;
 
 /** Parses an `application/http` part: request line, headers, blank line, body. */
