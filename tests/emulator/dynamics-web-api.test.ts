@@ -26,7 +26,7 @@ describe('dynamics-web-api against the emulator', () => {
   after(() => ctx.close());
 
   test('create and retrieve (dates revived without milliseconds)', async () => {
-    const id = await client.create({
+    const id = await client.create<any>({
       collection: 'contacts',
       data: { firstname: 'Grace', lastname: 'Hopper', emailaddress1: 'grace@example.net' },
     });
@@ -116,18 +116,18 @@ describe('dynamics-web-api against the emulator', () => {
   });
 
   test('update with a stale ETag → false; with the current ETag → true', async () => {
-    const id = await client.create({
+    const id = await client.create<any>({
       collection: 'leads',
       data: { lastname: 'Etag', subject: 'Concurrency' },
     });
     const record = await client.retrieve({ collection: 'leads', key: id, select: ['subject'] });
     const etag = record['@odata.etag'];
     assert.equal(
-      await client.update({ collection: 'leads', key: id, data: { subject: 'v2' }, ifmatch: etag }),
+      await client.update<any>({ collection: 'leads', key: id, data: { subject: 'v2' }, ifmatch: etag }),
       true,
     );
     assert.equal(
-      await client.update({ collection: 'leads', key: id, data: { subject: 'v3' }, ifmatch: etag }),
+      await client.update<any>({ collection: 'leads', key: id, data: { subject: 'v3' }, ifmatch: etag }),
       false,
     );
   });
