@@ -4,6 +4,10 @@ import { loadConfig } from '../../config/config.ts';
 import { emulatorFixtures } from '../../emulator/emulator-fixtures.ts';
 import { demoDefaults } from '../../emulator/seed/demo-seed.ts';
 import { startEmulator } from '../../emulator/server.ts';
+import {
+  createSelfSignedCertificate,
+  writeCertificatePem,
+} from '../../emulator/tokens/self-signed-certificate.ts';
 import { createLogger } from '../../logging/logger.ts';
 import type { CliContext } from '../cli.ts';
 
@@ -35,6 +39,12 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
       'bearer token of the System Administrator',
       emulatorFixtures.defaultAdminToken,
     )
+    .option('--tls', 'serve HTTPS with a self-signed certificate made at start (for MSAL clients)')
+    .option(
+      '--tls-cert <path>',
+      'where --tls writes the certificate PEM for clients to trust',
+      './data/emulator-cert.pem',
+    )
     .action(
       async (options: {
         port?: number;
@@ -45,12 +55,16 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
         accounts?: number;
         token: string;
         adminToken: string;
+        tls?: boolean;
+        tlsCert: string;
       }) => {
         if (options.seed !== 'demo' && options.seed !== 'empty')
           throw new InvalidArgumentError(`--seed must be demo or empty, not '${options.seed}'`);
         const config = loadConfig(context.env);
         const logger = createLogger({ level: config.logLevel });
         const started = Date.now();
+        const tls = options.tls ? await createSelfSignedCertificate([options.host]) : undefined;
+        if (tls) await writeCertificatePem(options.tlsCert, tls);
         const emulator = await startEmulator({
           host: options.host,
           port: options.port ?? config.emulator.port,
@@ -63,6 +77,7 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
             accounts: options.accounts,
           },
           logger,
+          tls,
         });
         const rows = Object.fromEntries(
           [...emulator.state.tables]
@@ -72,6 +87,12 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
         context.stdout.write(
           `Dataverse emulator listening on ${emulator.url}/api/data/v9.2/ (started in ${Date.now() - started} ms)\n`,
         );
+        if (tls) {
+          context.stdout.write(
+            `TLS certificate written to ${options.tlsCert}; trust it with NODE_EXTRA_CA_CERTS=${options.tlsCert} ` +
+              `(docs/emulator-tls.md)\n`,
+          );
+        }
         logger.info(
           { url: emulator.url, rows, rssMb: Math.round(process.memoryUsage().rss / 1048576) },
           'emulator ready',
