@@ -116,7 +116,9 @@ export class TrafficControl {
       return { admitted: false, response: rejection.response };
     }
 
-    const entry = window.add(now);
+    // Only the request and time limits need a log of past requests; without them memory stays flat.
+    const { requestsPerWindow, executionMsPerWindow } = this.#limits;
+    const entry = requestsPerWindow > 0 || executionMsPerWindow > 0 ? window.add(now) : undefined;
     window.inFlight += 1;
     this.#stats.admitted += 1;
     const headers = this.#debugHeaders(window);
@@ -176,7 +178,7 @@ export class TrafficControl {
   #ticket(
     user: string,
     window: SlidingWindow,
-    entry: WindowEntry,
+    entry: WindowEntry | undefined,
     headers: Record<string, string>,
   ): RequestTicket {
     let finished = false;
@@ -190,7 +192,7 @@ export class TrafficControl {
           msPerRequest * (usage.operations ?? 1) +
           usage.rowsRead * msPerRecordRead +
           usage.rowsWritten * msPerRecordWrite;
-        window.charge(entry, executionMs);
+        if (entry !== undefined) window.charge(entry, executionMs);
         const dropConnection = usage.rowsWritten > 0 && this.#faults.dropAfterCommit();
         if (dropConnection) this.#stats.faults.droppedAfterCommit += 1;
         const delay = executionMs + this.#faults.latencyMs();
