@@ -63,7 +63,7 @@ export function matchingSteps(
  * `onRecordChanged`, which returns at once; each registered step's endpoint then receives a POST with the
  * `RemoteExecutionContext` JSON and the `x-ms-dynamics-*` headers. Failures (network, time-out, non-2xx, a bad
  * auth value) are logged, never thrown. The emulator delivers synchronous steps after commit too, and does
- * not retry failed deliveries (docs/emulator.md lists both differences).
+ * not retry failed deliveries (docs/emulator-protocol.md lists the differences).
  */
 export class WebhookDispatcher {
   readonly #options: WebhookDispatcherOptions;
