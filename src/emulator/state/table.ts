@@ -97,6 +97,23 @@ export class Table {
     return previous;
   }
 
+  /**
+   * Adds many new rows at once (seeding). Index inserts in key order are several times cheaper than random
+   * ones, which matters for 1,000,000 rows. Rows must carry increasing, unused versions. Not journaled.
+   */
+  load(rows: Row[]): void {
+    for (const row of rows) {
+      this.rows.set(row[this.pk] as string, row);
+      this.byVersion.set(row[this.versionIndex] as number, row);
+      for (const index of this.keyIndexes) {
+        const key = keyFromRow(row, index.columns);
+        if (key !== undefined) index.map.set(key, row[this.pk] as string);
+      }
+    }
+    const sorted = rows.slice().sort((a, b) => ((a[this.pk] as string) < (b[this.pk] as string) ? -1 : 1));
+    for (const row of sorted) this.byId.set(row[this.pk] as string, row);
+  }
+
   /** Drops every row and tombstone (control API reset). Not journaled. */
   clear(): void {
     this.rows.clear();
