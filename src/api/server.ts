@@ -2,11 +2,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { SyncAdmin } from '../engine/sync-admin.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
 import { addErrorHandling, frameworkErrorHandler } from './error-handler.ts';
+import { addRequestMetrics, createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { mirroredEntities } from './mirror-entities.ts';
 import type { ApiApp } from './routes/route.ts';
 import { routeRegistrations } from './routes/routes.ts';
@@ -20,6 +22,10 @@ export interface ServerOptions {
   readonly mirrorEntities?: () => Promise<readonly string[]>;
   /** Largest accepted request body in bytes (default 1 MiB); larger → 413 PAYLOAD_TOO_LARGE. */
   readonly bodyLimit?: number;
+  /** The sync engine's administration port; without it the sync routes answer 503 SYNC_UNAVAILABLE. */
+  readonly syncAdmin?: SyncAdmin;
+  /** Defaults to a registry of this server's own, with sync gauges read from `syncAdmin`. */
+  readonly metrics?: ApiMetrics;
 }
 
 export interface RouteSummary {
@@ -57,6 +63,9 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   app.removeContentTypeParser('text/plain');
   addErrorHandling(app, routes);
   addBearerAuth(app, options.apiKey);
+  const metrics =
+    options.metrics ?? createApiMetrics({ syncAdmin: options.syncAdmin, logger: options.logger });
+  addRequestMetrics(app, metrics);
 
   await app.register(swagger, {
     openapi: {
@@ -64,7 +73,8 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
       info: {
         title: 'Syncline API',
         version: '1',
-        description: 'Persons, person fields, activities and the read-only CRM mirror of Syncline.',
+        description:
+          'Persons, person fields, activities, the read-only CRM mirror and the sync administration of Syncline.',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
@@ -76,6 +86,8 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   const dependencies = {
     store: options.store,
     mirrorEntities: options.mirrorEntities ?? (() => mirroredEntities(options.store)),
+    ...(options.syncAdmin === undefined ? {} : { syncAdmin: options.syncAdmin }),
+    metrics,
   };
   for (const register of routeRegistrations) register(app, dependencies);
   await app.ready();

@@ -104,6 +104,13 @@ export const errorCodes = {
     description: 'Dataverse answered something Syncline cannot interpret (unexpected body or status).',
   },
 
+  // --- sync administration ------------------------------------------------------------------------
+  SYNC_UNAVAILABLE: {
+    status: 503,
+    description:
+      'The sync engine is not running in this process (e.g. it failed to start), so the sync-administration routes cannot answer.',
+  },
+
   // --- store ---------------------------------------------------------------------------------------
   STORE_UNAVAILABLE: {
     status: 503,

@@ -6,7 +6,9 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
+import type { SyncAdmin } from '../../engine/sync-admin.ts';
 import type { Store } from '../../store/store.ts';
+import type { ApiMetrics } from '../metrics.ts';
 
 /** The Fastify instance routes are registered on: request types come from the TypeBox schemas. */
 export type ApiApp = FastifyInstance<
@@ -22,6 +24,9 @@ export interface RouteDependencies {
   readonly store: Store;
   /** Logical names of the CRM entities mirrored one way (B1.2): the built-ins plus synced custom entities. */
   readonly mirrorEntities: () => Promise<readonly string[]>;
+  /** The sync engine's administration port; absent when no engine runs (the sync routes answer 503). */
+  readonly syncAdmin?: SyncAdmin;
+  readonly metrics: ApiMetrics;
 }
 
 /** One file per endpoint, each exporting one of these. */

@@ -1,3 +1,4 @@
+import { registerGetMetricsRoute } from '../metrics.ts';
 import { registerDeletePersonRoute } from './delete-person.ts';
 import { registerGetCrmRowRoute } from './get-crm-row.ts';
 import { registerGetHealthRoute } from './get-health.ts';
@@ -11,6 +12,19 @@ import { registerPatchPersonRoute } from './patch-person.ts';
 import { registerPostPersonFieldRoute } from './post-person-field.ts';
 import { registerPostPersonRoute } from './post-person.ts';
 import type { RouteRegistration } from './route.ts';
+import { registerSyncGetStatusRoute } from './sync-get-status.ts';
+import { registerSyncPostEnableRoute } from './sync-post-enable.ts';
+import { registerSyncPostDisableRoute } from './sync-post-disable.ts';
+import { registerSyncPostPassRoute } from './sync-post-pass.ts';
+import { registerSyncListPassesRoute } from './sync-list-passes.ts';
+import { registerSyncPostResyncRoute } from './sync-post-resync.ts';
+import { registerSyncGetPreviewRoute } from './sync-get-preview.ts';
+import { registerSyncListFieldsRoute } from './sync-list-fields.ts';
+import { registerSyncPutFieldsRoute } from './sync-put-fields.ts';
+import { registerSyncListErrorsRoute } from './sync-list-errors.ts';
+import { registerSyncRetryErrorRoute } from './sync-retry-error.ts';
+import { registerSyncListConflictsRoute } from './sync-list-conflicts.ts';
+import { registerSyncListNotificationsRoute } from './sync-list-notifications.ts';
 
 /** Every endpoint of the API; a new endpoint file adds itself here. */
 export const routeRegistrations: readonly RouteRegistration[] = [
@@ -26,4 +40,18 @@ export const routeRegistrations: readonly RouteRegistration[] = [
   registerPostPersonFieldRoute,
   registerListCrmRowsRoute,
   registerGetCrmRowRoute,
+  registerGetMetricsRoute,
+  registerSyncGetStatusRoute,
+  registerSyncPostEnableRoute,
+  registerSyncPostDisableRoute,
+  registerSyncPostPassRoute,
+  registerSyncListPassesRoute,
+  registerSyncPostResyncRoute,
+  registerSyncGetPreviewRoute,
+  registerSyncListFieldsRoute,
+  registerSyncPutFieldsRoute,
+  registerSyncListErrorsRoute,
+  registerSyncRetryErrorRoute,
+  registerSyncListConflictsRoute,
+  registerSyncListNotificationsRoute,
 ];

@@ -1,0 +1,60 @@
+import { Type, type Static } from 'typebox';
+
+const Instant = Type.String({ format: 'date-time' });
+const NullableInstant = Type.Union([Instant, Type.Null()]);
+const NullableCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+
+/** Backlog and throughput of one entity (B6.5). */
+export const SyncEntityStatus = Type.Object(
+  {
+    toCrm: Type.Object({ pending: Type.Integer({ minimum: 0 }), oldestPendingAt: NullableInstant }),
+    fromCrm: Type.Object({
+      pending: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description: 'Null when the CRM does not tell (change tracking has no count).',
+      }),
+    }),
+    syncedLastHour: Type.Integer({ minimum: 0 }),
+    syncedLast24h: Type.Integer({ minimum: 0 }),
+    growing: Type.Boolean({ description: 'Pending work grew between the last two samples.' }),
+    etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description:
+        'Seconds until the backlog is drained at the last hour’s rate; null when unknown or empty.',
+    }),
+  },
+  { title: 'SyncEntityStatus' },
+);
+
+/** `GET /api/v1/sync/status` (interfaces.md §4, B6.5). */
+export const SyncStatus = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    state: Type.Enum(['idle', 'running', 'disabled', 'failed']),
+    nextPassAt: NullableInstant,
+    passes: Type.Object({
+      completed: Type.Integer({ minimum: 0, description: 'Increases by one after every finished pass.' }),
+      lastStartedAt: NullableInstant,
+      lastFinishedAt: NullableInstant,
+      lastError: Type.Union([Type.String(), Type.Null()]),
+    }),
+    initialLoad: Type.Object({
+      done: Type.Boolean(),
+      processed: Type.Integer({ minimum: 0 }),
+      total: NullableCount,
+    }),
+    entities: Type.Record(Type.String(), SyncEntityStatus, { description: 'By CRM logical name.' }),
+    backfills: Type.Immutable(
+      Type.Array(
+        Type.Object({
+          id: Type.String(),
+          entity: Type.String(),
+          attributes: Type.Immutable(Type.Array(Type.String())),
+          status: Type.String(),
+          processed: Type.Integer({ minimum: 0 }),
+          total: NullableCount,
+        }),
+      ),
+    ),
+  },
+  { title: 'SyncStatus' },
+);
+export type SyncStatus = Static<typeof SyncStatus>;
