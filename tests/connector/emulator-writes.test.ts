@@ -208,6 +208,25 @@ describe('connector writes against the emulator', () => {
     }
   });
 
+  test('the concurrency limit shrinks when the CRM refuses concurrent requests, and every request succeeds', async () => {
+    await control(emulator, 'PUT', 'limits', { maxConcurrent: 2, msPerRequest: 20 });
+    try {
+      const before = crm.stats();
+      const records = await Promise.all(
+        contactIds.slice(0, 24).map((id) => crm.retrieve('contact', id, ['firstname'])),
+      );
+      assert.ok(records.every((record) => record !== undefined));
+      const after = crm.stats();
+      assert.ok(after.throttled > before.throttled, '0x80072326 was answered');
+      assert.ok(
+        after.concurrencyLimit < Math.max(before.concurrencyLimit, 4),
+        `limit ${after.concurrencyLimit}`,
+      );
+    } finally {
+      await control(emulator, 'PUT', 'limits', {});
+    }
+  });
+
   test('B6.2: 5xx faults are retried — a full read and a batch of writes complete', async () => {
     await control(emulator, 'PUT', 'faults', { seed: 7, http5xxRate: 0.3 });
     try {

@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import { Agent } from 'undici';
 import { isCrmError } from '../../src/connectors/crm-error.ts';
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
+import { startEmulator } from '../../src/emulator/server.ts';
 import { routeIdentityRequest } from '../../src/emulator/tokens/identity-routes.ts';
 import {
   createSelfSignedCertificate,
@@ -107,4 +109,29 @@ test('B6.3: a wrong client secret is a pass-level auth error that never shows th
     return true;
   });
   await crm.close();
+});
+
+test('end to end: the emulator over HTTPS, MSAL client credentials with its sync secret → WhoAmI is the sync user', async () => {
+  const emulator = await startEmulator({ port: 0, tls: identity, seed: { seed: 'empty' } });
+  const dispatcher = new Agent({ connect: { ca: identity.cert } });
+  dispatchers.push(dispatcher);
+  const crm = new DataverseConnector({
+    url: emulator.url,
+    auth: {
+      kind: 'client-credentials',
+      tenantId: emulatorFixtures.tenantId,
+      clientId: emulatorFixtures.syncUserApplicationId,
+      // The emulator issues a sync-user token for a client secret equal to the sync token (interfaces.md §7).
+      clientSecret: emulatorFixtures.defaultSyncToken,
+      authorityHost: emulator.url,
+    },
+    logger: silentLogger(),
+    dispatcher,
+  });
+  try {
+    assert.equal((await crm.whoAmI()).userId, emulatorFixtures.syncUserId);
+  } finally {
+    await crm.close();
+    await emulator.close();
+  }
 });
