@@ -159,6 +159,27 @@ test('a newly selected column rebases the delta link onto the new $select', asyn
   assert.equal(sent.url, '/api/data/v9.2/contacts?$deltatoken=8&$select=contactid,firstname');
 });
 
+test('B2.5: a server refusing the rebased delta link makes the engine reconcile', async () => {
+  const { connector } = await setup((req) =>
+    req.url.startsWith('/api/data/v9.2/contacts')
+      ? {
+          status: 400,
+          body: { error: { code: '0x80040203', message: 'Invalid delta token for this query.' } },
+        }
+      : undefined,
+  );
+  const cursor = JSON.stringify({
+    v: 1,
+    mode: 'delta',
+    link: 'contacts?$select=contactid&$deltatoken=8',
+    select: [],
+  });
+  await assert.rejects(
+    collect(connector.readChanges('contact', ['firstname'], cursor)),
+    (error: unknown) => isCrmError(error) && error.errorClass === 'expired-cursor',
+  );
+});
+
 test('B2.3: without change tracking, a modifiedon watermark with overlap re-reads and de-duplicates', async () => {
   const rows = [
     { '@odata.etag': 'W/"1"', new_plainid: 'p1', firstname: 'a', modifiedon: '2026-01-01T10:00:00Z' },

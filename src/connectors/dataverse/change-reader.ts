@@ -1,4 +1,5 @@
 import type { ChangePage, CrmRecord } from '../connector.ts';
+import { CrmError, isCrmError } from '../crm-error.ts';
 import {
   advanceWatermark,
   alreadySeen,
@@ -45,8 +46,9 @@ async function* readDelta(
   const { http, shape } = context;
   const columns = wireColumns(shape, select);
   let path = `${shape.entity.entitySetName}?$select=${columns.join(',')}`;
+  const rebased = cursor?.mode === 'delta' && !sameColumns(cursor.select, select);
   if (cursor?.mode === 'delta') {
-    path = sameColumns(cursor.select, select) ? cursor.link : withSelect(cursor.link, columns);
+    path = rebased ? withSelect(cursor.link, columns) : cursor.link;
   } else if (cursor?.mode === 'delta-page' && sameColumns(cursor.select, select)) {
     path = cursor.link;
   }
@@ -57,7 +59,7 @@ async function* readDelta(
     prefer: ['odata.track-changes', `odata.maxpagesize=${context.pageSize}`, readPreferences],
     signal: context.signal,
   });
-  for await (const page of pages) {
+  for await (const page of rebased ? refusedRebaseExpires(pages) : pages) {
     const upserts: CrmRecord[] = [];
     const deletes: string[] = [];
     for (const row of page.value) {
@@ -125,5 +127,28 @@ async function* readWatermark(
       select: [...select],
     };
     yield { upserts: fresh, deletes: [], cursor: encodeCursor(next), final: page.nextLink === undefined };
+  }
+}
+
+/**
+ * A server that refuses a delta link rebased onto new columns (for a reason other than a missing attribute or
+ * a transient failure) leaves the token unusable: treat it as expired so the engine reconciles (B2.5).
+ */
+async function* refusedRebaseExpires<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
+  let first = true;
+  try {
+    for await (const page of pages) {
+      first = false;
+      yield page;
+    }
+  } catch (error) {
+    if (first && isCrmError(error) && error.errorClass === 'record') {
+      throw new CrmError(
+        { errorClass: 'expired-cursor', reason: 'delta-expired' },
+        `Dataverse refused the change-tracking link with the new column list (${error.message}); reconciling.`,
+        { crmCode: error.crmCode, httpStatus: error.httpStatus, cause: error },
+      );
+    }
+    throw error;
   }
 }
