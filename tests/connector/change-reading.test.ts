@@ -180,6 +180,28 @@ test('B2.5: a server refusing the rebased delta link makes the engine reconcile'
   );
 });
 
+test('a nextLink naming another host is followed on the configured organisation (the token stays home)', async () => {
+  const { server, connector } = await setup((req) => {
+    if (!req.url.startsWith('/api/data/v9.2/contacts')) return undefined;
+    return req.url.includes('$skiptoken')
+      ? { status: 200, body: { value: [row('c2', 'Bo', 2)] } }
+      : {
+          status: 200,
+          body: {
+            '@odata.nextLink':
+              'https://elsewhere.example/api/data/v9.2/contacts?$select=firstname&$skiptoken=2',
+            value: [row('c1', 'Ann', 1)],
+          },
+        };
+  });
+  const pages = await collect(connector.readAll('contact', ['firstname']));
+  assert.deepEqual(
+    pages.flatMap((page) => page.records.map((record) => record.id)),
+    ['c1', 'c2'],
+  );
+  assert.ok(server.requests.some((r) => r.url === '/api/data/v9.2/contacts?$select=firstname&$skiptoken=2'));
+});
+
 test('B2.3: without change tracking, a modifiedon watermark with overlap re-reads and de-duplicates', async () => {
   const rows = [
     { '@odata.etag': 'W/"1"', new_plainid: 'p1', firstname: 'a', modifiedon: '2026-01-01T10:00:00Z' },

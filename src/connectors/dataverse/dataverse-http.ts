@@ -217,8 +217,15 @@ export class DataverseHttp {
   }
 
   #resolve(path: string): string {
-    if (/^https?:\/\//i.test(path)) return path;
-    return this.dataUrl + path.replace(/^\/+/, '');
+    if (!/^https?:\/\//i.test(path)) return this.dataUrl + path.replace(/^\/+/, '');
+    // The bearer token goes to the configured organisation only.
+    if (new URL(path).origin !== new URL(this.dataUrl).origin) {
+      throw new CrmError(
+        { errorClass: 'pass', reason: 'protocol' },
+        'Refusing to send a request to another host.',
+      );
+    }
+    return path;
   }
 }
 

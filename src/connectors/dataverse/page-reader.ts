@@ -1,10 +1,12 @@
 import { CrmError } from '../crm-error.ts';
+import { relativeLink } from './change-cursor.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
 
 /**
  * Follows `@odata.nextLink` pages of one query, reading at most one page ahead of the consumer: the next GET
  * runs while the engine applies the current page, yet memory stays bounded by two pages (B2.4's "bounded by
- * page size"). Links are followed exactly as Dataverse gave them ("don't change the @odata.nextLink URL").
+ * page size"). Links are followed as Dataverse gave them ("don't change the @odata.nextLink URL"), re-rooted on the configured
+ * organisation URL.
  */
 export interface ODataPage {
   readonly value: readonly Record<string, unknown>[];
@@ -56,7 +58,11 @@ export async function* readPages(query: PageQuery): AsyncGenerator<ODataPage> {
   let pending: Promise<ODataPage> | undefined = fetchPage(query, query.path);
   while (pending) {
     const page: ODataPage = await pending;
-    pending = page.nextLink === undefined ? undefined : fetchPage(query, page.nextLink);
+    // Followed relative to the configured organisation: the bearer token never goes to a host a link names.
+    pending =
+      page.nextLink === undefined
+        ? undefined
+        : fetchPage(query, relativeLink(page.nextLink, query.http.dataPath));
     // If the consumer stops early, the prefetch must not become an unhandled rejection.
     pending?.catch(() => undefined);
     yield page;
