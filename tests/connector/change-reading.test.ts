@@ -28,8 +28,8 @@ async function setup(handler: FakeHandler) {
   return { server, connector };
 }
 
-async function collect(pages: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
-  const all: ChangePage[] = [];
+async function collect<T = ChangePage>(pages: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
   for await (const page of pages) all.push(page);
   return all;
 }
