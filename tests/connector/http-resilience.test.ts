@@ -19,7 +19,11 @@ after(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
 
-async function setup(handler: FakeHandler, tokens?: { getToken(): Promise<string>; invalidate(): boolean }) {
+async function setup(
+  handler: FakeHandler,
+  tokens?: { getToken(): Promise<string>; invalidate(): boolean },
+  timeoutMs?: number,
+) {
   const server = await startFakeDataverse(handler);
   servers.push(server);
   const connector = new DataverseConnector({
@@ -28,6 +32,7 @@ async function setup(handler: FakeHandler, tokens?: { getToken(): Promise<string
     logger: silentLogger(),
     retry: fastRetry,
     ...(tokens ? { tokens } : {}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
   connectors.push(connector);
   return { server, connector };
@@ -75,6 +80,23 @@ test('B6.2: 5xx and dropped connections are retried until success', async () => 
   });
   assert.equal((await connector.whoAmI()).organizationId, 'o1');
   assert.equal(server.requests.length, 4);
+});
+
+test('B6.2: a response that never comes is a time-out, retried like any transient failure', async () => {
+  let calls = 0;
+  const { server, connector } = await setup(
+    async (req) => {
+      if (!req.url.endsWith('/WhoAmI()')) return undefined;
+      calls += 1;
+      if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 1000));
+      return whoAmI;
+    },
+    undefined,
+    200,
+  );
+  assert.equal((await connector.whoAmI()).userId, 'u1');
+  assert.equal(server.requests.length, 2);
+  assert.equal(connector.stats().retries, 1);
 });
 
 test('B6.2: a persistent 5xx ends as a transient CrmError once the budget is spent', async () => {
