@@ -259,7 +259,7 @@ function chunks<T>(items: readonly T[]): T[][] {
   return result;
 }
 
-function toLink(row: Selectable<CrmLinksTable>): CrmLink {
+export function toLink(row: Selectable<CrmLinksTable>): CrmLink {
   return {
     entity: row.entity as LinkedEntity,
     crmId: row.crm_id,

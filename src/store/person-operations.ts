@@ -150,7 +150,7 @@ export function personOperations(
   };
 }
 
-async function lookupFor(ctx: StoreContext, names: Iterable<string>): Promise<PersonFieldLookup> {
+export async function lookupFor(ctx: StoreContext, names: Iterable<string>): Promise<PersonFieldLookup> {
   return ctx.fields.resolve(names, () => listCustomFields(ctx.db), !ctx.inTransaction);
 }
 
@@ -178,10 +178,15 @@ function withoutNulls(fields: StoredFields): StoredFields {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null));
 }
 
-function derivedColumns(fields: StoredFields): { email_norm: string | null; crm_type: string | null } {
+function derivedColumns(fields: StoredFields): {
+  email_norm: string | null;
+  crm_type: string | null;
+  crm_account_id: string | null;
+} {
   return {
     email_norm: normaliseEmail(fields.email),
     crm_type: typeof fields.crmType === 'string' ? fields.crmType : null,
+    crm_account_id: typeof fields.crmAccountId === 'string' ? fields.crmAccountId : null,
   };
 }
 

@@ -20,6 +20,8 @@ export interface PersonsTable {
   /** lower(trim(email)) computed in JS, so both backends agree on case folding. */
   email_norm: string | null;
   crm_type: string | null;
+  /** fields.crmAccountId, so an account change finds its persons (B1.4) without scanning JSON. */
+  crm_account_id: string | null;
   fields: Json;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -210,6 +212,18 @@ export interface CampaignRunsTable {
   finished_at: Timestamp | null;
 }
 
+export interface PendingPushesTable {
+  entity: string;
+  crm_id: string;
+  person_id: string;
+  /** JSON array of attributes to push even when they equal their base; null = every differing field. */
+  fields: string | null;
+  /** Bumped by every mark, so a push clears only the mark it read (a newer edit stays pending). */
+  generation: Count;
+  since: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   persons: PersonsTable;
   person_changes: PersonChangesTable;
@@ -231,4 +245,5 @@ export interface Database {
   backfill_jobs: BackfillJobsTable;
   campaigns: CampaignsTable;
   campaign_runs: CampaignRunsTable;
+  pending_pushes: PendingPushesTable;
 }

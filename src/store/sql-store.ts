@@ -4,6 +4,7 @@ import { changeFeedOperations } from './change-feed-operations.ts';
 import { jobOperations } from './job-operations.ts';
 import { linkOperations } from './link-operations.ts';
 import { mirrorOperations } from './mirror-operations.ts';
+import { outboxOperations } from './outbox-operations.ts';
 import { passOperations } from './pass-operations.ts';
 import { personFieldOperations } from './person-field-operations.ts';
 import { personOperations } from './person-operations.ts';
@@ -46,6 +47,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     ...syncFieldOperations(ctx),
     ...passOperations(ctx),
     ...jobOperations(ctx),
+    ...outboxOperations(ctx),
   };
   // `withTransaction` hands out `self`, so code inside a transaction sees translated errors too.
   const self = translateErrors(store, ctx);

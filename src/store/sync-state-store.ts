@@ -1,4 +1,4 @@
-import type { Page, PageRequest, PersonValue } from './store.ts';
+import type { Page, PageRequest, Person, PersonValue } from './store.ts';
 
 /**
  * The sync engine's own state (behaviour.md B2–B7), part of the `Store` port. Everything here is written by
@@ -182,6 +182,19 @@ export interface CampaignRun {
   readonly finishedAt: string | null;
 }
 
+/** A linked record with marketing-side changes still to be written to the CRM (the outbox, B2.4). */
+export interface PendingPush {
+  readonly entity: LinkedEntity;
+  readonly crmId: string;
+  readonly personId: string;
+  /** Attributes to push even where they equal their base; null = every field that differs from its base. */
+  readonly fields: readonly string[] | null;
+  /** Bumped by each mark; `clearPendingPush` with an older generation leaves a newer mark in place. */
+  readonly generation: number;
+  /** When the record first became pending (oldest pending, B6.5). */
+  readonly since: string;
+}
+
 export interface SyncStateStore {
   // --- links person ⇄ CRM record (B3) -------------------------------------------------------------
 
@@ -332,4 +345,34 @@ export interface SyncStateStore {
   mergePersonInto(loserId: string, survivorId: string, origin: 'sync' | 'flow' | 'system'): Promise<void>;
   /** The id itself when the person exists, its survivor after merges, or undefined. */
   resolvePersonId(id: string): Promise<string | undefined>;
+
+  // --- the pending-push outbox (B2.4, B4.2) ------------------------------------------------------------
+
+  /**
+   * Marks a linked record as having marketing-side values to push. Commit it in the transaction that made
+   * the decision, so a crash never loses it. Marks merge: `null` (every differing field) absorbs lists.
+   */
+  markPendingPush(
+    entity: LinkedEntity,
+    crmId: string,
+    personId: string,
+    fields: readonly string[] | null,
+  ): Promise<void>;
+  getPendingPush(entity: LinkedEntity, crmId: string): Promise<PendingPush | undefined>;
+  /** Oldest mark first; optionally one entity or one record. */
+  listPendingPushes(
+    query: PageRequest & { entity?: LinkedEntity; crmId?: string },
+  ): Promise<Page<PendingPush>>;
+  /** Removes the mark unless it was re-marked after `generation` was read; true when removed. */
+  clearPendingPush(entity: LinkedEntity, crmId: string, generation: number): Promise<boolean>;
+  /** Per entity: how many records are pending and since when (status, B6.5). */
+  pendingPushSummary(): Promise<Record<string, { pending: number; oldestPendingAt: string | null }>>;
+
+  // --- lookups the engine needs -------------------------------------------------------------------------
+
+  /** Every link of an entity, by CRM id (the reconcile sweep of B2.5). */
+  listLinks(entity: LinkedEntity, page: PageRequest): Promise<Page<CrmLink>>;
+  /** Persons whose `crmAccountId` is the account (B1.4 fan-out). */
+  countPersonsOfAccount(accountId: string): Promise<number>;
+  listPersonsOfAccount(accountId: string, page: PageRequest): Promise<Page<Person>>;
 }

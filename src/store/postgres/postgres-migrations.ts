@@ -1,15 +1,16 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { createCoreTables } from '../core-tables.ts';
+import { createEngineTables } from '../engine-tables.ts';
 import type { StoreMigrations } from '../store-migrator.ts';
 
 /**
- * PostgreSQL schema versions, applied in name order by store-migrator.ts inside one transaction under an
+ * PostgreSQL schema versions, applied in name order by store-migrator.ts in one transaction under an
  * advisory lock. A released migration is never edited; add a new one. Tables live in the connection's
  * `search_path` schema (`public` by default, one schema per test run).
  */
 export const postgresMigrations: StoreMigrations = {
   '0001_initial': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await createCoreTables(db, {
         json: 'jsonb',
         timestamp: 'timestamptz',
@@ -28,6 +29,16 @@ export const postgresMigrations: StoreMigrations = {
         at timestamptz not null,
         primary key (xid, seq)
       )`.execute(db);
+    },
+  },
+  '0002_engine_outbox': {
+    async up(db) {
+      await createEngineTables(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
     },
   },
 };

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { createCoreTables } from '../core-tables.ts';
+import { createEngineTables } from '../engine-tables.ts';
 import type { StoreMigrations } from '../store-migrator.ts';
 
 /**
@@ -9,7 +10,7 @@ import type { StoreMigrations } from '../store-migrator.ts';
  */
 export const sqliteMigrations: StoreMigrations = {
   '0001_initial': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await createCoreTables(db, { json: 'text', timestamp: 'text', boolean: 'integer', bigint: 'integer' });
       // The change feed (see sqlite-change-feed.ts). SQLite has one writer at a time, so commit order is
       // `seq` order; AUTOINCREMENT keeps a pruned tail's numbers from being reused.
@@ -21,6 +22,16 @@ export const sqliteMigrations: StoreMigrations = {
         fields text not null,
         at text not null
       )`.execute(db);
+    },
+  },
+  '0002_engine_outbox': {
+    async up(db) {
+      await createEngineTables(db, {
+        json: 'text',
+        timestamp: 'text',
+        boolean: 'integer',
+        bigint: 'integer',
+      });
     },
   },
 };

@@ -1,0 +1,157 @@
+import type { ChangePage } from '../connectors/connector.ts';
+import { isCrmError } from '../connectors/crm-error.ts';
+import { isPersonEntity } from '../domain/sync-entities.ts';
+import type { EngineDeps, EngineSettings } from './engine-deps.ts';
+import { buildEntityPlan, type EntityPlan } from './entity-plan.ts';
+import { quarantineField } from './field-selection.ts';
+import { applyMirrorPage } from './mirror-page-applier.ts';
+import type { PassContext } from './pass-context.ts';
+import { applyPersonPage } from './person-page-applier.ts';
+
+export const crmCursorName = (entity: string) => `crm:${entity}`;
+
+/** Progress of the CRM side of a pass, for the initial-load bar (B2.6) and `sync --once`. */
+export type PullProgress = (event: { entity: string; rows: number; final: boolean }) => void;
+
+interface EntityReader {
+  plan: EntityPlan;
+  pages: AsyncIterator<ChangePage> | undefined;
+  done: boolean;
+  /** Set during a reconcile (B2.5): ids seen, to find what was deleted while the token was expired. */
+  seen: Set<string> | undefined;
+}
+
+export interface PullInput {
+  readonly plans: Map<string, EntityPlan>;
+  readonly context: PassContext;
+  readonly settings: EngineSettings;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: PullProgress;
+}
+
+/**
+ * Reads every entity's CRM changes and applies them page by page, each page with its cursor in one
+ * transaction (B2.4). Entities take turns in dependency order, at most `maxPagesPerTurn` pages each, so a
+ * backlog on one entity never starves the others (B2.2, B2.7).
+ */
+export async function pullCrmChanges(deps: EngineDeps, input: PullInput): Promise<void> {
+  const readers: EntityReader[] = [...input.plans.values()]
+    .sort((a, b) => a.entity.stage - b.entity.stage)
+    .map((plan) => ({ plan, pages: undefined, done: false, seen: undefined }));
+  while (readers.some((reader) => !reader.done)) {
+    for (const reader of readers) {
+      for (let turn = 0; turn < input.settings.maxPagesPerTurn && !reader.done; turn += 1) {
+        if (input.signal?.aborted) return;
+        await readOnePage(deps, input, reader);
+      }
+    }
+  }
+}
+
+async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityReader): Promise<void> {
+  const entity = reader.plan.entity.name;
+  try {
+    if (reader.pages === undefined) {
+      const cursor = await deps.store.getCursor(crmCursorName(entity));
+      const pages = deps.crm.readChanges(entity, reader.plan.select, cursor, {
+        pageSize: input.settings.pageSize,
+        signal: input.signal,
+      });
+      reader.pages = pages[Symbol.asyncIterator]();
+    }
+    const next = await reader.pages.next();
+    if (next.done) {
+      reader.done = true;
+      return;
+    }
+    await applyPage(deps, input, reader, next.value);
+    if (next.value.final) {
+      reader.done = true;
+      if (reader.seen !== undefined) await sweepDeleted(deps, input, reader);
+    }
+  } catch (error) {
+    if (!isCrmError(error)) throw error;
+    if (error.errorClass === 'expired-cursor' && reader.seen === undefined) {
+      // B2.5: the delta token expired — read everything again and diff against the bases.
+      deps.logger.warn({ entity }, 'change-tracking token expired; reconciling the entity');
+      await deps.store.deleteCursor(crmCursorName(entity));
+      reader.pages = undefined;
+      reader.seen = new Set();
+      input.context.count(`${entity}.reconciles`);
+      return;
+    }
+    if (error.errorClass === 'field' && error.field !== undefined) {
+      // B5.6: quarantine the vanished attribute and keep syncing the others from the same cursor.
+      await quarantineField(deps, entity, error.field, `The CRM answered: ${error.message}`);
+      reader.plan = buildEntityPlan(
+        reader.plan.entity,
+        reader.plan.description,
+        await deps.store.listSyncFields(entity),
+      );
+      input.plans.set(entity, reader.plan);
+      reader.pages = undefined;
+      return;
+    }
+    throw error;
+  }
+}
+
+async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReader, page: ChangePage) {
+  const entity = reader.plan.entity.name;
+  await deps.store.withTransaction(async (tx) => {
+    if (isPersonEntity(entity)) {
+      await applyPersonPage(tx, {
+        plan: reader.plan,
+        accountPlan: input.plans.get('account'),
+        page,
+        context: input.context,
+      });
+    } else {
+      await applyMirrorPage(tx, {
+        plan: reader.plan,
+        page,
+        context: input.context,
+        accountActivityLimit: input.settings.accountActivityLimit,
+      });
+    }
+    const rows = page.upserts.length + page.deletes.length;
+    if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
+    await tx.setCursor(crmCursorName(entity), page.cursor);
+  });
+  for (const record of page.upserts) reader.seen?.add(record.id);
+  input.onProgress?.({ entity, rows: page.upserts.length + page.deletes.length, final: page.final });
+}
+
+/** After a reconcile, records not seen in the full read were deleted while the token was expired (B2.5). */
+async function sweepDeleted(deps: EngineDeps, input: PullInput, reader: EntityReader) {
+  const entity = reader.plan.entity.name;
+  const seen = reader.seen!;
+  reader.seen = undefined;
+  const missing: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = isPersonEntity(entity)
+      ? await deps.store.listLinks(entity, { limit: 1000, cursor })
+      : await deps.store.listMirrorRows(entity, { limit: 1000, cursor });
+    for (const item of page.items) {
+      const id = 'crmId' in item ? item.crmId : item.id;
+      const live = 'state' in item ? item.state === 'active' || item.state === 'excluded' : !item.deleted;
+      if (live && !seen.has(id)) missing.push(id);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  for (let start = 0; start < missing.length; start += 500) {
+    const deletes = missing.slice(start, start + 500);
+    await applyPage(
+      deps,
+      input,
+      { ...reader, seen: undefined },
+      {
+        upserts: [],
+        deletes,
+        cursor: (await deps.store.getCursor(crmCursorName(entity))) ?? '',
+        final: true,
+      },
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import type { CrmConnector } from '../connectors/connector.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Store } from '../store/store.ts';
+
+/** What every engine component receives; built once by the composition root (`app.ts`). */
+export interface EngineDeps {
+  readonly store: Store;
+  readonly crm: CrmConnector;
+  readonly logger: Logger;
+  /** Injected so tests can move time; ISO strings without milliseconds. */
+  readonly now: () => Date;
+}
+
+export interface EngineSettings {
+  /** Seconds to wait after a pass ends before the next one starts (B2.1). */
+  readonly intervalSeconds: number;
+  /** Rows per CRM page (≤ 5,000). */
+  readonly pageSize: number;
+  /** Records pushed per `$batch` request. */
+  readonly writeBatchSize: number;
+  /** Most pages of one entity applied before the pass moves on to the next entity (B2.7 fairness). */
+  readonly maxPagesPerTurn: number;
+  /** Custom one-way entities to mirror (B1.2), by logical name. */
+  readonly customEntities: readonly string[];
+  /** Accounts with more contacts than this update their persons without per-person activities (B1.4). */
+  readonly accountActivityLimit: number;
+}
+
+export const defaultEngineSettings: EngineSettings = {
+  intervalSeconds: 300,
+  pageSize: 5000,
+  writeBatchSize: 100,
+  maxPagesPerTurn: 4,
+  customEntities: ['new_subscription'],
+  accountActivityLimit: 5000,
+};
