@@ -27,13 +27,43 @@ function decodePosition(cursor: string): { xid: string; seq: string } {
  * PostgreSQL: many writers commit in any order, so neither a sequence nor a timestamp is a safe watermark
  * (a transaction that took seq 10 may commit after one that took seq 11; a reader that saw 11 would skip 10
  * forever). Instead every change row carries its transaction id (`pg_current_xact_id()`), the feed is
- * ordered by (xid, seq), and a reader only returns rows whose xid is below `pg_snapshot_xmin` of its own
- * snapshot — the oldest transaction still running. Everything below that horizon has finished, so every row
- * it will ever have is visible now; everything at or above it is withheld until it has. Any transaction that
- * commits later has an xid at or above the horizon the reader used, hence a larger (xid, seq) than the
- * cursor: nothing is skipped, nothing is read twice. A long-running transaction delays the feed (never loses
- * it). The horizon and the rows come from one statement, so from one snapshot.
+ * ordered by (xid, seq), and a reader returns only rows below a *horizon*: the oldest transaction that may
+ * still add rows. Everything below it has finished, so every row it will ever have is visible now; anything
+ * at or above it is withheld until it has. A transaction that commits later has an xid at or above the
+ * horizon the reader used, hence a larger (xid, seq) than the cursor: nothing is skipped, nothing is read
+ * twice. The horizon and the rows come from one statement, so from one snapshot.
+ *
+ * The horizon is not simply `pg_snapshot_xmin` (the oldest running transaction of the whole server): then a
+ * long write transaction in any other database or schema would stall the feed. It is the oldest xid among
+ * the snapshot's running transactions that (a) holds a lock on a table of this schema — a Syncline writer
+ * takes one with its first write, before it even has an xid, and keeps it to the end — or (b) has finished
+ * since the snapshot was taken (its rows are invisible to this snapshot); else the snapshot's xmax. A
+ * transaction that gets its xid after the snapshot gets one ≥ xmax. The CASE makes the lock scan happen
+ * before any status check: otherwise a writer finishing between a check ("in progress") and the scan ("no
+ * lock") would be passed while its rows are still invisible to this snapshot. Prepared (two-phase) transactions are
+ * not used by Syncline and not considered. Reading inside a write transaction stops below its own xid.
  */
+const horizon = sql`(
+  with snapshot as (select pg_current_snapshot() as s),
+  writers as (
+    select own.transactionid::text::bigint as xid32
+    from pg_locks rel
+    join pg_class class on class.oid = rel.relation
+    join pg_locks own on own.pid = rel.pid and own.locktype = 'transactionid'
+    where rel.locktype = 'relation'
+      and rel.database = (select oid from pg_database where datname = current_database())
+      and class.relnamespace = current_schema()::regnamespace
+  )
+  select least(
+    coalesce(
+      (select min(x) from pg_snapshot_xip(s) as x
+        where case when (x::text::bigint % 4294967296) in (select xid32 from writers) then true
+                   else pg_xact_status(x) <> 'in progress' end),
+      pg_snapshot_xmax(s)),
+    coalesce(pg_current_xact_id_if_assigned(), pg_snapshot_xmax(s)))
+  from snapshot
+)`;
+
 export const postgresBackend: StoreBackend = {
   capabilities: { kind: 'postgres', concurrentWriters: true, maxBatchRows: 1000 },
 
@@ -43,14 +73,19 @@ export const postgresBackend: StoreBackend = {
 
   async readChanges(db, after, limit) {
     const position = after === undefined ? undefined : decodePosition(after);
-    const { rows } = await sql<Omit<ChangeRow, 'cursor'> & { xid: string; seq: string }>`
-      select xid::text as xid, seq::text as seq, person_id, origin, kind, fields, at
+    // The text casts get their own names: ORDER BY resolves output names first, and ordering by the text of
+    // a number would put seq 101 before seq 96.
+    const { rows } = await sql<Omit<ChangeRow, 'cursor'> & { xid_text: string; seq_text: string }>`
+      select xid::text as xid_text, seq::text as seq_text, person_id, origin, kind, fields, at
       from person_changes
-      where xid < pg_snapshot_xmin(pg_current_snapshot())
+      where xid < ${horizon}
         ${position === undefined ? sql`` : sql`and (xid, seq) > (${position.xid}::xid8, ${position.seq}::bigint)`}
       order by xid, seq
       limit ${limit}`.execute(db);
-    return rows.map((row) => ({ ...row, cursor: encodeCursor(cursorKind, [row.xid, row.seq]) }));
+    return rows.map(({ xid_text, seq_text, ...row }) => ({
+      ...row,
+      cursor: encodeCursor(cursorKind, [xid_text, seq_text]),
+    }));
   },
 
   async pruneChanges(db, through) {

@@ -1,11 +1,9 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,
-  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
-  type DialectAdapter,
   type Driver,
   type SqliteDatabase,
   type SqliteDialectConfig,
@@ -64,16 +62,6 @@ class NodeSqliteDriver extends SqliteDriver {
   }
 }
 
-/**
- * SQLite DDL is transactional; declaring it lets Kysely's Migrator run all pending migrations in one
- * immediate transaction, which is the cross-process migration lock.
- */
-class NodeSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-}
-
 export class NodeSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
@@ -84,9 +72,5 @@ export class NodeSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new NodeSqliteDriver(this.#config);
-  }
-
-  override createAdapter(): DialectAdapter {
-    return new NodeSqliteAdapter();
   }
 }

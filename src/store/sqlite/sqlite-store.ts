@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
@@ -18,34 +18,73 @@ export interface SqliteStoreOptions {
   readonly path: string;
 }
 
+/** One open database file of this process, shared by every store on it. */
+interface OpenFile {
+  readonly db: Kysely<Database>;
+  references: number;
+}
+
+/**
+ * node:sqlite is synchronous: a second connection in the same thread that waits for the write lock blocks
+ * the very thread that would release it, until busy_timeout fails it. So every store of this process on one
+ * file shares one connection (and Kysely's mutex serialises their transactions); other processes wait on
+ * busy_timeout as usual.
+ */
+const openFiles = new Map<string, OpenFile>();
+
 /**
  * The embedded store (the default) on the built-in `node:sqlite`. WAL lets readers run beside the writer;
  * `synchronous = FULL` makes every commit durable before it returns (B2.4: a cursor, once advanced, stays
  * advanced, even after a power loss); foreign keys are on (person deletes cascade to their activities and
- * links); a busy writer is waited for up to 5 s rather than failing.
+ * links); a writer of another process is waited for up to 5 s rather than failing.
  */
 export async function createSqliteStore(options: SqliteStoreOptions, logger: Logger): Promise<Store> {
+  const key = options.path === ':memory:' ? undefined : resolve(options.path);
+  const file = (key === undefined ? undefined : openFiles.get(key)) ?? openFile(options.path);
+  file.references += 1;
+  if (key !== undefined) openFiles.set(key, file);
+  const log = logger.child({ component: 'store', backend: 'sqlite' });
+  let closed = false;
+  return createSqlStore(
+    {
+      db: file.db,
+      backend: sqliteBackend,
+      logger: log,
+      fields: new PersonFieldCatalog(),
+      inTransaction: false,
+    },
+    {
+      migrate: () =>
+        migrateToLatest(file.db, sqliteMigrations, log, (trx) => sqliteBackend.lockKey(trx, 'migrate')),
+      async close() {
+        if (closed) return;
+        closed = true;
+        file.references -= 1;
+        if (file.references > 0) return;
+        if (key !== undefined) openFiles.delete(key);
+        await file.db.destroy();
+      },
+    },
+  );
+}
+
+function openFile(path: string): OpenFile {
   let database: DatabaseSync;
   try {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    database = new DatabaseSync(options.path);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    database = new DatabaseSync(path);
     database.exec(
       'pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;',
     );
   } catch (error) {
     throw new SynclineError(
       'STORE_UNAVAILABLE',
-      `Cannot open the SQLite database ${options.path}: ${error instanceof Error ? error.message : String(error)}`,
+      `Cannot open the SQLite database ${path}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: fromNodeSqlite(database) }) });
-  const log = logger.child({ component: 'store', backend: 'sqlite' });
-  return createSqlStore(
-    { db, backend: sqliteBackend, logger: log, fields: new PersonFieldCatalog(), inTransaction: false },
-    {
-      migrate: () => migrateToLatest(db, sqliteMigrations, log),
-      close: () => db.destroy(),
-    },
-  );
+  return {
+    db: new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: fromNodeSqlite(database) }) }),
+    references: 0,
+  };
 }
