@@ -2,6 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { provisionApiKey } from './api/api-key.ts';
 import { buildServer } from './api/server.ts';
 import type { Config } from './config/config.ts';
+import type { CrmConnector } from './connectors/connector.ts';
+import { createCrmConnector } from './connectors/create-connector.ts';
+import { emulatorFixtures } from './emulator/emulator-fixtures.ts';
+import { startEmulator } from './emulator/server.ts';
+import { defaultEngineSettings } from './engine/engine-deps.ts';
+import { SyncService } from './engine/sync-service.ts';
 import type { Logger } from './logging/logger.ts';
 import { createStore } from './store/registry.ts';
 import type { Store } from './store/store.ts';
@@ -18,12 +24,18 @@ export interface AppHooks {
    * It is a secret: show it to the operator, never log it.
    */
   readonly onGeneratedApiKey?: (key: string) => void;
+  /** `false` serves the API without running the sync (tests of the API alone). */
+  readonly sync?: boolean;
 }
 
 export interface RunningApp {
   /** Base URL of the API, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly store: Store;
+  /** The sync (absent with `sync: false`). */
+  readonly sync: SyncService | undefined;
+  /** Demo mode: the embedded emulator's base URL. */
+  readonly emulatorUrl: string | undefined;
   /** Stops every component, newest first; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -44,19 +56,66 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     const { verifier, generatedKey } = await provisionApiKey(config.apiKey, store);
     if (generatedKey !== undefined) hooks.onGeneratedApiKey?.(generatedKey);
 
-    // Demo mode (config.demo): the Dataverse emulator with the demo data set starts here, before the engine.
-    // The sync engine starts here, after the store and before the API, and stops at a safe boundary (B2.4);
-    // the API then receives it for the sync-administration routes.
+    const crmConfig = await crmOf(config, logger, started);
+    const crm = createCrmConnector(crmConfig.crm, logger);
+    started.push({ name: 'crm', stop: () => crm.close() });
+    const sync = hooks.sync === false ? undefined : await startSync(config, store, crm, logger);
+    // Stopped before the store closes, at a safe boundary (B2.4).
+    if (sync) started.push({ name: 'sync', stop: () => sync.stop() });
 
-    const server = await buildServer({ store, logger, apiKey: verifier });
+    const server = await buildServer({ store, logger, apiKey: verifier, syncAdmin: sync });
     started.push({ name: 'api', stop: () => server.close() });
     await server.listen({ host: config.http.host, port: config.http.port });
 
-    return { url: urlOf(server.server.address() as AddressInfo), store, stop: stopAll };
+    return {
+      url: urlOf(server.server.address() as AddressInfo),
+      store,
+      sync,
+      emulatorUrl: crmConfig.emulatorUrl,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The CRM to sync with: the configured organisation, or in demo mode (no SYNCLINE_DYNAMICS_URL) the Dataverse
+ * emulator with the demo data set, started here on SYNCLINE_EMULATOR_PORT (interfaces.md §2).
+ */
+async function crmOf(
+  config: Config,
+  logger: Logger,
+  started: Component[],
+): Promise<{ crm: NonNullable<Config['crm']>; emulatorUrl: string | undefined }> {
+  if (config.crm !== undefined) return { crm: config.crm, emulatorUrl: undefined };
+  const emulator = await startEmulator({
+    host: '127.0.0.1',
+    port: config.emulator.port,
+    seed: { seed: 'demo' },
+    logger: logger.child({ component: 'emulator' }),
+  });
+  started.push({ name: 'emulator', stop: () => emulator.close() });
+  logger.info({ emulator: emulator.url }, `Demo mode: Dataverse emulator with demo data on ${emulator.url}`);
+  return {
+    crm: { url: emulator.url, auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken } },
+    emulatorUrl: emulator.url,
+  };
+}
+
+async function startSync(
+  config: Config,
+  store: Store,
+  crm: CrmConnector,
+  logger: Logger,
+): Promise<SyncService> {
+  const sync = new SyncService(
+    { store, crm, logger: logger.child({ component: 'sync' }), now: () => new Date() },
+    { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds },
+  );
+  await sync.start();
+  return sync;
 }
 
 async function stopComponents(started: Component[], logger: Logger): Promise<void> {

@@ -4,11 +4,13 @@ import { loadConfig } from '../../config/config.ts';
 import { createLogger } from '../../logging/logger.ts';
 import type { CliContext } from '../cli.ts';
 
-/** `syncline start` (interfaces.md §3): migrations, the API (and later the sync loop), until SIGINT/SIGTERM. */
+/** `syncline start` (interfaces.md §3): migrations, the sync loop, the API (and the emulator in demo mode), until SIGINT/SIGTERM. */
 export function registerStartCommand(program: Command, context: CliContext): void {
   program
     .command('start')
-    .description('Run migrations and serve the API until stopped (SIGINT/SIGTERM stop it cleanly).')
+    .description(
+      'Run migrations, the sync and the API (with the emulator in demo mode) until stopped; SIGINT/SIGTERM stop it at a safe boundary.',
+    )
     .action(async () => {
       const config = loadConfig(context.env);
       const logger = createLogger({ level: config.logLevel });
@@ -21,8 +23,15 @@ export function registerStartCommand(program: Command, context: CliContext): voi
           ),
       });
       logger.info(
-        { url: app.url, docs: `${app.url}/docs`, database: config.database.kind, demo: config.demo },
-        `Syncline API listening on ${app.url}`,
+        {
+          url: app.url,
+          docs: `${app.url}/docs`,
+          database: config.database.kind,
+          demo: config.demo,
+          ...(app.emulatorUrl === undefined ? {} : { emulator: app.emulatorUrl }),
+        },
+        `Syncline API listening on ${app.url}` +
+          (app.emulatorUrl === undefined ? '' : ` (demo mode: Dataverse emulator on ${app.emulatorUrl})`),
       );
       const signal = await nextShutdownSignal();
       logger.info({ signal }, 'stopping');
