@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Environment } from '../config/config.ts';
 import { registerEmulatorCommand } from './commands/emulator-command.ts';
+import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
 
 /** What every command receives from the process edge (main.ts); commands never touch `process.env`. */
@@ -26,4 +27,8 @@ export function buildCli(context: CliContext): Command {
 type CommandRegistration = (program: Command, context: CliContext) => void;
 
 /** The command registry; each command adds itself here. */
-const commandRegistrations: CommandRegistration[] = [registerStartCommand, registerEmulatorCommand];
+const commandRegistrations: CommandRegistration[] = [
+  registerStartCommand,
+  registerEmulatorCommand,
+  registerMigrateCommand,
+];

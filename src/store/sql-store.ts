@@ -10,13 +10,14 @@ import { personFieldOperations } from './person-field-operations.ts';
 import { personOperations } from './person-operations.ts';
 import { settingOperations } from './setting-operations.ts';
 import type { Store } from './store.ts';
+import type { MigrationReport } from './store-migrator.ts';
 import type { StoreContext } from './store-context.ts';
 import { syncErrorOperations } from './sync-error-operations.ts';
 import { syncFieldOperations } from './sync-field-operations.ts';
 
 /** What only the root store (not a transaction's) can do; supplied by the backend's factory. */
 export interface StoreLifecycle {
-  migrate(): Promise<void>;
+  migrate(): Promise<MigrationReport>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,11 @@ export interface StoreMigration {
 /** A backend's schema versions by name; applied in name order, each once. */
 export type StoreMigrations = Readonly<Record<string, StoreMigration>>;
 
+/** What one `migrate()` did: the versions it applied, in order (empty when the schema was up to date). */
+export interface MigrationReport {
+  readonly applied: readonly string[];
+}
+
 /**
  * Applies pending migrations: all of them in one transaction, after `lock` (a PostgreSQL advisory lock; on
  * SQLite the transaction's `BEGIN IMMEDIATE` is the lock), with every applied version recorded in
@@ -24,8 +29,8 @@ export async function migrateToLatest(
   migrations: StoreMigrations,
   logger: Logger,
   lock: (trx: Kysely<any>) => Promise<void>,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+): Promise<MigrationReport> {
+  return db.transaction().execute(async (trx) => {
     await lock(trx);
     await sql`create table if not exists syncline_migration (
       name text primary key,
@@ -36,6 +41,7 @@ export async function migrateToLatest(
         (row) => row.name,
       ),
     );
+    const report: { applied: string[] } = { applied: [] };
     for (const name of Object.keys(migrations).sort()) {
       if (applied.has(name)) continue;
       try {
@@ -51,6 +57,8 @@ export async function migrateToLatest(
         trx,
       );
       logger.info({ migration: name }, 'migration applied');
+      report.applied.push(name);
     }
+    return report;
   });
 }

@@ -1,4 +1,5 @@
 import type { PersonFieldType } from '../domain/person-fields.ts';
+import type { MigrationReport } from './store-migrator.ts';
 import type { SyncStateStore } from './sync-state-store.ts';
 
 /**
@@ -108,7 +109,7 @@ export interface Store extends SyncStateStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; idempotent and safe to call from several processes at once. */
-  migrate(): Promise<void>;
+  migrate(): Promise<MigrationReport>;
   /** Closes the connections. Only the root store may be closed, not a transaction's. */
   close(): Promise<void>;
 

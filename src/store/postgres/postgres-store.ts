@@ -46,14 +46,13 @@ export async function createPostgresStore(options: PostgresStoreOptions, logger:
   return createSqlStore(
     { db, backend: postgresBackend, logger: log, fields: new PersonFieldCatalog(), inTransaction: false },
     {
-      async migrate() {
-        // The advisory lock is per schema and covers creating the schema itself (`create schema if not
-        // exists` is not race-free on PostgreSQL: concurrent creators fail with a unique violation).
-        await migrateToLatest(db, postgresMigrations, log, async (trx) => {
+      // The advisory lock is per schema and covers creating the schema itself (`create schema if not exists`
+      // is not race-free on PostgreSQL: concurrent creators fail with a unique violation).
+      migrate: () =>
+        migrateToLatest(db, postgresMigrations, log, async (trx) => {
           await postgresBackend.lockKey(trx, `syncline-migrate:${schema}`);
           await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
-        });
-      },
+        }),
       close: () => db.destroy(),
     },
   );

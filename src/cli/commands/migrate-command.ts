@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { createStore } from '../../store/registry.ts';
+import type { CliContext } from '../cli.ts';
+
+/** `syncline migrate` (interfaces.md §3): applies pending database migrations and exits. */
+export function registerMigrateCommand(program: Command, context: CliContext): void {
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (SYNCLINE_DB) and exit.')
+    .action(async () => {
+      const config = loadConfig(context.env);
+      const logger = createLogger({ level: config.logLevel });
+      const store = await createStore(config.database, logger);
+      try {
+        const { applied } = await store.migrate();
+        // Never the PostgreSQL URL: it may carry a password.
+        const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
+        context.stdout.write(
+          applied.length === 0
+            ? `${where}: the schema is up to date.\n`
+            : `${where}: applied ${applied.length} migration(s): ${applied.join(', ')}.\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}
