@@ -4,8 +4,7 @@ import { buildServer } from './api/server.ts';
 import type { Config } from './config/config.ts';
 import type { CrmConnector } from './connectors/connector.ts';
 import { createCrmConnector } from './connectors/create-connector.ts';
-import { emulatorFixtures } from './emulator/emulator-fixtures.ts';
-import { startEmulator } from './emulator/server.ts';
+import { openCrmTarget } from './crm-target.ts';
 import { defaultEngineSettings } from './engine/engine-deps.ts';
 import { SyncService } from './engine/sync-service.ts';
 import type { Logger } from './logging/logger.ts';
@@ -56,8 +55,9 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     const { verifier, generatedKey } = await provisionApiKey(config.apiKey, store);
     if (generatedKey !== undefined) hooks.onGeneratedApiKey?.(generatedKey);
 
-    const crmConfig = await crmOf(config, logger, started);
-    const crm = createCrmConnector(crmConfig.crm, logger);
+    const target = await openCrmTarget(config, logger);
+    started.push({ name: 'emulator', stop: () => target.stop() });
+    const crm = createCrmConnector(target.crm, logger);
     started.push({ name: 'crm', stop: () => crm.close() });
     const sync = hooks.sync === false ? undefined : await startSync(config, store, crm, logger);
     // Stopped before the store closes, at a safe boundary (B2.4).
@@ -71,7 +71,7 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
       url: urlOf(server.server.address() as AddressInfo),
       store,
       sync,
-      emulatorUrl: crmConfig.emulatorUrl,
+      emulatorUrl: target.emulatorUrl,
       stop: stopAll,
     };
   } catch (error) {
@@ -80,42 +80,28 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
   }
 }
 
-/**
- * The CRM to sync with: the configured organisation, or in demo mode (no SYNCLINE_DYNAMICS_URL) the Dataverse
- * emulator with the demo data set, started here on SYNCLINE_EMULATOR_PORT (interfaces.md §2).
- */
-async function crmOf(
-  config: Config,
-  logger: Logger,
-  started: Component[],
-): Promise<{ crm: NonNullable<Config['crm']>; emulatorUrl: string | undefined }> {
-  if (config.crm !== undefined) return { crm: config.crm, emulatorUrl: undefined };
-  const emulator = await startEmulator({
-    host: '127.0.0.1',
-    port: config.emulator.port,
-    seed: { seed: 'demo' },
-    logger: logger.child({ component: 'emulator' }),
-  });
-  started.push({ name: 'emulator', stop: () => emulator.close() });
-  logger.info({ emulator: emulator.url }, `Demo mode: Dataverse emulator with demo data on ${emulator.url}`);
-  return {
-    crm: { url: emulator.url, auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken } },
-    emulatorUrl: emulator.url,
-  };
-}
-
 async function startSync(
   config: Config,
   store: Store,
   crm: CrmConnector,
   logger: Logger,
 ): Promise<SyncService> {
-  const sync = new SyncService(
+  const sync = createSyncService(config, store, crm, logger);
+  await sync.start();
+  return sync;
+}
+
+/** The sync service for this configuration (also used by `syncline sync --once`). */
+export function createSyncService(
+  config: Config,
+  store: Store,
+  crm: CrmConnector,
+  logger: Logger,
+): SyncService {
+  return new SyncService(
     { store, crm, logger: logger.child({ component: 'sync' }), now: () => new Date() },
     { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds },
   );
-  await sync.start();
-  return sync;
 }
 
 async function stopComponents(started: Component[], logger: Logger): Promise<void> {

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerCheckCommand } from './commands/check-command.ts';
+import { registerSyncCommand } from './commands/sync-command.ts';
 import type { Environment } from '../config/config.ts';
 import { registerEmulatorCommand } from './commands/emulator-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
@@ -31,4 +33,6 @@ const commandRegistrations: CommandRegistration[] = [
   registerStartCommand,
   registerEmulatorCommand,
   registerMigrateCommand,
+  registerSyncCommand,
+  registerCheckCommand,
 ];

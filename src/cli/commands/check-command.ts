@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import type { Config } from '../../config/config.ts';
+import { loadConfig } from '../../config/config.ts';
+import type { CrmConnector, EntityAccessProbe } from '../../connectors/connector.ts';
+import { createCrmConnector } from '../../connectors/create-connector.ts';
+import { isCrmError } from '../../connectors/crm-error.ts';
+import { defaultSelection } from '../../domain/field-catalog.ts';
+import { builtInEntities, isPersonEntity } from '../../domain/sync-entities.ts';
+import { defaultEngineSettings } from '../../engine/engine-deps.ts';
+import { SynclineError } from '../../errors/syncline-error.ts';
+import { createLogger, type Logger } from '../../logging/logger.ts';
+import { createStore } from '../../store/registry.ts';
+import type { CliContext } from '../cli.ts';
+
+/**
+ * `syncline check` (B8.3, the original's Validate Sync): URL reachable, credentials valid, WhoAmI, the sync
+ * user's privileges and change tracking per entity, and which selected fields it can read and update. Prints a
+ * readable report; exits 0 only when the connection is usable.
+ */
+export function registerCheckCommand(program: Command, context: CliContext): void {
+  program
+    .command('check')
+    .description('Validate the configured CRM connection and print a report; exit 0 only when usable.')
+    .action(async () => {
+      const config = loadConfig(context.env);
+      if (config.crm === undefined) {
+        throw new SynclineError(
+          'CONFIG_INVALID',
+          'No CRM is configured (SYNCLINE_DYNAMICS_URL is unset, so `syncline start` runs the demo emulator): nothing to check.',
+        );
+      }
+      const logger = createLogger({ level: 'silent' });
+      const crm = createCrmConnector(config.crm, logger, {
+        retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000, budgetMs: 10_000 },
+      });
+      const out = (line: string) => context.stdout.write(`${line}\n`);
+      try {
+        out(`Syncline check — ${config.crm.url}`);
+        const usable = await runChecks(crm, await selectedFields(config, logger), out);
+        out(
+          usable
+            ? '\nResult: the connection is usable.'
+            : '\nResult: NOT usable — fix the items marked ✘ above.',
+        );
+        if (!usable) process.exitCode = 1;
+      } finally {
+        await crm.close();
+      }
+    });
+}
+
+async function runChecks(crm: CrmConnector, selection: Map<string, string[]>, out: (line: string) => void) {
+  try {
+    const me = await crm.whoAmI();
+    out(`  ✔ URL reachable`);
+    out(`  ✔ credentials valid — WhoAmI: user ${me.userId}, organisation ${me.organizationId}`);
+  } catch (error) {
+    const reason = isCrmError(error) ? error.reason : 'unexpected';
+    const what =
+      reason === 'auth'
+        ? 'credentials refused'
+        : reason === 'unreachable'
+          ? 'URL not reachable'
+          : 'WhoAmI failed';
+    out(`  ✘ ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+  let usable = true;
+  out('  Entities (read / create / update / change tracking):');
+  const entities = [...builtInEntities.map((entity) => entity.name), ...defaultEngineSettings.customEntities];
+  for (const entity of entities) {
+    let probe: EntityAccessProbe;
+    try {
+      probe = await crm.probeEntityAccess(entity);
+    } catch (error) {
+      const optional = !isPersonEntity(entity);
+      out(`    ${optional ? '!' : '✘'} ${entity}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!optional) usable = false;
+      continue;
+    }
+    const mark = (value: boolean | 'unknown') => (value === 'unknown' ? '?' : value ? '✔' : '✘');
+    // Two-way entities need read and update; one-way entities only read (B1.2).
+    const ok = probe.read && (!isPersonEntity(entity) || probe.update !== false);
+    if (!ok) usable = false;
+    out(
+      `    ${ok ? '✔' : '✘'} ${entity.padEnd(18)} read ${mark(probe.read)}  create ${mark(probe.create)}  update ${mark(probe.update)}  change tracking ${mark(probe.changeTracking)}` +
+        (probe.changeTracking ? '' : ' (falls back to a modifiedon watermark)'),
+    );
+    for (const problem of probe.problems) out(`        ${problem}`);
+    const fields = selection.get(entity) ?? [];
+    if (fields.length === 0 || !probe.read) continue;
+    const { attributes } = await crm.describeEntity(entity);
+    const byName = new Map(attributes.map((attribute) => [attribute.logicalName, attribute]));
+    const unreadable = fields.filter((name) => byName.get(name)?.read !== true);
+    const readOnly = fields.filter(
+      (name) => byName.get(name)?.read === true && byName.get(name)?.update !== true,
+    );
+    out(
+      `        selected fields: ${fields.length - unreadable.length} readable` +
+        (isPersonEntity(entity) ? `, ${fields.length - unreadable.length - readOnly.length} updatable` : ''),
+    );
+    if (unreadable.length > 0) out(`        ! not readable (not synced): ${unreadable.join(', ')}`);
+    if (isPersonEntity(entity) && readOnly.length > 0)
+      out(`        ! read-only (pulled, never pushed): ${readOnly.join(', ')}`);
+  }
+  return usable;
+}
+
+/** The saved selection when the database has one, else the default mapping (interfaces.md §6). */
+async function selectedFields(config: Config, logger: Logger): Promise<Map<string, string[]>> {
+  const selection = new Map<string, string[]>();
+  for (const entity of builtInEntities) selection.set(entity.name, defaultSelection(entity.name));
+  // Checking must not create a database: only an existing SQLite file is opened.
+  if (config.database.kind === 'sqlite' && !existsSync(config.database.path)) return selection;
+  try {
+    const store = await createStore(config.database, logger);
+    try {
+      const saved = new Map<string, string[]>();
+      for (const field of await store.listSyncFields()) {
+        if (!field.selected) continue;
+        saved.set(field.entity, [...(saved.get(field.entity) ?? []), field.attribute]);
+      }
+      return saved.size > 0 ? saved : selection;
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return selection;
+  }
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createStore } from '../../src/store/registry.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['src/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, SYNCLINE_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('syncline check and sync --once against the emulator process', () => {
+  let emulator: EmulatorProcess;
+  let directory: string;
+  before(async () => {
+    emulator = await startEmulatorProcess([
+      '--seed',
+      'demo',
+      '--contacts',
+      '8',
+      '--leads',
+      '5',
+      '--accounts',
+      '3',
+    ]);
+    directory = await mkdtemp(join(tmpdir(), 'syncline-cli-'));
+  });
+  after(async () => {
+    await emulator.stop();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  test('B8.3 check prints a readable report and exits 0 for the sync user', async () => {
+    const result = await run(['check'], {
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+      SYNCLINE_DB: `sqlite:${join(directory, 'absent.db')}`,
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /credentials valid — WhoAmI: user d96e9f55/);
+    assert.match(result.stdout, /✔ contact\s+read ✔/);
+    assert.match(result.stdout, /The connection is usable|the connection is usable/);
+  });
+
+  test('B8.3 check with a wrong token exits non-zero and says the credentials were refused', async () => {
+    const result = await run(['check'], {
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'not-the-token',
+      SYNCLINE_DB: `sqlite:${join(directory, 'absent.db')}`,
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /✘ credentials refused/);
+    assert.match(result.stdout, /NOT usable/);
+    assert.doesNotMatch(result.stdout + result.stderr, /not-the-token/, 'the token is never printed');
+  });
+
+  test('sync --once runs one pass, reports its counts and exits 0', async () => {
+    const database = join(directory, 'once.db');
+    const result = await run(['sync', '--once'], {
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+      SYNCLINE_DB: `sqlite:${database}`,
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /Pass succeeded/);
+    assert.match(result.stdout, /contact: \d+ rows/);
+    const store = await createStore({ kind: 'sqlite', path: database }, silentLogger());
+    try {
+      const persons = await store.listPersons({ limit: 100, crmType: 'contact' });
+      assert.ok(persons.items.length > 0);
+      assert.equal((await store.getPassSummary()).completed, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
