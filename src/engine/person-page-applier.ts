@@ -135,18 +135,24 @@ async function mergeRecord(
     const field = mapping.personField;
     if (field === undefined) continue;
     const attribute = mapping.attribute.logicalName;
+    const crm = fromCrmValue(mapping.attribute, record.values[attribute]);
     const decision = mergeField({
       field,
       base: bases.has(attribute) ? bases.get(attribute)! : undefined,
       marketing: person.fields[field] ?? null,
-      crm: fromCrmValue(mapping.attribute, record.values[attribute]),
+      crm,
       policy: mapping.policy,
       entityWinner: entityCollisionWinner(entity),
     });
     if (decision.toMarketing) updates[field] = decision.toMarketing.value;
     // A value still to be pushed keeps its old base: the push sets it once the CRM has it (B2.4, B4.5).
-    if (decision.toCrm) push.push(attribute);
-    else if (decision.newBase) newBases[attribute] = decision.newBase.value;
+    // On a first link (no base yet) the CRM's current value becomes the base, so the push is "a field that
+    // differs from its base" and survives a later whole-record mark (which absorbs field lists) or a
+    // transient failure; without it the marketing value of a first-link push was silently dropped (B3.2).
+    if (decision.toCrm) {
+      push.push(attribute);
+      if (!bases.has(attribute)) newBases[attribute] = crm;
+    } else if (decision.newBase) newBases[attribute] = decision.newBase.value;
     if (decision.conflict) {
       await tx.recordConflict({
         personId: person.id,
