@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
+import type { CrmConnector, WriteOperation } from '../../src/connectors/connector.ts';
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
 import { SyncService } from '../../src/engine/sync-service.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
-import type { Person } from '../../src/store/store.ts';
+import type { Activity, Person, PersonValue } from '../../src/store/store.ts';
 import { openTestStore, type StoreKind, type TestStore } from '../helpers/test-store.ts';
 
 /** The emulator as its own process (issue 4: the engine is tested over real HTTP against a separate process). */
@@ -75,29 +77,156 @@ export function crmAdmin(url: string) {
   };
 }
 
+/** One call the engine made on the CRM port (recorded so tests can see what was read and written). */
+export interface ConnectorCall {
+  readonly method: string;
+  readonly entity: string | undefined;
+  /** `$select` of reads. */
+  readonly select: readonly string[] | undefined;
+  /** Operations of writes. */
+  readonly operations: readonly WriteOperation[] | undefined;
+}
+
+/**
+ * The connector with every call recorded and an optional hook that runs before the next `write` (a person
+ * editing the CRM between a pass's read and its push, B4.5).
+ */
+function recordingConnector(
+  connector: CrmConnector,
+  calls: ConnectorCall[],
+  hooks: { beforeWrite: (() => Promise<void>) | undefined },
+): CrmConnector {
+  return new Proxy(connector, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = String(property);
+      return (...args: unknown[]) => {
+        const entity = typeof args[0] === 'string' ? args[0] : undefined;
+        const select =
+          method === 'readChanges' || method === 'readAll'
+            ? (args[1] as readonly string[])
+            : method === 'retrieve'
+              ? (args[2] as readonly string[])
+              : undefined;
+        const operations = method === 'write' ? (args[0] as readonly WriteOperation[]) : undefined;
+        calls.push({ method, entity: operations ? undefined : entity, select, operations });
+        if (method === 'write' && hooks.beforeWrite !== undefined) {
+          const hook = hooks.beforeWrite;
+          hooks.beforeWrite = undefined;
+          return hook().then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 export interface SyncWorld {
   readonly emulator: EmulatorProcess;
   readonly crm: ReturnType<typeof crmAdmin>;
   readonly testStore: TestStore;
   readonly deps: EngineDeps;
   readonly service: SyncService;
+  /** Every call the engine made on the CRM port, oldest first; tests may clear it. */
+  readonly calls: ConnectorCall[];
   /** Runs one pass and fails the test when the pass failed. */
   pass(): Promise<Record<string, number>>;
   personByCrmId(entity: 'lead' | 'contact', crmId: string): Promise<Person | undefined>;
+  /** The person linked to the record; fails the test when there is none. */
+  linkedPerson(entity: 'lead' | 'contact', crmId: string): Promise<Person>;
+  /** A marketing user edits a person (origin `api`, so the next pass pushes it). */
+  editPerson(personId: string, fields: Record<string, PersonValue>): Promise<Person>;
+  /** Every activity of the person, newest first. */
+  activities(personId: string): Promise<Activity[]>;
+  /** Creates a record as the CRM administrator; returns its id. */
+  crmCreate(entity: string, values: Record<string, unknown>): Promise<string>;
+  /** Updates a record as the CRM administrator (no `If-Match`). */
+  crmUpdate(entity: string, id: string, values: Record<string, unknown>): Promise<void>;
+  crmDelete(entity: string, id: string): Promise<void>;
+  /** Reads a record as the CRM administrator. */
+  crmGet(entity: string, id: string, select: readonly string[]): Promise<Record<string, unknown>>;
+  /** The emulator's change version: it moves with every committed CRM write, by anyone. */
+  crmVersion(): Promise<number>;
+  /** Runs `edit` right before the engine's next CRM write (once). */
+  beforeNextWrite(edit: () => Promise<void>): void;
+  /** The write operations the engine sent since the calls were last cleared. */
+  writes(): WriteOperation[];
   close(): Promise<void>;
+}
+
+/** Entity set names of the entities the scenarios write as the administrator. */
+const entitySets: Readonly<Record<string, string>> = {
+  contact: 'contacts',
+  lead: 'leads',
+  account: 'accounts',
+};
+
+function entitySet(entity: string): string {
+  const set = entitySets[entity];
+  if (set === undefined) throw new Error(`no entity set known for ${entity}`);
+  return set;
+}
+
+function expectStatus(response: CrmResponse, what: string): void {
+  if (response.status >= 300)
+    throw new Error(`${what} failed: ${response.status} ${JSON.stringify(response.json)}`);
+}
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface WorldOptions {
+  readonly store?: StoreKind;
+  readonly seed?: { seed: 'demo' | 'empty'; contacts?: number; leads?: number; accounts?: number };
+  readonly settings?: Partial<EngineSettings>;
+}
+
+/**
+ * One emulator process for the calling suite (started in `before`, stopped in `after`) and `run`, which gives
+ * one scenario a fresh world and closes it whatever happens.
+ */
+export function useEmulator(args: readonly string[] = ['--seed', 'empty']) {
+  let emulator: EmulatorProcess | undefined;
+  before(async () => {
+    emulator = await startEmulatorProcess(args);
+  });
+  after(() => emulator?.stop());
+  return {
+    get process(): EmulatorProcess {
+      if (emulator === undefined) throw new Error('the emulator is not started yet');
+      return emulator;
+    },
+    async run(options: WorldOptions, scenario: (world: SyncWorld) => Promise<void>): Promise<void> {
+      const world = await openSyncWorld(this.process, options);
+      try {
+        await scenario(world);
+      } finally {
+        await world.close();
+      }
+    },
+  };
 }
 
 /**
  * A store of the given kind, the emulator process reset to a small demo (or empty) data set, and a sync
- * service wired to both — the whole product minus the HTTP API.
+ * service wired to both — the whole product minus the HTTP API. Limits, faults and plug-in rules are cleared.
  */
 export async function openSyncWorld(
   emulator: EmulatorProcess,
-  options: {
-    store?: StoreKind;
-    seed?: { seed: 'demo' | 'empty'; contacts?: number; leads?: number; accounts?: number };
-    settings?: Partial<EngineSettings>;
-  } = {},
+  options: WorldOptions = {},
 ): Promise<SyncWorld> {
   const crm = crmAdmin(emulator.url);
   const reset = await crm(
@@ -105,8 +234,10 @@ export async function openSyncWorld(
     '/_emulator/reset',
     options.seed ?? { seed: 'demo', contacts: 6, leads: 4, accounts: 2 },
   );
-  if (reset.status >= 300)
-    throw new Error(`emulator reset failed: ${reset.status} ${JSON.stringify(reset.json)}`);
+  expectStatus(reset, 'emulator reset');
+  expectStatus(await crm('PUT', '/_emulator/limits', {}), 'clearing limits');
+  expectStatus(await crm('PUT', '/_emulator/faults', {}), 'clearing faults');
+  expectStatus(await crm('PUT', '/_emulator/rules', []), 'clearing rules');
   const testStore = await openTestStore(options.store ?? 'sqlite');
   const connector = new DataverseConnector({
     url: emulator.url,
@@ -114,9 +245,11 @@ export async function openSyncWorld(
     logger: silentLogger(),
     retry: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500, budgetMs: 30_000 },
   });
+  const calls: ConnectorCall[] = [];
+  const hooks: { beforeWrite: (() => Promise<void>) | undefined } = { beforeWrite: undefined };
   const deps: EngineDeps = {
     store: testStore.store,
-    crm: connector,
+    crm: recordingConnector(connector, calls, hooks),
     logger: silentLogger(),
     now: () => new Date(),
   };
@@ -127,20 +260,70 @@ export async function openSyncWorld(
     ...options.settings,
   };
   const service = new SyncService(deps, settings);
+  const store = testStore.store;
   return {
     emulator,
     crm,
     testStore,
     deps,
     service,
+    calls,
     async pass() {
       const outcome = await service.engine.runOnce('test');
       if (outcome.status !== 'succeeded') throw new Error(`pass ${outcome.status}: ${outcome.error}`);
       return outcome.counts;
     },
     async personByCrmId(entity, crmId) {
-      const link = await testStore.store.getLink(entity, crmId);
-      return link === undefined ? undefined : testStore.store.getPerson(link.personId);
+      const link = await store.getLink(entity, crmId);
+      return link === undefined ? undefined : store.getPerson(link.personId);
+    },
+    async linkedPerson(entity, crmId) {
+      const link = await store.getLink(entity, crmId);
+      const person = link === undefined ? undefined : await store.getPerson(link.personId);
+      if (person === undefined) throw new Error(`no person is linked to ${entity} ${crmId}`);
+      return person;
+    },
+    async editPerson(personId, fields) {
+      const person = await store.updatePerson(personId, fields, 'api');
+      if (person === undefined) throw new Error(`no person ${personId}`);
+      return person;
+    },
+    async activities(personId) {
+      const all: Activity[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listActivities(personId, { limit: 1000, cursor });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      return all;
+    },
+    async crmCreate(entity, values) {
+      const response = await crm('POST', entitySet(entity), values, { prefer: 'return=representation' });
+      expectStatus(response, `creating a ${entity}`);
+      return response.json[`${entity}id`] as string;
+    },
+    async crmUpdate(entity, id, values) {
+      expectStatus(await crm('PATCH', `${entitySet(entity)}(${id})`, values), `updating ${entity} ${id}`);
+    },
+    async crmDelete(entity, id) {
+      expectStatus(await crm('DELETE', `${entitySet(entity)}(${id})`), `deleting ${entity} ${id}`);
+    },
+    async crmGet(entity, id, select) {
+      const response = await crm('GET', `${entitySet(entity)}(${id})?$select=${select.join(',')}`);
+      expectStatus(response, `reading ${entity} ${id}`);
+      return response.json as Record<string, unknown>;
+    },
+    async crmVersion() {
+      const response = await crm('GET', '/_emulator/stats');
+      expectStatus(response, 'reading emulator stats');
+      return response.json.version as number;
+    },
+    beforeNextWrite(edit) {
+      hooks.beforeWrite = edit;
+    },
+    writes() {
+      return calls.flatMap((call) => call.operations ?? []);
     },
     async close() {
       await service.stop();
