@@ -86,14 +86,14 @@ describe('dynamics-web-api against the emulator', () => {
   test('upsert with ifnonematch (prevent update → null) and ifmatch (prevent create → null)', async () => {
     const created = await client.upsert({
       collection: 'contacts',
-      key: "emailaddress1='upsert@example.net'",
+      key: "new_externalid='UPSERT-1'",
       data: { lastname: 'Upsert' },
       ifnonematch: '*',
     });
     assert.notEqual(created, null);
     const preventedUpdate = await client.upsert({
       collection: 'contacts',
-      key: "emailaddress1='upsert@example.net'",
+      key: "new_externalid='UPSERT-1'",
       data: { lastname: 'Again' },
       ifnonematch: '*',
     });
@@ -107,7 +107,7 @@ describe('dynamics-web-api against the emulator', () => {
     assert.equal(preventedCreate, null);
     const updated = await client.upsert({
       collection: 'contacts',
-      key: "emailaddress1='upsert@example.net'",
+      key: "new_externalid='UPSERT-1'",
       data: { jobtitle: 'Tester' },
       returnRepresentation: true,
       select: ['jobtitle'],

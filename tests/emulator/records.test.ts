@@ -96,31 +96,78 @@ describe('emulator records (reference §3)', () => {
     });
     assert.equal(update.status, 200);
     assert.equal(update.json.lastname, 'Upserted');
-    const byKey = await ctx.request('PATCH', `contacts(emailaddress1='key@example.net')`, {
+    const byKey = await ctx.request('PATCH', `contacts(new_externalid='EXT-Key-1')`, {
       body: { lastname: 'Keyed' },
     });
     assert.equal(byKey.status, 204);
-    assert.equal(byKey.headers.get('odata-entityid'), `${ctx.api}contacts(emailaddress1='key@example.net')`);
+    assert.equal(byKey.headers.get('odata-entityid'), `${ctx.api}contacts(new_externalid='EXT-Key-1')`);
     const found = await ctx.request(
       'GET',
-      `contacts(emailaddress1='KEY@example.net')?$select=lastname,emailaddress1`,
+      `contacts(new_externalid='ext-key-1')?$select=lastname,new_externalid`,
     );
     assert.equal(found.json.lastname, 'Keyed', 'alternate keys match case-insensitively');
-    assert.equal(
-      found.json.emailaddress1,
-      'key@example.net',
-      'the key value is copied from the URL on create',
-    );
+    assert.equal(found.json.new_externalid, 'EXT-Key-1', 'the key value is copied from the URL on create');
     const prevent = await ctx.request('PATCH', `contacts(${id})`, {
       body: { lastname: 'x' },
       headers: { 'If-None-Match': '*' },
     });
     assert.equal(prevent.status, 412);
     assert.equal(errorOf(prevent).message, 'A record with matching key values already exists.');
-    const dupEmail = await ctx.request('POST', 'contacts', {
-      body: { lastname: 'Dup', emailaddress1: 'Key@Example.net' },
+    const dupKey = await ctx.request('POST', 'contacts', {
+      body: { lastname: 'Dup', new_externalid: 'ext-KEY-1' },
     });
-    assert.equal(dupEmail.status, 412, 'the alternate key is unique');
+    assert.equal(dupKey.status, 412, 'the alternate key is unique');
+    assert.equal(errorOf(dupKey).code, '0x80040237');
+  });
+
+  test('B3.2: several contacts and leads may share an email (no alternate key on emailaddress1)', async () => {
+    for (const set of ['contacts', 'contacts', 'leads', 'leads']) {
+      const created = await ctx.request('POST', set, {
+        body: { lastname: 'Shared', emailaddress1: 'shared@example.net' },
+      });
+      assert.equal(created.status, 204, created.text);
+    }
+    const contacts = await ctx.request(
+      'GET',
+      `contacts?$select=contactid&$filter=emailaddress1 eq 'shared@example.net'`,
+    );
+    assert.equal(contacts.json.value.length, 2);
+    const leads = await ctx.request(
+      'GET',
+      `leads?$select=leadid&$filter=emailaddress1 eq 'shared@example.net'`,
+    );
+    assert.equal(leads.json.value.length, 2);
+    const byEmail = await ctx.request('PATCH', `contacts(emailaddress1='shared@example.net')`, {
+      body: { lastname: 'x' },
+    });
+    assert.equal(byEmail.status, 400, 'emailaddress1 is not a key');
+    assert.match(errorOf(byEmail).message, /is not an alternate key of 'contact'.*new_externalid/);
+  });
+
+  test('upsert by alternate key on leads (new_externalid) and accounts (accountnumber)', async () => {
+    const lead = await ctx.request('PATCH', `leads(new_externalid='L-77')?$select=lastname,new_externalid`, {
+      body: { lastname: 'Keyed lead' },
+      headers: { Prefer: 'return=representation' },
+    });
+    assert.equal(lead.status, 201, lead.text);
+    assert.equal(lead.json.new_externalid, 'L-77');
+    const again = await ctx.request('PATCH', `leads(new_externalid='L-77')?$select=lastname`, {
+      body: { lastname: 'Keyed lead 2' },
+      headers: { Prefer: 'return=representation' },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(again.json.leadid, lead.json.leadid, 'the same lead was updated');
+    const account = await ctx.request('PATCH', `accounts(accountnumber='ACC-X-1')?$select=name`, {
+      body: { name: 'Keyed account' },
+      headers: { Prefer: 'return=representation' },
+    });
+    assert.equal(account.status, 201);
+    const updated = await ctx.request('PATCH', `accounts(accountnumber='acc-x-1')?$select=name`, {
+      body: { name: 'Keyed account 2' },
+      headers: { Prefer: 'return=representation' },
+    });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.json.accountid, account.json.accountid);
   });
 
   test('delete → 204, then 404; delete with stale ETag → 412', async () => {

@@ -1,3 +1,6 @@
+import { merge } from '../actions/merge.ts';
+import { qualifyLead } from '../actions/qualify-lead.ts';
+import { writeEntityDefinitions } from '../metadata/attribute-writes.ts';
 import { entityDefinitions } from '../metadata/metadata-routes.ts';
 import { csdl } from '../metadata/csdl.ts';
 import {
@@ -57,7 +60,14 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
     if (method !== 'GET') throw notAllowed(method);
     return whoAmI(request);
   }
-  if (first.name === 'EntityDefinitions') return entityDefinitions(state.catalog, request, options, segments);
+  if (first.name === 'EntityDefinitions') {
+    if (method !== 'GET') return writeEntityDefinitions(state.catalog, request, segments);
+    return entityDefinitions(state.catalog, request, options, segments);
+  }
+  if ((first.name === 'Merge' || first.name === 'Microsoft.Dynamics.CRM.Merge') && segments.length === 1) {
+    if (method !== 'POST') throw notAllowed(method);
+    return merge(deps, request, usage);
+  }
 
   const entity = state.catalog.entitySet(first.name);
   if (!entity) throw segmentNotFound(first.name);
@@ -98,6 +108,14 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
   ) {
     if (method !== 'GET') throw notAllowed(method);
     return retrievePrincipalAttributePrivileges(state, deps.fls, request, requireGuid(first.key));
+  }
+  if (
+    second.name === 'Microsoft.Dynamics.CRM.QualifyLead' &&
+    entity.logicalName === 'lead' &&
+    segments.length === 2
+  ) {
+    if (method !== 'POST') throw notAllowed(method);
+    return qualifyLead(deps, request, usage, requireGuid(first.key));
   }
   if (second.name === 'systemuserprofiles_association')
     return profileAssociation(ctx, requireGuid(first.key), segments.slice(1));

@@ -47,6 +47,8 @@ export interface AttributeDefinition {
   /** Field-level security applies (reference §8). */
   readonly secured: boolean;
   readonly custom: boolean;
+  /** The Description label (custom attributes created through the metadata API). */
+  readonly description?: string;
   readonly maxLength?: number;
   readonly minValue?: number;
   readonly maxValue?: number;

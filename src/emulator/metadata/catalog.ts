@@ -20,11 +20,31 @@ import { newSubscription } from './entities/subscription.ts';
 export class Catalog {
   readonly entities = new Map<string, EntityDefinition>();
   readonly bySetName = new Map<string, EntityDefinition>();
+  private readonly define: () => EntityDefinition[];
 
-  constructor(definitions: readonly EntityDefinition[] = defaultEntities()) {
-    for (const entity of definitions) {
+  constructor(define: () => EntityDefinition[] = defaultEntities) {
+    this.define = define;
+    for (const entity of define()) {
       this.entities.set(entity.logicalName, entity);
       this.bySetName.set(entity.entitySetName, entity);
+    }
+  }
+
+  /**
+   * Puts every entity's attributes back to their definition (control API reset): custom attributes created
+   * or deleted through the metadata API are forgotten. Entity objects stay the same, so tables keep them;
+   * the tables must be empty (their rows' layout changes).
+   */
+  restoreDefinitions(): void {
+    for (const fresh of this.define()) {
+      const entity = this.entities.get(fresh.logicalName);
+      if (!entity) continue;
+      entity.attributes.splice(0, entity.attributes.length, ...fresh.attributes);
+      entity.byName.clear();
+      for (const [name, attribute] of fresh.byName) entity.byName.set(name, attribute);
+      entity.navigation.clear();
+      for (const [name, navigation] of fresh.navigation) entity.navigation.set(name, navigation);
+      entity.columnCount = fresh.columnCount;
     }
   }
 

@@ -33,13 +33,21 @@ export interface EntityDefinition {
   readonly custom: boolean;
   readonly metadataId: string;
   readonly keys: readonly AlternateKeyDefinition[];
-  /** Position = storage index. Grows when custom attributes are created through the metadata API. */
+  /**
+   * The live attributes. Grows when custom attributes are created through the metadata API and shrinks when
+   * they are deleted; an attribute's storage `index` is never reused (see `columnCount`).
+   */
   readonly attributes: AttributeDefinition[];
   readonly byName: Map<string, AttributeDefinition>;
   /** Single-valued navigation property → the lookup attribute and the target entity it binds. */
   readonly navigation: Map<string, { attribute: AttributeDefinition; target: string }>;
   /** Computed name columns (fullname = firstname + lastname). */
   readonly computedName?: { readonly from: readonly string[] };
+  /**
+   * Storage slots handed out so far: the next attribute's `index`. Deleting an attribute leaves its slot
+   * unused, so rows stored before keep their layout and a re-created attribute of the same name starts empty.
+   */
+  columnCount: number;
 }
 
 export interface EntitySpec {
@@ -164,26 +172,45 @@ export function defineEntity(spec: EntitySpec): EntityDefinition {
     attributes: [],
     byName: new Map(),
     navigation: new Map(),
+    columnCount: 0,
     ...(spec.computedName ? { computedName: spec.computedName } : {}),
   };
   for (const s of specs) addAttribute(entity, s);
   return entity;
 }
 
-/** Appends an attribute (definition time, or a custom attribute created through the metadata API). */
-export function addAttribute(entity: EntityDefinition, spec: AttributeSpec): AttributeDefinition {
+/**
+ * Appends an attribute (definition time, or a custom attribute created through the metadata API, which may
+ * bring its own MetadataId).
+ */
+export function addAttribute(
+  entity: EntityDefinition,
+  spec: AttributeSpec,
+  id = metadataId('attribute', entity.logicalName, spec.logicalName),
+): AttributeDefinition {
   const attribute: AttributeDefinition = {
     ...spec,
     schemaName: spec.schemaName ?? schemaNameOf(spec.logicalName),
-    metadataId: metadataId('attribute', entity.logicalName, spec.logicalName),
-    index: entity.attributes.length,
+    metadataId: id,
+    index: entity.columnCount,
   };
+  entity.columnCount += 1;
   entity.attributes.push(attribute);
   entity.byName.set(attribute.logicalName, attribute);
   for (const [target, nav] of Object.entries(attribute.navigation ?? {})) {
     entity.navigation.set(nav, { attribute, target });
   }
   return attribute;
+}
+
+/** Removes an attribute (metadata API delete); its storage slot is not reused. */
+export function removeAttribute(entity: EntityDefinition, attribute: AttributeDefinition): void {
+  const at = entity.attributes.indexOf(attribute);
+  if (at >= 0) entity.attributes.splice(at, 1);
+  entity.byName.delete(attribute.logicalName);
+  for (const [nav, target] of [...entity.navigation]) {
+    if (target.attribute === attribute) entity.navigation.delete(nav);
+  }
 }
 
 /** Dataverse schema names are PascalCase-ish; `new_contactid` → `new_ContactId` matters for custom lookups. */

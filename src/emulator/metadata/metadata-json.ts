@@ -156,7 +156,10 @@ export function attributeJson(entity: EntityDefinition, a: AttributeDefinition):
       ManagedPropertyLogicalName: 'canmodifyrequirementlevelsettings',
     },
     DisplayName: label(a.displayName, metadataId('label', entity.logicalName, a.logicalName)),
-    Description: label('', ''),
+    Description: label(
+      a.description ?? '',
+      a.description ? metadataId('description', entity.logicalName, a.logicalName) : '',
+    ),
     HasChanged: null,
   };
   switch (typeName) {

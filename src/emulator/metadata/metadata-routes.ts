@@ -122,7 +122,7 @@ export function findEntity(catalog: Catalog, keyText: string): EntityDefinition 
   return entity;
 }
 
-function findAttribute(entity: EntityDefinition, keyText: string): AttributeDefinition {
+export function findAttribute(entity: EntityDefinition, keyText: string): AttributeDefinition {
   const key = parseKey(keyText);
   const attribute =
     key.kind === 'id'

@@ -60,12 +60,20 @@ export function parseQueryOptions(raw: string): QueryOptions {
     values.set(name, value);
     if (name !== '$skiptoken' && name !== '$deltatoken') kept.push(part);
   }
+  // Aliases are replaced outside string literals only: 'a@example.com' is an email, not an alias.
   const withAliases = (text: string | undefined) =>
-    text?.replace(/@\w+/g, (alias) => {
-      const value = aliases.get(alias);
-      if (value === undefined) throw odataError(`The parameter alias '${alias}' is not defined.`);
-      return value;
-    });
+    text
+      ?.split(/('(?:[^']|'')*')/)
+      .map((piece, i) =>
+        i % 2 === 1
+          ? piece
+          : piece.replace(/@\w+/g, (alias) => {
+              const value = aliases.get(alias);
+              if (value === undefined) throw odataError(`The parameter alias '${alias}' is not defined.`);
+              return value;
+            }),
+      )
+      .join('');
   const topText = values.get('$top');
   if (topText !== undefined && !/^\d+$/.test(topText))
     throw odataError(

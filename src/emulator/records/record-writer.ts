@@ -36,9 +36,28 @@ export function createRecord(
   body: Record<string, unknown>,
   preset: { id?: string; keyValues?: ReadonlyMap<string, Value> } = {},
 ): Row {
-  const { entity, table } = ctx;
-  const row: Row = new Array(entity.attributes.length).fill(null);
+  const row: Row = new Array(ctx.entity.columnCount).fill(null);
   const set = applyBody(ctx, body, 'create', row);
+  return insertRow(ctx, row, set, preset);
+}
+
+/**
+ * Creates a row from values already in storage form (logical name → value; polymorphic lookups name their
+ * companion type column too). For platform operations such as QualifyLead: no JSON decoding and no
+ * valid-for-create filter, but the same defaults, checks, versioning and change events as a create.
+ */
+export function createFromValues(ctx: WriteContext, values: Readonly<Record<string, Value>>): Row {
+  const row: Row = new Array(ctx.entity.columnCount).fill(null);
+  return insertRow(ctx, row, assign(ctx.entity, row, values), {});
+}
+
+function insertRow(
+  ctx: WriteContext,
+  row: Row,
+  set: Map<AttributeDefinition, Value>,
+  preset: { id?: string; keyValues?: ReadonlyMap<string, Value> },
+): Row {
+  const { entity, table } = ctx;
   // Alternate-key values from the URL are used when the body has none (reference §3.3).
   for (const [name, value] of preset.keyValues ?? []) {
     const attribute = entity.byName.get(name)!;
@@ -70,15 +89,41 @@ export function updateRecord(
   body: Record<string, unknown>,
   keyValues?: ReadonlyMap<string, Value>,
 ): Row {
-  const { entity, table } = ctx;
-  const row = existing.slice();
-  while (row.length < entity.attributes.length) row.push(null);
+  const row = copyOf(ctx.entity, existing);
   const set = applyBody(ctx, body, 'update', row);
   for (const [name, value] of keyValues ?? []) {
-    const attribute = entity.byName.get(name)!;
+    const attribute = ctx.entity.byName.get(name)!;
     row[attribute.index] = value;
     set.delete(attribute);
   }
+  return replaceRow(ctx, existing, row, set);
+}
+
+/**
+ * Updates a row with values in storage form, including columns clients cannot write (statecode of a
+ * qualified lead, `merged`, `masterid`): platform operations only (QualifyLead, Merge). A JSON `body`
+ * (Merge's UpdateContent) is applied after them, with the checks of a client update, in the same write.
+ */
+export function updateWithValues(
+  ctx: WriteContext,
+  existing: Row,
+  values: Readonly<Record<string, Value>>,
+  body: Record<string, unknown> = {},
+): Row {
+  const row = copyOf(ctx.entity, existing);
+  const set = assign(ctx.entity, row, values);
+  for (const [attribute, value] of applyBody(ctx, body, 'update', row)) set.set(attribute, value);
+  return replaceRow(ctx, existing, row, set);
+}
+
+function copyOf(entity: EntityDefinition, existing: Row): Row {
+  const row = existing.slice();
+  while (row.length < entity.columnCount) row.push(null);
+  return row;
+}
+
+function replaceRow(ctx: WriteContext, existing: Row, row: Row, set: Map<AttributeDefinition, Value>): Row {
+  const { entity, table } = ctx;
   row[table.pk] = existing[table.pk];
   const stateIndex = entity.byName.get('statecode')?.index;
   const statusIndex = entity.byName.get('statuscode')?.index;
@@ -94,6 +139,22 @@ export function updateRecord(
   table.put(row);
   emit(ctx, 'Update', row[table.pk] as string, set, version);
   return row;
+}
+
+/** Writes storage-form values into a row; returns the attributes set (companion type columns excluded). */
+function assign(
+  entity: EntityDefinition,
+  row: Row,
+  values: Readonly<Record<string, Value>>,
+): Map<AttributeDefinition, Value> {
+  const set = new Map<AttributeDefinition, Value>();
+  for (const [name, value] of Object.entries(values)) {
+    const attribute = entity.byName.get(name);
+    if (!attribute) throw new Error(`${entity.logicalName} has no attribute '${name}'`);
+    row[attribute.index] = value ?? null;
+    if (attribute.attributeOf === undefined) set.set(attribute, value ?? null);
+  }
+  return set;
 }
 
 export function deleteRecord(ctx: WriteContext, id: string): void {

@@ -337,7 +337,7 @@ function buildRow(
   owner: [string, string],
 ): Row {
   const entity = table.entity;
-  const row: Row = new Array(entity.attributes.length).fill(null);
+  const row: Row = new Array(entity.columnCount).fill(null);
   for (const attribute of entity.attributes) {
     if (attribute.defaultValue !== undefined) row[attribute.index] = attribute.defaultValue;
   }

@@ -81,25 +81,57 @@ export class EmulatorState {
     await this.whenIdle();
     let release!: () => void;
     this.active = new Promise((resolve) => (release = resolve));
+    const journal = this.beginJournal();
+    try {
+      const result = await this.inTransaction.run(true, fn);
+      journal.commit();
+      return result;
+    } catch (error) {
+      journal.rollback();
+      throw error;
+    } finally {
+      this.active = undefined;
+      release();
+    }
+  }
+
+  /**
+   * Runs a synchronous multi-row operation (QualifyLead, Merge) all-or-nothing: if it throws, every row it
+   * wrote is restored and no change event is delivered. Inside an open transaction it simply joins it.
+   */
+  atomic<T>(fn: () => T): T {
+    if (this.journal) return fn();
+    const journal = this.beginJournal();
+    try {
+      const result = fn();
+      journal.commit();
+      return result;
+    } catch (error) {
+      journal.rollback();
+      throw error;
+    }
+  }
+
+  /** Starts recording undo actions and holding change events; commit delivers the events, rollback undoes. */
+  private beginJournal(): { commit(): void; rollback(): void } {
     const journal: (() => void)[] = [];
     const events: RecordChangedEvent[] = [];
     this.journal = journal;
     this.pendingEvents = events;
-    try {
-      const result = await this.inTransaction.run(true, fn);
+    const end = () => {
       this.journal = undefined;
       this.pendingEvents = undefined;
-      for (const event of events) this.emit(event);
-      return result;
-    } catch (error) {
-      for (let i = journal.length - 1; i >= 0; i--) journal[i]();
-      throw error;
-    } finally {
-      this.journal = undefined;
-      this.pendingEvents = undefined;
-      this.active = undefined;
-      release();
-    }
+    };
+    return {
+      commit: () => {
+        end();
+        for (const event of events) this.emit(event);
+      },
+      rollback: () => {
+        end();
+        for (let i = journal.length - 1; i >= 0; i--) journal[i]();
+      },
+    };
   }
 
   /** Resolves when no transaction from another caller is open. */
@@ -122,9 +154,13 @@ export class EmulatorState {
     else this.emit(event);
   }
 
-  /** Empties every table (the seed then fills them). Versions keep increasing so old ETags never match. */
+  /**
+   * Empties every table (the seed then fills them) and forgets custom attributes created or deleted through
+   * the metadata API. Versions keep increasing so old ETags never match.
+   */
   clear(): void {
     for (const table of this.tables.values()) table.clear();
+    this.catalog.restoreDefinitions();
     this.rules = [];
   }
 

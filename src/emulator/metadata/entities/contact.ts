@@ -21,9 +21,17 @@ export const contact = () =>
     objectTypeCode: 2,
     ownership: 'UserOwned',
     computedName: { from: ['firstname', 'lastname'] },
-    // Alternate key on the email: upsert by `contacts(emailaddress1='a@b.com')` (reference §3.3). Unique
-    // among non-empty values, compared case-insensitively like SQL Server's default collation.
-    keys: [{ logicalName: 'new_contact_email_key', displayName: 'Email key', attributes: ['emailaddress1'] }],
+    // No key on emailaddress1: real organisations have none by default and several records may share an
+    // email (B3.2). Upsert by alternate key goes through a custom external-id column instead
+    // (`contacts(new_externalid='X-1')`, reference §3.3): unique among non-empty values, compared
+    // case-insensitively like SQL Server's default collation.
+    keys: [
+      {
+        logicalName: 'new_contact_externalid_key',
+        displayName: 'External ID key',
+        attributes: ['new_externalid'],
+      },
+    ],
     states: [
       { value: 0, label: 'Active', defaultStatus: 1 },
       { value: 1, label: 'Inactive', defaultStatus: 2 },

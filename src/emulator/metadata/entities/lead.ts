@@ -14,6 +14,14 @@ export const lead = () =>
     objectTypeCode: 4,
     ownership: 'UserOwned',
     computedName: { from: ['firstname', 'lastname'] },
+    // Like contacts: no key on the email (duplicate lead emails are normal), one on the external id.
+    keys: [
+      {
+        logicalName: 'new_lead_externalid_key',
+        displayName: 'External ID key',
+        attributes: ['new_externalid'],
+      },
+    ],
     states: [
       { value: 0, label: 'Open', defaultStatus: 1 },
       { value: 1, label: 'Qualified', defaultStatus: 3 },

@@ -10,7 +10,7 @@ import {
 
 /**
  * Columns leads and contacts share: every attribute of interfaces.md §6's default mapping exists on both with
- * the same logical name and type, plus the demo's custom columns (new_synctomkto, new_tier).
+ * the same logical name and type, plus the demo's custom columns (new_synctomkto, new_tier, new_externalid).
  */
 
 const allow = { true: 'Do Not Allow', false: 'Allow' };
@@ -84,5 +84,7 @@ export function personAttributes(entity: 'lead' | 'contact'): AttributeSpec[] {
     lookup('masterid', 'Master ID', entity, systemReadOnly),
     bool('new_synctomkto', 'Sync to Marketing', { true: 'Yes', false: 'No' }, true),
     picklist('new_tier', 'Tier', tierOptions),
+    // A custom key column (an id in another system) carrying the entity's alternate key.
+    text('new_externalid', 'External ID', 100),
   ];
 }
