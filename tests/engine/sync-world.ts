@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import type { CrmConnector, WriteOperation } from '../../src/connectors/connector.ts';
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
+import type { RetryPolicyOptions } from '../../src/connectors/dataverse/retry-policy.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
 import { SyncService } from '../../src/engine/sync-service.ts';
@@ -192,6 +193,8 @@ export interface WorldOptions {
   readonly store?: StoreKind;
   readonly seed?: { seed: 'demo' | 'empty'; contacts?: number; leads?: number; accounts?: number };
   readonly settings?: Partial<EngineSettings>;
+  /** The connector's retry policy (tests of transient failures widen it so they cannot flake). */
+  readonly retry?: Partial<RetryPolicyOptions>;
 }
 
 /**
@@ -243,7 +246,7 @@ export async function openSyncWorld(
     url: emulator.url,
     auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken },
     logger: silentLogger(),
-    retry: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500, budgetMs: 30_000 },
+    retry: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500, budgetMs: 30_000, ...options.retry },
   });
   const calls: ConnectorCall[] = [];
   const hooks: { beforeWrite: (() => Promise<void>) | undefined } = { beforeWrite: undefined };
