@@ -78,9 +78,8 @@ export class SyncEngine {
     this.#wake?.();
   }
 
-  /** Runs one pass now and returns its outcome (`sync --once`, tests). Not while the loop is running one. */
+  /** Runs one pass now (after a running one ends) and returns its outcome (`sync --once`, tests). */
   async runOnce(trigger = 'manual'): Promise<PassOutcome> {
-    while (this.#running) await this.#running.catch(() => undefined);
     return this.#runPass(trigger);
   }
 
@@ -101,6 +100,8 @@ export class SyncEngine {
   }
 
   async #runPass(trigger: string): Promise<PassOutcome> {
+    // Passes never overlap (B2.1): wait for a running one. No await between the check and the assignment below.
+    while (this.#running) await this.#running.catch(() => undefined);
     const abort = new AbortController();
     this.#passAbort = abort;
     const running = runPass(this.#deps, this.#settings, {
