@@ -50,9 +50,12 @@ export class PersonFieldCatalog {
       if (cacheable) this.#custom = custom;
     }
     const customFields = custom;
+    const all = [...builtInPersonFields, ...customFields.values()];
+    const empty = Object.freeze(Object.fromEntries(all.map((field) => [field.name, null])));
     return {
       get: (name) => builtInByName.get(name) ?? customFields.get(name),
-      all: () => [...builtInPersonFields, ...customFields.values()],
+      all: () => all,
+      empty: () => empty,
     };
   }
 
@@ -64,5 +67,7 @@ export class PersonFieldCatalog {
 export interface PersonFieldLookup {
   get(name: string): PersonField | undefined;
   /** Built-in fields first, then custom fields in creation order. */
-  all(): PersonField[];
+  all(): readonly PersonField[];
+  /** Every field name mapped to null: the base of a served person (shared; copy it, never mutate). */
+  empty(): Readonly<Record<string, null>>;
 }

@@ -14,7 +14,7 @@ type StoredFields = Record<string, PersonValue>;
 
 /**
  * Persons: create, upsert by email, update, delete, list — each write records a change-feed entry in the
- * same transaction (see change-feed.ts), tagged with its origin so the engine can skip its own writes (B4.4).
+ * same transaction (see change-feed-operations.ts), tagged with its origin so the engine can skip its own writes (B4.4).
  */
 export function personOperations(
   ctx: StoreContext,
@@ -24,6 +24,7 @@ export function personOperations(
   | 'createPerson'
   | 'createPersons'
   | 'getPerson'
+  | 'getPersons'
   | 'updatePerson'
   | 'deletePerson'
   | 'listPersons'
@@ -84,6 +85,16 @@ export function personOperations(
       if (!isPlausibleKey(id)) return undefined;
       const row = await ctx.db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
       return row === undefined ? undefined : toPerson(row, await lookupFor(ctx, []));
+    },
+
+    async getPersons(ids) {
+      checkLimit(ids.length === 0 ? 1 : ids.length);
+      const wanted = [...new Set(ids.filter(isPlausibleKey))];
+      if (wanted.length === 0) return [];
+      const rows = await ctx.db.selectFrom('persons').selectAll().where('id', 'in', wanted).execute();
+      const lookup = await lookupFor(ctx, []);
+      const byId = new Map(rows.map((row) => [row.id, toPerson(row, lookup)]));
+      return wanted.flatMap((id) => byId.get(id) ?? []);
     },
 
     async updatePerson(id, input, origin) {
@@ -261,8 +272,6 @@ export function toPerson(
   row: Pick<PersonRow, 'id' | 'fields' | 'created_at' | 'updated_at'>,
   lookup: PersonFieldLookup,
 ): Person {
-  const fields: Record<string, PersonValue> = {};
-  for (const field of lookup.all()) fields[field.name] = null;
-  Object.assign(fields, json<StoredFields>(row.fields));
+  const fields: Record<string, PersonValue> = { ...lookup.empty(), ...json<StoredFields>(row.fields) };
   return { id: row.id, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at), fields };
 }

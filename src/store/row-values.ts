@@ -6,7 +6,11 @@ import type { PersonValue } from './store.ts';
  * Date, booleans as 0/1 or boolean, bigints as strings or numbers.
  */
 
-export const iso = (value: string | Date): string => new Date(value).toISOString();
+/** Exactly what `toISOString()` produces; such text (SQLite hands it back as written) needs no re-parsing. */
+const canonicalIso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export const iso = (value: string | Date): string =>
+  typeof value === 'string' && canonicalIso.test(value) ? value : new Date(value).toISOString();
 
 export const isoOrNull = (value: string | Date | null): string | null => (value === null ? null : iso(value));
 

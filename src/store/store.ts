@@ -142,6 +142,11 @@ export interface Store extends SyncStateStore {
   /** Undefined for an unknown or malformed id (never throws for a bad id). */
   getPerson(id: string): Promise<Person | undefined>;
   /**
+   * Many persons by id (the engine loads a page of the change feed at once); unknown ids are left out.
+   * Order follows `ids`. At most 1000 ids per call (VALIDATION_FAILED otherwise).
+   */
+  getPersons(ids: readonly string[]): Promise<Person[]>;
+  /**
    * Partial update; returns undefined when the person does not exist. A field set to null is cleared. An
    * update that changes no value writes nothing and records no change (echo suppression, B4.4).
    */

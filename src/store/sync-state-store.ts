@@ -114,7 +114,7 @@ export interface PassRecord {
 }
 
 export interface PassSummary {
-  /** Passes that finished (succeeded or failed) — `passes.completed` of the status (interfaces.md §4). */
+  /** Passes that finished, whatever the outcome — `passes.completed` of the status (interfaces.md §4). */
   readonly completed: number;
   readonly lastStartedAt: string | null;
   readonly lastFinishedAt: string | null;

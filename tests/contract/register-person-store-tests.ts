@@ -48,6 +48,25 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
     assert.equal(await store.getPerson(''), undefined);
   });
 
+  it('getPersons loads many in the order asked, leaving out unknown ids', async (store) => {
+    const [a, b, c] = await store.createPersons(
+      [{ email: 'a@m.io' }, { email: 'b@m.io' }, { email: 'c@m.io' }],
+      'api',
+    );
+    const loaded = await store.getPersons([c.id, 'unknown', a.id, c.id, 'bad\u0000']);
+    assert.deepEqual(
+      loaded.map((person) => person.id),
+      [c.id, a.id],
+    );
+    assert.deepEqual(loaded[1], a);
+    assert.deepEqual(await store.getPersons([]), []);
+    assert.notEqual(b.id, a.id);
+    await rejectsWithCode(
+      store.getPersons(Array.from({ length: 1001 }, (_, index) => `id-${index}`)),
+      'VALIDATION_FAILED',
+    );
+  });
+
   it('rejects unknown fields with UNKNOWN_FIELD and stores nothing', async (store) => {
     await rejectsWithCode(store.createPerson({ email: 'a@b.c', shoeSize: 42 }, 'api'), 'UNKNOWN_FIELD');
     await rejectsWithCode(

@@ -17,8 +17,8 @@ export const postgresMigrations: StoreMigrations = {
         boolean: 'boolean',
         bigint: 'bigint',
       });
-      // The change feed (see postgres-change-feed.ts): `xid` is the writing transaction's id, stamped by the
-      // default, so readers can order by (xid, seq) and stop below the oldest transaction still running.
+      // The change feed (see postgres-backend.ts): `xid` is the writing transaction's id, stamped by the
+      // default, so readers can order by (xid, seq) and stop below the oldest writer still running.
       await sql`create table person_changes (
         seq bigint generated always as identity,
         xid xid8 not null default pg_current_xact_id(),

@@ -12,7 +12,7 @@ export const sqliteMigrations: StoreMigrations = {
   '0001_initial': {
     async up(db) {
       await createCoreTables(db, { json: 'text', timestamp: 'text', boolean: 'integer', bigint: 'integer' });
-      // The change feed (see sqlite-change-feed.ts). SQLite has one writer at a time, so commit order is
+      // The change feed (see sqlite-backend.ts). SQLite has one writer at a time, so commit order is
       // `seq` order; AUTOINCREMENT keeps a pruned tail's numbers from being reused.
       await sql`create table person_changes (
         seq integer primary key autoincrement,
