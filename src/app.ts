@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { provisionApiKey } from './api/api-key.ts';
 import { buildServer } from './api/server.ts';
+import { builtConsoleRoot } from './api/static-ui.ts';
 import type { Config } from './config/config.ts';
 import type { CrmConnector } from './connectors/connector.ts';
 import { createCrmConnector } from './connectors/create-connector.ts';
@@ -63,7 +64,13 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     // Stopped before the store closes, at a safe boundary (B2.4).
     if (sync) started.push({ name: 'sync', stop: () => sync.stop() });
 
-    const server = await buildServer({ store, logger, apiKey: verifier, syncAdmin: sync });
+    const server = await buildServer({
+      store,
+      logger,
+      apiKey: verifier,
+      syncAdmin: sync,
+      ui: { root: builtConsoleRoot },
+    });
     started.push({ name: 'api', stop: () => server.close() });
     await server.listen({ host: config.http.host, port: config.http.port });
 

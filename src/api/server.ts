@@ -12,6 +12,7 @@ import { addRequestMetrics, createApiMetrics, type ApiMetrics } from './metrics.
 import { mirroredEntities } from './mirror-entities.ts';
 import type { ApiApp } from './routes/route.ts';
 import { routeRegistrations } from './routes/routes.ts';
+import { addStaticUi, type StaticUiOptions } from './static-ui.ts';
 import { validatorCompiler } from './validator-compiler.ts';
 
 export interface ServerOptions {
@@ -26,6 +27,8 @@ export interface ServerOptions {
   readonly syncAdmin?: SyncAdmin;
   /** Defaults to a registry of this server's own, with sync gauges read from `syncAdmin`. */
   readonly metrics?: ApiMetrics;
+  /** Serves the admin console from this folder at `/` (interfaces.md §5); absent → the API alone. */
+  readonly ui?: StaticUiOptions;
 }
 
 export interface RouteSummary {
@@ -90,6 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
     metrics,
   };
   for (const register of routeRegistrations) register(app, dependencies);
+  if (options.ui !== undefined) await addStaticUi(app, options.ui);
   await app.ready();
   return app;
 }
