@@ -58,3 +58,13 @@ export function errorOf(response: TestResponse): { code: string; message: string
     throw new Error(`not a Dataverse error body: ${response.text}`);
   return response.json.error;
 }
+
+/** Runs a change-tracking initial load (small sets: one page) and returns its delta link. */
+export async function initialDeltaLink(ctx: EmulatorContext, set: string, select: string): Promise<string> {
+  const page = await ctx.request('GET', `${set}?$select=${select}`, {
+    headers: { Prefer: 'odata.track-changes' },
+  });
+  if (page.status !== 200 || typeof page.json['@odata.deltaLink'] !== 'string')
+    throw new Error(`no delta link: ${page.status} ${page.text}`);
+  return page.json['@odata.deltaLink'];
+}

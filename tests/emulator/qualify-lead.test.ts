@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { emulatorFixtures as f } from '../../src/emulator/emulator-fixtures.ts';
-import { errorOf, openEmulator, syncToken, type EmulatorContext } from './emulator-test-context.ts';
+import {
+  errorOf,
+  openEmulator,
+  syncToken,
+  type EmulatorContext,
+  initialDeltaLink,
+} from './emulator-test-context.ts';
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const qualify = (id: string) => `leads(${id})/Microsoft.Dynamics.CRM.QualifyLead`;
@@ -39,14 +45,6 @@ describe('emulator QualifyLead (reference §10, B3.4)', () => {
     new_tier: 100000002,
     new_externalid: `EXT-${suffix}`,
   });
-  /** Follows a delta link once (small sets: one page). */
-  const trackedLink = async (set: string, select: string) => {
-    const page = await ctx.request('GET', `${set}?$select=${select}`, {
-      headers: { Prefer: 'odata.track-changes' },
-    });
-    assert.equal(page.status, 200, page.text);
-    return page.json['@odata.deltaLink'] as string;
-  };
 
   test('B3.4: creates account, contact and opportunity from the mapped lead columns and qualifies the lead', async () => {
     const leadId = await createLead(fullLead('a'));
@@ -253,8 +251,8 @@ describe('emulator QualifyLead (reference §10, B3.4)', () => {
 
   test('B2.3: the qualified lead and the new contact appear in change tracking', async () => {
     const leadId = await createLead(fullLead('f'));
-    const leadsDelta = await trackedLink('leads', 'statecode,statuscode');
-    const contactsDelta = await trackedLink('contacts', 'lastname,_originatingleadid_value');
+    const leadsDelta = await initialDeltaLink(ctx, 'leads', 'statecode,statuscode');
+    const contactsDelta = await initialDeltaLink(ctx, 'contacts', 'lastname,_originatingleadid_value');
     const result = await ctx.request('POST', qualify(leadId), {
       body: { CreateAccount: false, CreateContact: true, CreateOpportunity: false },
     });
@@ -341,6 +339,15 @@ describe('emulator QualifyLead (reference §10, B3.4)', () => {
       `contacts?$select=contactid&$filter=lastname eq 'Batch rollback'`,
     );
     assert.deepEqual(contacts.json.value, [], 'and so was the contact QualifyLead created');
+  });
+
+  test('$metadata declares the QualifyLead and Merge actions', async () => {
+    const csdl = await ctx.request('GET', '$metadata');
+    assert.match(
+      csdl.text,
+      /<Action Name="QualifyLead" IsBound="true"><Parameter Name="entity" Type="mscrm\.lead"/,
+    );
+    assert.match(csdl.text, /<ActionImport Name="Merge" Action="Microsoft\.Dynamics\.CRM\.Merge"\/>/);
   });
 
   test('dynamics-web-api callAction runs QualifyLead unchanged', async () => {

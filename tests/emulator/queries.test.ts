@@ -146,6 +146,28 @@ describe('emulator queries (reference §1)', () => {
     assert.equal(token.status, 400);
   });
 
+  test('parameter aliases are substituted outside string literals only (an email is not an alias)', async () => {
+    const [first] = (await ctx.request('GET', 'contacts?$select=emailaddress1&$top=1')).json.value;
+    const literal = await ctx.request(
+      'GET',
+      `contacts?$select=contactid&$filter=emailaddress1 eq '${first.emailaddress1}'`,
+    );
+    assert.equal(literal.status, 200, literal.text);
+    assert.deepEqual(
+      literal.json.value.map((r: { contactid: string }) => r.contactid),
+      [first.contactid],
+    );
+    const aliased = await ctx.request(
+      'GET',
+      `contacts?$select=contactid&$filter=emailaddress1 eq @mail&@mail='${encodeURIComponent(first.emailaddress1)}'`,
+    );
+    assert.equal(aliased.status, 200, aliased.text);
+    assert.deepEqual(aliased.json.value, literal.json.value);
+    const undefinedAlias = await ctx.request('GET', `contacts?$filter=emailaddress1 eq @nope`);
+    assert.equal(undefinedAlias.status, 400);
+    assert.equal(errorOf(undefinedAlias).message, "The parameter alias '@nope' is not defined.");
+  });
+
   test('navigation path in $filter (one hop)', async () => {
     const accounts = (await ctx.request('GET', 'accounts?$select=name')).json.value as any[];
     const name = accounts[0].name;

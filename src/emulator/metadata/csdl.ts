@@ -45,6 +45,8 @@ export function csdl(catalog: Catalog, withAnnotations: boolean): string {
     '<ComplexType Name="WhoAmIResponse"><Property Name="BusinessUnitId" Type="Edm.Guid" Nullable="false"/><Property Name="UserId" Type="Edm.Guid" Nullable="false"/><Property Name="OrganizationId" Type="Edm.Guid" Nullable="false"/></ComplexType>',
     '<Function Name="WhoAmI"><ReturnType Type="mscrm.WhoAmIResponse" Nullable="false"/></Function>',
     '<Function Name="RetrievePrincipalAttributePrivileges" IsBound="true"><Parameter Name="entityset" Type="mscrm.systemuser" Nullable="false"/><ReturnType Type="mscrm.RetrievePrincipalAttributePrivilegesResponse" Nullable="false"/></Function>',
+    '<Action Name="QualifyLead" IsBound="true"><Parameter Name="entity" Type="mscrm.lead" Nullable="false"/><Parameter Name="CreateAccount" Type="Edm.Boolean" Nullable="false"/><Parameter Name="CreateContact" Type="Edm.Boolean" Nullable="false"/><Parameter Name="CreateOpportunity" Type="Edm.Boolean" Nullable="false"/><Parameter Name="OpportunityCurrencyId" Type="mscrm.transactioncurrency"/><Parameter Name="OpportunityCustomerId" Type="mscrm.crmbaseentity"/><Parameter Name="SourceCampaignId" Type="mscrm.crmbaseentity"/><Parameter Name="Status" Type="Edm.Int32" Nullable="false"/><Parameter Name="SuppressDuplicateDetection" Type="Edm.Boolean"/><Parameter Name="ProcessInstanceId" Type="mscrm.crmbaseentity"/><ReturnType Type="Collection(mscrm.crmbaseentity)" Nullable="false"/></Action>',
+    '<Action Name="Merge"><Parameter Name="Target" Type="mscrm.crmbaseentity" Nullable="false"/><Parameter Name="Subordinate" Type="mscrm.crmbaseentity" Nullable="false"/><Parameter Name="UpdateContent" Type="mscrm.crmbaseentity"/><Parameter Name="PerformParentingChecks" Type="Edm.Boolean" Nullable="false"/></Action>',
     '<EntityContainer Name="System">',
   );
   for (const entity of catalog.entities.values()) {
@@ -57,6 +59,7 @@ export function csdl(catalog: Catalog, withAnnotations: boolean): string {
   }
   out.push(
     '<FunctionImport Name="WhoAmI" Function="Microsoft.Dynamics.CRM.WhoAmI"/>',
+    '<ActionImport Name="Merge" Action="Microsoft.Dynamics.CRM.Merge"/>',
     '</EntityContainer>',
     '</Schema>',
     '</edmx:DataServices>',
