@@ -1,6 +1,6 @@
 import { SynclineError } from '../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
-import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
+import { hasNul, iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import type { Store } from './store.ts';
 import type { StoreContext } from './store-context.ts';
 
@@ -10,6 +10,12 @@ export function activityOperations(ctx: StoreContext): Pick<Store, 'appendActivi
     async appendActivity(personId, type, attributes, at = nowIso()) {
       if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
         throw new SynclineError('VALIDATION_FAILED', 'An activity type must be 1–100 characters.');
+      }
+      if (attributes === null || typeof attributes !== 'object' || hasNul(attributes)) {
+        throw new SynclineError(
+          'VALIDATION_FAILED',
+          'Activity attributes must be an object without NUL characters.',
+        );
       }
       const exists =
         isPlausibleKey(personId) &&

@@ -1,6 +1,6 @@
 import { SynclineError } from '../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
-import { bool, iso, isPlausibleKey, json, nowIso } from './row-values.ts';
+import { bool, hasNul, iso, isPlausibleKey, json, nowIso } from './row-values.ts';
 import type { Store } from './store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
 
@@ -31,8 +31,15 @@ export function mirrorOperations(
     async upsertMirrorRows(rows) {
       for (const row of rows) {
         checkEntity(row.entity);
-        if (!isPlausibleKey(row.id))
+        if (!isPlausibleKey(row.id)) {
           throw new SynclineError('VALIDATION_FAILED', 'A mirror row needs an id.');
+        }
+        if (hasNul(row.attributes)) {
+          throw new SynclineError(
+            'VALIDATION_FAILED',
+            `Mirror row ${row.entity}/${row.id} contains a NUL character.`,
+          );
+        }
       }
       if (rows.length === 0) return;
       const at = nowIso();

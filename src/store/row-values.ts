@@ -36,3 +36,8 @@ export const newId = (): string => uuidv7();
 export function isPlausibleKey(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 200 && !value.includes('\u0000');
 }
+
+/** PostgreSQL's jsonb rejects the NUL character; refuse it on both backends alike. */
+export function hasNul(value: unknown): boolean {
+  return JSON.stringify(value).includes('\\u0000');
+}

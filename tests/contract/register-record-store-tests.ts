@@ -131,6 +131,7 @@ export function registerRecordStoreTests(factory: StoreFactory): void {
     assert.deepEqual(listed.at(-1)!.attributes.field, 'city');
     await rejectsWithCode(store.appendActivity('01900000-0000-7000-8000-000000000000', 'x', {}), 'NOT_FOUND');
     await rejectsWithCode(store.appendActivity(person.id, '', {}), 'VALIDATION_FAILED');
+    await rejectsWithCode(store.appendActivity(person.id, 'x', { note: 'nul\u0000' }), 'VALIDATION_FAILED');
     assert.deepEqual(await store.listActivities('01900000-0000-7000-8000-000000000000', { limit: 5 }), {
       items: [],
       nextCursor: null,
@@ -169,6 +170,12 @@ export function registerRecordStoreTests(factory: StoreFactory): void {
     await rejectsWithCode(store.listMirrorRows('drop table', { limit: 5 }), 'VALIDATION_FAILED');
     await rejectsWithCode(
       store.upsertMirrorRows([{ entity: 'Account', id: 'x', attributes: {}, deleted: false }]),
+      'VALIDATION_FAILED',
+    );
+    await rejectsWithCode(
+      store.upsertMirrorRows([
+        { entity: 'account', id: 'x', attributes: { name: '\u0000' }, deleted: false },
+      ]),
       'VALIDATION_FAILED',
     );
   });
