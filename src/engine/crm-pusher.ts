@@ -18,6 +18,8 @@ interface PreparedPush {
   readonly operation: UpdateOperation;
   /** Person-side values being pushed, keyed by attribute: the new bases once the CRM accepted them. */
   readonly bases: Record<string, PersonValue>;
+  /** A value of this record could not be mapped (B5.3) and was recorded as a sync error instead of sent. */
+  readonly valueRejected: boolean;
 }
 
 export interface PushInput {
@@ -103,6 +105,7 @@ async function preparePush(
   const bases = await store.getBases(pending.entity, pending.crmId);
   const values: Record<string, CrmValue> = {};
   const newBases: Record<string, PersonValue> = {};
+  let valueRejected = false;
   for (const mapping of plan.mappings) {
     if (mapping.personField === undefined || mapping.policy === 'crm-to-marketing') continue;
     const attribute = mapping.attribute.logicalName;
@@ -121,6 +124,7 @@ async function preparePush(
         'VALUE_NOT_ACCEPTED',
         mapped.error.message,
       );
+      valueRejected = true;
       continue;
     }
     values[attribute] = mapped.value as CrmValue;
@@ -133,6 +137,7 @@ async function preparePush(
   return {
     pending,
     bases: newBases,
+    valueRejected,
     operation: {
       kind: 'update',
       entity: pending.entity,
@@ -159,7 +164,9 @@ async function handleOutcome(
         const link = await tx.getLink(pending.entity, pending.crmId);
         if (link !== undefined) await tx.upsertLink({ ...link, etag: outcome.etag ?? null });
         await tx.clearPendingPush(pending.entity, pending.crmId, pending.generation);
-        await tx.resolveSyncErrorsOf(pending.entity, pending.crmId);
+        // The other fields went through, but a value rejected while preparing (B5.3) is still not in the CRM:
+        // its error stays open instead of being resolved by this very push.
+        if (!push.valueRejected) await tx.resolveSyncErrorsOf(pending.entity, pending.crmId);
         await tx.addSyncedCount(pending.entity, 'toCrm', 1);
       });
       input.context.count(`${pending.entity}.toCrm.updated`);
