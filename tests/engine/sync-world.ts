@@ -161,6 +161,10 @@ const entitySets: Readonly<Record<string, string>> = {
   contact: 'contacts',
   lead: 'leads',
   account: 'accounts',
+  opportunity: 'opportunities',
+  new_subscription: 'new_subscriptions',
+  systemuser: 'systemusers',
+  team: 'teams',
 };
 
 function entitySet(entity: string): string {
@@ -193,6 +197,8 @@ export interface WorldOptions {
   readonly store?: StoreKind;
   readonly seed?: { seed: 'demo' | 'empty'; contacts?: number; leads?: number; accounts?: number };
   readonly settings?: Partial<EngineSettings>;
+  /** The sync user's bearer token (default: the emulator's sync token). */
+  readonly token?: string;
   /** The connector's retry policy (tests of transient failures widen it so they cannot flake). */
   readonly retry?: Partial<RetryPolicyOptions>;
 }
@@ -244,7 +250,7 @@ export async function openSyncWorld(
   const testStore = await openTestStore(options.store ?? 'sqlite');
   const connector = new DataverseConnector({
     url: emulator.url,
-    auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken },
+    auth: { kind: 'static-token', token: options.token ?? emulatorFixtures.defaultSyncToken },
     logger: silentLogger(),
     retry: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500, budgetMs: 30_000, ...options.retry },
   });
