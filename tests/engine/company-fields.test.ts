@@ -41,6 +41,11 @@ describe('engine: company fields from the account (B1.4)', () => {
         const person = await world.linkedPerson('contact', id);
         assert.equal(person.fields.company, 'Contoso Ltd');
         assert.equal(person.fields.billingCity, 'Seattle');
+        const changes = (await world.activities(person.id)).filter((a) => a.type === 'data-value-changed');
+        assert.ok(
+          changes.some((a) => a.attributes.field === 'company' && a.attributes.newValue === 'Contoso Ltd'),
+          'a data-value-changed activity per person',
+        );
       }
 
       // A marketing edit of a company field: all persons of the account see it, the CRM never does.
@@ -69,6 +74,29 @@ describe('engine: company fields from the account (B1.4)', () => {
         assert.equal(person.fields.mainPhone, '+1 425 9999');
       }
       assert.deepEqual(world.writes(), [], 'still nothing written to the CRM');
+    }));
+
+  test('B1.4 an account with more contacts than the activity limit updates its persons without per-person activities', () =>
+    emulator.run({ settings: { accountActivityLimit: 1 } }, async (world) => {
+      const accountId = await world.crmCreate('account', { name: 'Big Corp' });
+      const ids = await Promise.all(
+        ['big1', 'big2'].map((name) =>
+          world.crmCreate('contact', {
+            lastname: name,
+            emailaddress1: `${name}@bigcorp.example`,
+            'parentcustomerid_account@odata.bind': `/accounts(${accountId})`,
+          }),
+        ),
+      );
+      await world.pass();
+      await world.crmUpdate('account', accountId, { name: 'Bigger Corp' });
+      await world.pass();
+      for (const id of ids) {
+        const person = await world.linkedPerson('contact', id);
+        assert.equal(person.fields.company, 'Bigger Corp');
+        const changes = (await world.activities(person.id)).filter((a) => a.type === 'data-value-changed');
+        assert.deepEqual(changes, [], 'no per-person activity above the limit');
+      }
     }));
 
   test('B1.4 a lead’s company is its own two-way field: a marketing edit is pushed to the lead', () =>

@@ -115,6 +115,43 @@ describe('engine: linking persons and CRM records (B2.6, B3)', () => {
       assert.equal(again.length, 1, 'the delete is recorded once');
     }));
 
+  test('B3.6 deleting a person never touches the CRM; a later change of the record creates a new person', () =>
+    emulator.run({}, async (world) => {
+      const contactId = await world.crmCreate('contact', {
+        firstname: 'Gone',
+        lastname: 'Local',
+        emailaddress1: 'gone@scenario.test',
+      });
+      await world.pass();
+      const person = await world.linkedPerson('contact', contactId);
+      world.calls.length = 0;
+      const version = await world.crmVersion();
+      assert.equal(await world.testStore.store.deletePerson(person.id, 'api'), true);
+      await world.pass();
+      assert.deepEqual(world.writes(), []);
+      assert.equal(await world.crmVersion(), version, 'the CRM record is untouched');
+      assert.equal((await world.crmGet('contact', contactId, ['firstname'])).firstname, 'Gone');
+
+      await world.crmUpdate('contact', contactId, { firstname: 'Back' });
+      await world.pass();
+      const recreated = await world.linkedPerson('contact', contactId);
+      assert.notEqual(recreated.id, person.id);
+      assert.equal(recreated.fields.firstName, 'Back');
+    }));
+
+  test('B2.6 the first pass announces the end of the initial load once, with its progress in the status', () =>
+    emulator.run({ seed: { seed: 'demo', contacts: 5, leads: 3, accounts: 1 } }, async (world) => {
+      await world.pass();
+      await world.pass();
+      const notifications = await world.testStore.store.listNotifications({ limit: 50 });
+      const done = notifications.items.filter((item) => item.type === 'initial-load-done');
+      assert.equal(done.length, 1, 'announced once');
+      const status = await world.service.status();
+      assert.equal(status.initialLoad.done, true);
+      assert.ok(status.initialLoad.processed >= 8, JSON.stringify(status.initialLoad));
+      assert.equal(status.passes.completed, 2);
+    }));
+
   test('B3.7 sync filter true → false: a linked record stops receiving updates; false → true updates it', () =>
     emulator.run({}, async (world) => {
       const contactId = await world.crmCreate('contact', {

@@ -80,12 +80,16 @@ describe('engine: errors (B6)', () => {
       assert.equal(errors[0].count, 2);
       assert.equal((await failedActivities(world, rejected.id)).length, 1);
 
-      // Once the rule is gone the next change goes through and the error is resolved.
+      // Once the rule is gone an admin retry pushes the person's value and resolves the error (B6.1).
       assert.equal((await world.crm('PUT', '/_emulator/rules', [])).status, 200);
+      const retried = await world.service.retryError(errors[0].id);
+      assert.equal(retried.status, 'resolved');
+      assert.equal((await world.crmGet('contact', rejectedId, ['jobtitle'])).jobtitle, 'Boss!!');
+      // And the next change goes through as usual.
       await world.editPerson(rejected.id, { title: 'Boss' });
       await world.pass();
       assert.equal((await world.crmGet('contact', rejectedId, ['jobtitle'])).jobtitle, 'Boss');
-      const open = await world.testStore.store.listSyncErrors({ limit: 10, status: ['open'] });
+      const open = await world.testStore.store.listSyncErrors({ limit: 10, status: ['open', 'retry'] });
       assert.equal(open.items.length, 0, 'the error is resolved');
     }));
 
