@@ -1,5 +1,5 @@
 /**
- * `npm run bench:store [-- --scale 0.1] [-- --backend sqlite|postgres] [-- --no-docs]`
+ * `npm run bench:store [-- --scale 0.1] [-- --backend sqlite|postgres (prints only)] [-- --no-docs]`
  *
  * Inserts 1,000,000 persons (× scale) through `createPersons` (multi-row inserts, one transaction per batch of
  * 1,000; four concurrent writers where the backend has `concurrentWriters`), then reads them all back the way
@@ -222,7 +222,8 @@ async function main(): Promise<void> {
       results.push(result);
       process.stdout.write(`${describeResult(result)}\n`);
     }
-    if (!args['no-docs']) await writeDocs(results);
+    // A partial run (--backend) must not replace the full table.
+    if (!args['no-docs'] && args.backend === undefined) await writeDocs(results);
   }
 }
 
