@@ -212,7 +212,8 @@ describe('connector writes against the emulator', () => {
     await fresh.whoAmI();
     await fresh.listAttributes('contact');
     await fresh.getEntity('contact');
-    await control(emulator, 'PUT', 'limits', { maxConcurrent: 2, msPerRequest: 20 });
+    // 200 ms of simulated work per request keeps a dozen requests overlapping even on a loaded 2-core CI machine.
+    await control(emulator, 'PUT', 'limits', { maxConcurrent: 2, msPerRequest: 200 });
     try {
       const start = fresh.stats().concurrencyLimit;
       assert.ok(start > 2, `starts above the server's limit (${start})`);

@@ -84,7 +84,7 @@ test('B6.2: 5xx and dropped connections are retried until success', async () => 
 
 test('B6.2: a response that never comes is a time-out, retried like any transient failure', async () => {
   let calls = 0;
-  const { server, connector } = await setup(
+  const { connector } = await setup(
     async (req) => {
       if (!req.url.endsWith('/WhoAmI()')) return undefined;
       calls += 1;
@@ -95,8 +95,10 @@ test('B6.2: a response that never comes is a time-out, retried like any transien
     200,
   );
   assert.equal((await connector.whoAmI()).userId, 'u1');
-  assert.equal(server.requests.length, 2);
-  assert.equal(connector.stats().retries, 1);
+  // At least one retry after the time-out (counted on arrival: the abandoned first answer may still be pending);
+  // on a loaded machine a retry may itself time out once more.
+  assert.ok(calls >= 2, `WhoAmI calls: ${calls}`);
+  assert.ok(connector.stats().retries >= 1);
 });
 
 test('B6.2: a persistent 5xx ends as a transient CrmError once the budget is spent', async () => {
