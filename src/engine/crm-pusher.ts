@@ -245,6 +245,7 @@ async function recordRejection(
       code,
       message,
     });
+    context.count('errors.new');
   }
   context.count(`${pending.entity}.toCrm.failed`);
 }

@@ -58,6 +58,7 @@ export async function runPass(
     await pushPending(deps, { plans, context, settings, signal: options.signal });
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
     if (initialLoad) await completeInitialLoad(deps, plans, context);
+    await notifyNewFailures(deps, context);
     log.info({ counts: context.counts }, 'pass finished');
     return await finish(deps, pass, 'succeeded', context, null);
   } catch (error) {
@@ -124,6 +125,17 @@ async function completeInitialLoad(deps: EngineDeps, plans: Map<string, EntityPl
     type: 'initial-load-done',
     message: `The initial load is done: ${created} records read from ${plans.size} entities.`,
     details: { counts: context.counts },
+  });
+}
+
+/** B6.6: new failing records are announced when they happen, once per pass (not as a daily digest). */
+async function notifyNewFailures(deps: EngineDeps, context: PassContext) {
+  const count = context.counts['errors.new'] ?? 0;
+  if (count === 0) return;
+  await deps.store.addNotification({
+    type: 'new-failing-records',
+    message: `${count} record${count === 1 ? '' : 's'} newly failed to sync; see the sync errors.`,
+    details: { count },
   });
 }
 
