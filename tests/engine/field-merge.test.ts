@@ -145,6 +145,28 @@ describe('engine: field-level merge (B4)', () => {
       }));
   }
 
+  test('B4.5 B4.3 a racing CRM edit of the same field of a lead: re-read, the marketing value wins, the CRM value is in the conflict log', () =>
+    emulator.run({}, async (world) => {
+      const leadId = await world.crmCreate('lead', {
+        subject: 'Race',
+        lastname: 'Lead',
+        emailaddress1: 'race-lead@scenario.test',
+        jobtitle: 'Base title',
+      });
+      await world.pass();
+      const person = await world.linkedPerson('lead', leadId);
+      await world.editPerson(person.id, { title: 'Marketing title' });
+      world.beforeNextWrite(() => world.crmUpdate('lead', leadId, { jobtitle: 'Racing CRM title' }));
+      const counts = await world.pass();
+      assert.ok((counts['lead.toCrm.staleEtag'] ?? 0) >= 1, JSON.stringify(counts));
+      assert.equal((await world.crmGet('lead', leadId, ['jobtitle'])).jobtitle, 'Marketing title');
+      const conflicts = await world.testStore.store.listConflicts({ personId: person.id, limit: 10 });
+      assert.deepEqual(
+        conflicts.items.map((conflict) => [conflict.field, conflict.winner, conflict.crmValue]),
+        [['title', 'marketing', 'Racing CRM title']],
+      );
+    }));
+
   test('B4.4 a settled record is never written again: two more passes write nothing on either side', () =>
     emulator.run(
       {

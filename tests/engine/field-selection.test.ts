@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
 /** The attributes of the entity selected now. */
@@ -100,6 +101,50 @@ describe('engine: field access and selection (B5)', () => {
       const carrying = world.writes().filter((operation) => 'fullname' in operation.values);
       assert.deepEqual(carrying, [], 'never pushed');
       assert.equal((await world.testStore.store.listSyncErrors({ limit: 10 })).items.length, 0);
+    }));
+
+  test('B5.1 B5.4 an attribute made readable but not updatable by field permissions is offered after saving (schema refresh), pulled and never pushed', () =>
+    emulator.run({}, async (world) => {
+      const contactId = await world.crmCreate('contact', {
+        lastname: 'Scored',
+        emailaddress1: 'scored@scenario.test',
+        new_creditscore: 640,
+      });
+      await world.pass();
+      assert.equal((await fieldView(world, 'contact', 'new_creditscore')).state, 'inaccessible');
+      const permissions = await world.crm(
+        'GET',
+        `fieldpermissions?$filter=_fieldsecurityprofileid_value eq ${emulatorFixtures.syncProfileId} and attributelogicalname eq 'new_creditscore'&$select=fieldpermissionid`,
+      );
+      const [permission] = permissions.json.value;
+      const granted = await world.crm(
+        'PATCH',
+        `fieldpermissions(${permission.fieldpermissionid})`,
+        { canread: 4, canupdate: 0 },
+        { 'if-match': '*' },
+      );
+      assert.equal(granted.status, 204);
+
+      // Saving the selection refreshes the schema from the CRM (B5.4): the column is selectable now.
+      await world.service.saveFields({ contact: [...(await selected(world, 'contact')), 'new_creditscore'] });
+      const view = await fieldView(world, 'contact', 'new_creditscore');
+      assert.deepEqual([view.access.read, view.access.update], [true, false]);
+      await world.service.backfills.runPending();
+      const person = await world.linkedPerson('contact', contactId);
+      assert.equal(person.fields.new_creditscore, 640, 'pulled');
+
+      await world.crmUpdate('contact', contactId, { new_creditscore: 700 });
+      await world.pass();
+      assert.equal((await world.linkedPerson('contact', contactId)).fields.new_creditscore, 700);
+
+      world.calls.length = 0;
+      await world.editPerson(person.id, { new_creditscore: 300, title: 'Scored' });
+      await world.pass();
+      assert.equal((await world.crmGet('contact', contactId, ['jobtitle'])).jobtitle, 'Scored');
+      assert.equal((await world.crmGet('contact', contactId, ['new_creditscore'])).new_creditscore, 700);
+      const carrying = world.writes().filter((operation) => 'new_creditscore' in operation.values);
+      assert.deepEqual(carrying, [], 'never pushed');
+      assert.deepEqual((await world.testStore.store.listSyncErrors({ limit: 10 })).items, []);
     }));
 
   test('B5.5 selecting an existing attribute backfills every linked person, nulls included; it cannot be deselected while backfilling', () =>
