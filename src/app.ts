@@ -8,6 +8,9 @@ import { createCrmConnector } from './connectors/create-connector.ts';
 import { openCrmTarget } from './crm-target.ts';
 import { defaultEngineSettings } from './engine/engine-deps.ts';
 import { SyncService } from './engine/sync-service.ts';
+import { CampaignRunner } from './flows/campaign-runner.ts';
+import { FlowService } from './flows/flow-service.ts';
+import { withFlowStatus } from './flows/flow-status.ts';
 import type { Logger } from './logging/logger.ts';
 import { createStore } from './store/registry.ts';
 import type { Store } from './store/store.ts';
@@ -63,12 +66,19 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     const sync = hooks.sync === false ? undefined : await startSync(config, store, crm, logger);
     // Stopped before the store closes, at a safe boundary (B2.4).
     if (sync) started.push({ name: 'sync', stop: () => sync.stop() });
+    // Flow actions and campaigns do not depend on the sync: they work while it is disabled or absent (B7.4).
+    const flows = createFlowService(config, store, crm, logger);
+    const campaigns = new CampaignRunner(store, flows, logger);
+    campaigns.start();
+    started.push({ name: 'campaigns', stop: () => campaigns.stop() });
 
     const server = await buildServer({
       store,
       logger,
       apiKey: verifier,
-      syncAdmin: sync,
+      syncAdmin: sync === undefined ? undefined : withFlowStatus(sync, flows),
+      flows,
+      onPersonsWritten: () => campaigns.wake(),
       ui: { root: builtConsoleRoot },
     });
     started.push({ name: 'api', stop: () => server.close() });
@@ -107,6 +117,14 @@ export function createSyncService(
 ): SyncService {
   return new SyncService(
     { store, crm, logger: logger.child({ component: 'sync' }), now: () => new Date() },
+    { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds },
+  );
+}
+
+/** The flow actions (B7) on the same connector and engine settings as the sync. */
+function createFlowService(config: Config, store: Store, crm: CrmConnector, logger: Logger): FlowService {
+  return new FlowService(
+    { store, crm, logger: logger.child({ component: 'flows' }), now: () => new Date() },
     { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds },
   );
 }

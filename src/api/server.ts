@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { SyncAdmin } from '../engine/sync-admin.ts';
+import type { FlowActions } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
@@ -27,6 +28,13 @@ export interface ServerOptions {
   readonly syncAdmin?: SyncAdmin;
   /** Defaults to a registry of this server's own, with sync gauges read from `syncAdmin`. */
   readonly metrics?: ApiMetrics;
+  /** The flow actions (B7); without them the action routes answer 503 FLOWS_UNAVAILABLE. */
+  readonly flows?: FlowActions;
+  /**
+   * Called after a request that wrote persons has been answered (so its store write has committed): the
+   * campaign runner's wake-up, so campaigns run in real time rather than at the next poll (B7.5).
+   */
+  readonly onPersonsWritten?: () => void;
   /** Serves the admin console from this folder at `/` (interfaces.md §5); absent → the API alone. */
   readonly ui?: StaticUiOptions;
 }
@@ -69,6 +77,14 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   const metrics =
     options.metrics ?? createApiMetrics({ syncAdmin: options.syncAdmin, logger: options.logger });
   addRequestMetrics(app, metrics);
+  const onPersonsWritten = options.onPersonsWritten;
+  if (onPersonsWritten !== undefined) {
+    app.addHook('onResponse', async (request, reply) => {
+      const writes = request.method !== 'GET' && request.method !== 'HEAD';
+      if (writes && reply.statusCode < 400 && request.routeOptions.url?.startsWith('/api/v1/persons'))
+        onPersonsWritten();
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -90,6 +106,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
     store: options.store,
     mirrorEntities: options.mirrorEntities ?? (() => mirroredEntities(options.store)),
     ...(options.syncAdmin === undefined ? {} : { syncAdmin: options.syncAdmin }),
+    ...(options.flows === undefined ? {} : { flows: options.flows }),
     metrics,
   };
   for (const register of routeRegistrations) register(app, dependencies);

@@ -74,6 +74,19 @@ export interface CrmConnector {
   retrieve(entity: string, id: string, select: readonly string[]): Promise<CrmRecord | undefined>;
 
   /**
+   * Rows whose lookup `attribute` points at `id`, at most `top` (default 10), e.g. the contact a lead was
+   * qualified into: `contacts?$filter=_originatingleadid_value eq <lead>` (B7.1: a qualify whose answer was lost
+   * is found again instead of qualifying twice). Throws a `field` `CrmError` when `attribute` is not a lookup.
+   */
+  findByLookup(
+    entity: string,
+    attribute: string,
+    id: string,
+    select: readonly string[],
+    top?: number,
+  ): Promise<CrmRecord[]>;
+
+  /**
    * Creates and updates, sent as `$batch` requests of at most `batchSize` operations, several in parallel.
    * Returns one outcome per operation, in order. Without `atomic` the operations are independent (a failure
    * affects only its own record, `continue-on-error`); with `atomic` they go in one changeset: all or none.

@@ -111,6 +111,34 @@ export const errorCodes = {
       'The sync engine is not running in this process (e.g. it failed to start), so the sync-administration routes cannot answer.',
   },
 
+  // --- flow actions and trigger campaigns (B7) ------------------------------------------------------
+  FLOWS_UNAVAILABLE: {
+    status: 503,
+    description:
+      'This process has no CRM connection for flow actions (it was started without one), so the action cannot run.',
+  },
+  UNKNOWN_OWNER: {
+    status: 400,
+    description:
+      'The `ownerId` is neither a CRM user (systemuser) nor a team, in the CRM mirror or in the CRM itself.',
+  },
+  PERSON_NOT_SYNCED: {
+    status: 409,
+    description:
+      'The action needs a person linked to a CRM lead or contact (e.g. Create Task, B7.6); run Sync Person to Microsoft first.',
+  },
+  CRM_RECORD_DELETED: {
+    status: 409,
+    description:
+      'The person’s CRM record was deleted in the CRM (B3.6); the person is no longer synced and the flow action does not recreate it.',
+  },
+  VALUE_NOT_ACCEPTED: {
+    status: 422,
+    description:
+      'A person value cannot be written to its CRM attribute (an option label the CRM does not have, too long, wrong type); ' +
+      '`details.attribute` names it. Nothing was created; fix the value and retry.',
+  },
+
   // --- store ---------------------------------------------------------------------------------------
   STORE_UNAVAILABLE: {
     status: 503,

@@ -42,6 +42,15 @@ export const SyncStatus = Type.Object(
       total: NullableCount,
     }),
     entities: Type.Record(Type.String(), SyncEntityStatus, { description: 'By CRM logical name.' }),
+    flowActions: Type.Optional(
+      Type.Object(
+        {
+          syncedLastHour: Type.Integer({ minimum: 0 }),
+          syncedLast24h: Type.Integer({ minimum: 0 }),
+        },
+        { description: 'CRM writes made by flow actions (B7), counted apart from passes.' },
+      ),
+    ),
     backfills: Type.Immutable(
       Type.Array(
         Type.Object({

@@ -7,6 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { SyncAdmin } from '../../engine/sync-admin.ts';
+import type { FlowActions } from '../../flows/flow-service.ts';
 import type { Store } from '../../store/store.ts';
 import type { ApiMetrics } from '../metrics.ts';
 
@@ -27,6 +28,8 @@ export interface RouteDependencies {
   /** The sync engine's administration port; absent when no engine runs (the sync routes answer 503). */
   readonly syncAdmin?: SyncAdmin;
   readonly metrics: ApiMetrics;
+  /** The flow actions (B7); absent when this process has no CRM connection (the action routes answer 503). */
+  readonly flows?: FlowActions;
 }
 
 /** One file per endpoint, each exporting one of these. */

@@ -1,4 +1,13 @@
 import { registerGetMetricsRoute } from '../metrics.ts';
+import { registerCampaignDeleteRoute } from './campaign-delete.ts';
+import { registerCampaignGetRoute } from './campaign-get.ts';
+import { registerCampaignListRoute } from './campaign-list.ts';
+import { registerCampaignListRunsRoute } from './campaign-list-runs.ts';
+import { registerCampaignPostRoute } from './campaign-post.ts';
+import { registerCampaignPutRoute } from './campaign-put.ts';
+import { registerFlowPostChangeOwnerRoute } from './flow-post-change-owner.ts';
+import { registerFlowPostCreateTaskRoute } from './flow-post-create-task.ts';
+import { registerFlowPostSyncToCrmRoute } from './flow-post-sync-to-crm.ts';
 import { registerDeletePersonRoute } from './delete-person.ts';
 import { registerGetCrmRowRoute } from './get-crm-row.ts';
 import { registerGetHealthRoute } from './get-health.ts';
@@ -54,4 +63,13 @@ export const routeRegistrations: readonly RouteRegistration[] = [
   registerSyncRetryErrorRoute,
   registerSyncListConflictsRoute,
   registerSyncListNotificationsRoute,
+  registerFlowPostSyncToCrmRoute,
+  registerFlowPostChangeOwnerRoute,
+  registerFlowPostCreateTaskRoute,
+  registerCampaignListRoute,
+  registerCampaignPostRoute,
+  registerCampaignGetRoute,
+  registerCampaignPutRoute,
+  registerCampaignDeleteRoute,
+  registerCampaignListRunsRoute,
 ];

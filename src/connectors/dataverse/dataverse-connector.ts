@@ -41,7 +41,14 @@ import {
   fetchWhoAmI,
   getJson,
 } from './metadata-reader.ts';
-import { lookupTargets, readPreferences, toRecord, wireColumns, type EntityShape } from './record-mapper.ts';
+import {
+  isLookup,
+  lookupTargets,
+  readPreferences,
+  toRecord,
+  wireColumns,
+  type EntityShape,
+} from './record-mapper.ts';
 import { writeOperations } from './record-writer.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
 
@@ -245,6 +252,31 @@ export class DataverseConnector implements CrmConnector {
       if (isCrmError(error) && error.reason === 'not-found') return undefined;
       throw error;
     }
+  }
+
+  async findByLookup(
+    entity: string,
+    attribute: string,
+    id: string,
+    select: readonly string[],
+    top = 10,
+  ): Promise<CrmRecord[]> {
+    const shape = await this.#shape(entity);
+    if (!isLookup(shape.attributes.get(attribute))) {
+      throw new CrmError(
+        { errorClass: 'field', reason: 'unknown-property', field: attribute },
+        `${entity}.${attribute} is not a lookup attribute.`,
+      );
+    }
+    const response = await this.#http.send({
+      method: 'GET',
+      path:
+        `${shape.entity.entitySetName}?$select=${wireColumns(shape, select).join(',')}` +
+        `&$filter=_${attribute}_value%20eq%20${guid(id)}&$top=${Math.max(1, Math.floor(top))}`,
+      headers: { prefer: readPreferences },
+    });
+    const body = JSON.parse(response.text) as { value?: Record<string, unknown>[] };
+    return (body.value ?? []).map((row) => toRecord(shape, row));
   }
 
   async write(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<WriteOutcome[]> {
