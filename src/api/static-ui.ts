@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
+import { SynclineError } from '../errors/syncline-error.ts';
 import type { ApiApp } from './routes/route.ts';
 
 /** Where `npm run build:web` writes the admin console (web/vite.config.ts). */
@@ -71,14 +72,24 @@ export async function addStaticUi(app: ApiApp, options: StaticUiOptions): Promis
   for (const url of consoleRoutes) {
     app.get(url, { config: { public: true }, schema: { hide: true } }, (_request, reply) => sendIndex(reply));
   }
-  app.get<{ Params: { '*': string } }>(
-    '/assets/*',
-    { config: { public: true }, schema: { hide: true } },
-    (request, reply) => {
-      secure(reply);
-      // Vite puts a content hash into every asset name, so an asset never changes under its name.
-      return reply.sendFile(join('assets', request.params['*']), { maxAge: '365d', immutable: true });
+  // In a plugin of its own, so a missing asset gets a plain 404 from this not-found handler instead of the
+  // API's "405: the path exists with another method".
+  await app.register(
+    async (assets) => {
+      assets.setNotFoundHandler({}, () => {
+        throw new SynclineError('NOT_FOUND', 'No such file of the admin console.');
+      });
+      assets.get<{ Params: { '*': string } }>(
+        '/*',
+        { config: { public: true }, schema: { hide: true } },
+        (request, reply) => {
+          secure(reply);
+          // Vite puts a content hash into every asset name, so an asset never changes under its name.
+          return reply.sendFile(join('assets', request.params['*']), { maxAge: '365d', immutable: true });
+        },
+      );
     },
+    { prefix: '/assets' },
   );
 }
 
