@@ -1,0 +1,276 @@
+import { defaultEngineSettings } from '../../src/engine/engine-deps.ts';
+import { createTestDatabase } from '../../tests/helpers/test-store.ts';
+import { result, type Backend, type BenchResult, type ScenarioId } from './bench-result.ts';
+import { ceilingOver, costModel, sustainedCeiling, type RequestShape } from './cost-model.ts';
+import { naivePatchLoop, type CrmControl } from './crm-control.ts';
+import { EngineProcess } from './engine-process.ts';
+import type { PassMeasurement } from './worker-protocol.ts';
+
+export interface BenchPlan {
+  readonly scale: number;
+  readonly contacts: number;
+  readonly only: ReadonlySet<ScenarioId>;
+  /** Longest a pass under the cost model (S3, S4) may run before it is stopped at a page boundary. */
+  readonly budgetMs: number;
+  /** How long the naive loop of S4 runs (its rate is steady: a sample is enough). */
+  readonly naiveBudgetMs: number;
+  /** Node options for the engine process (e.g. `--cpu-prof`). */
+  readonly engineNodeOptions: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+/** S2's plain-client read, to set S1 against. */
+export interface PlainRead {
+  readonly rows: number;
+  readonly wallMs: number;
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const perSecond = (rows: number, ms: number) => (ms > 0 ? (rows * 1000) / ms : 0);
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+/** The rows a pass synced from the CRM into persons (created or updated), for notes. */
+function describeRows(pass: PassMeasurement): string {
+  const contacts =
+    (pass.counts['contact.fromCrm.created'] ?? 0) + (pass.counts['contact.fromCrm.updated'] ?? 0);
+  return `${fmt(pass.rowsRead)} CRM rows (${fmt(contacts)} contacts → persons, the rest mirrored or filtered) in ${seconds(pass.wallMs)} s`;
+}
+
+/**
+ * S1, S5, S6 and S4 on one backend, in one world: the initial load (S1) fills a fresh store with the seeded
+ * CRM; an incremental pass follows CRM edits (S5); an idle pass (S6); then marketing edits are pushed under the
+ * cost model (S4), against a naive loop. The emulator is reset first, so every backend starts from the same
+ * data.
+ */
+export async function runLoadedWorld(
+  plan: BenchPlan,
+  backend: Backend,
+  crm: CrmControl,
+  plainRead: PlainRead | undefined,
+): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const add = (fields: Parameters<typeof result>[0]) => results.push(result(fields));
+  const common = { backend, scale: plan.scale } as const;
+  await crm.reset(plan.contacts);
+  await crm.useModel(undefined);
+  const database = await createTestDatabase(backend);
+  try {
+    plan.log(`${backend}: initial load of ${fmt(plan.contacts)} contacts (S1)…`);
+    let engine = await EngineProcess.open(database.config, crm.url, [...plan.engineNodeOptions]);
+    let load: PassMeasurement;
+    try {
+      load = await engine.pass();
+    } catch (error) {
+      engine.kill();
+      throw error;
+    }
+    const peakRss = await engine.close();
+    plan.log(`${backend}: S1 ${describeRows(load)}, peak RSS ${fmt(peakRss / 1e6)} MB`);
+    if (plan.only.has('S1')) {
+      add({
+        ...common,
+        id: 'S1',
+        metric: 'initial load, no limits',
+        value: perSecond(load.rowsRead, load.wallMs),
+        unit: 'records/s',
+        target: { op: '>=', limit: 20_000 },
+        note: `${describeRows(load)}; ${fmt(load.requests)} requests`,
+      });
+      add({
+        ...common,
+        id: 'S1',
+        metric: 'engine peak RSS',
+        value: peakRss / 1e6,
+        unit: 'MB',
+        target: { op: '<=', limit: 400 },
+        note: 'maxRSS of the engine process (store, connector and engine; the emulator runs elsewhere)',
+      });
+    }
+    if (plan.only.has('S2') && plainRead !== undefined) {
+      const engineMsPerRow = load.wallMs / load.rowsRead;
+      const plainMsPerRow = plainRead.wallMs / plainRead.rows;
+      add({
+        ...common,
+        id: 'S2',
+        metric: 'S1 time / S2 time',
+        value: engineMsPerRow / plainMsPerRow,
+        unit: '×',
+        target: { op: '<=', limit: 1.5 },
+        note:
+          `per row: the engine ${fmt(perSecond(load.rowsRead, load.wallMs))} rows/s end to end, ` +
+          `dynamics-web-api retrieveAll ${fmt(perSecond(plainRead.rows, plainRead.wallMs))} rows/s ` +
+          `(${fmt(plainRead.rows)} contacts in ${seconds(plainRead.wallMs)} s, nothing stored)`,
+      });
+    }
+
+    if (!['S4', 'S5', 'S6'].some((id) => plan.only.has(id as ScenarioId))) return results;
+    engine = await EngineProcess.open(database.config, crm.url, [...plan.engineNodeOptions]);
+    try {
+      // A running engine has its metadata cached: warm the new process up with one unmeasured pass.
+      await engine.pass();
+      const { entities } = await engine.describe();
+      if (plan.only.has('S5')) results.push(...(await incrementalPass(plan, backend, crm, engine)));
+      if (plan.only.has('S6')) {
+        const idle = await engine.pass();
+        plan.log(`${backend}: S6 idle pass ${idle.requests} requests, ${idle.cpuMs.toFixed(0)} ms CPU`);
+        add({
+          ...common,
+          id: 'S6',
+          metric: 'idle pass: requests',
+          value: idle.requests / entities.length,
+          unit: 'requests/entity',
+          target: { op: '=', limit: 1 },
+          note: `${idle.requests} requests for ${entities.length} entities (${entities.join(', ')})`,
+        });
+        add({
+          ...common,
+          id: 'S6',
+          metric: 'idle pass: CPU',
+          value: idle.cpuMs,
+          unit: 'ms',
+          target: { op: '<=', limit: 50 },
+          note: `user + system CPU of the engine process; ${seconds(idle.wallMs)} s wall`,
+        });
+      }
+      if (plan.only.has('S4')) results.push(...(await pushUnderModel(plan, backend, crm, engine)));
+    } finally {
+      await crm.useModel(undefined);
+      await engine.close();
+    }
+    return results;
+  } finally {
+    await database.dispose();
+  }
+}
+
+/** S5: CRM users change `1,000 × scale` contacts; one pass brings the changes over. */
+async function incrementalPass(
+  plan: BenchPlan,
+  backend: Backend,
+  crm: CrmControl,
+  engine: EngineProcess,
+): Promise<BenchResult[]> {
+  const changes = Math.max(1, Math.round(1000 * plan.scale));
+  await crm.editContacts(await crm.contactIds(changes), 'S5');
+  const pass = await engine.pass();
+  const changed = pass.counts['contact.fromCrm.updated'] ?? 0;
+  plan.log(`${backend}: S5 ${changed} changes in ${seconds(pass.wallMs)} s, ${pass.requests} requests`);
+  const note = `${fmt(changes)} CRM edits among ${fmt(plan.contacts)} contacts; the pass applied ${fmt(changed)} contact updates`;
+  const common = { backend, scale: plan.scale, id: 'S5' } as const;
+  return [
+    result({
+      ...common,
+      metric: 'incremental pass: wall time',
+      value: pass.wallMs,
+      unit: 'ms',
+      target: { op: '<=', limit: 2000 },
+      note,
+    }),
+    result({
+      ...common,
+      metric: 'incremental pass: requests',
+      value: pass.requests,
+      unit: 'requests',
+      target: null,
+      note,
+    }),
+  ];
+}
+
+/**
+ * S4: marketing users change `100,000 × scale` persons; the engine pushes them under the cost model. The push
+ * phase's rate (first write sent → last write answered) is set against the model's ceiling for `$batch`
+ * updates, and against a naive one-PATCH-at-a-time loop run under the same model right after.
+ */
+async function pushUnderModel(
+  plan: BenchPlan,
+  backend: Backend,
+  crm: CrmControl,
+  engine: EngineProcess,
+): Promise<BenchResult[]> {
+  const updates = Math.round(100_000 * plan.scale);
+  const edited = await engine.editPersons(updates, 'S4');
+  await crm.useModel(costModel);
+  plan.log(`${backend}: S4 pushing ${fmt(edited)} updates under the cost model…`);
+  const pass = await engine.pass(plan.budgetMs);
+  const pushed = pass.counts['contact.toCrm.updated'] ?? 0;
+  const rate = perSecond(pushed, pass.writeMs);
+  const batch = defaultEngineSettings.writeBatchSize;
+  const shape: RequestShape = { operations: batch, rowsRead: 0, rowsWritten: batch };
+  const ceiling = ceilingOver(costModel, shape, pass.writeMs / 1000);
+  const sustained = sustainedCeiling(costModel, shape);
+  const naive = await naivePatchLoop(crm.url, await crm.contactIds(5000), plan.naiveBudgetMs);
+  const naiveRate = perSecond(naive.updated, naive.wallMs);
+  plan.log(`${backend}: S4 ${fmt(pushed)} pushed at ${rate.toFixed(1)}/s; naive ${naiveRate.toFixed(1)}/s`);
+  const stopped = pass.status === 'aborted' ? `; stopped after the ${seconds(plan.budgetMs)} s budget` : '';
+  const common = { backend, scale: plan.scale, id: 'S4' } as const;
+  return [
+    result({
+      ...common,
+      metric: 'push under the cost model: efficiency',
+      value: ceiling.rowsPerSecond > 0 ? (100 * rate) / ceiling.rowsPerSecond : 0,
+      unit: '% of ceiling',
+      target: { op: '>=', limit: 90 },
+      note:
+        `${fmt(pushed)} of ${fmt(edited)} updates accepted in ${seconds(pass.writeMs)} s of pushing ` +
+        `(${rate.toFixed(1)}/s; pass ${seconds(pass.wallMs)} s, ${fmt(pass.requests)} requests${stopped}); ` +
+        `ceiling ${fmt(ceiling.rowsPerSecond)}/s over that span (sustained ${fmt(sustained.rowsPerSecond)}/s, ` +
+        `bound by ${sustained.bound}, $batch of ${batch})`,
+    }),
+    result({
+      ...common,
+      metric: 'push vs naive PATCH loop',
+      value: naiveRate > 0 ? rate / naiveRate : 0,
+      unit: '×',
+      target: { op: '>=', limit: 20 },
+      note: `naive loop: ${fmt(naive.updated)} PATCHes in ${seconds(naive.wallMs)} s = ${naiveRate.toFixed(1)}/s under the same model`,
+    }),
+  ];
+}
+
+/** S3: a fresh store's initial load under the cost model, set against the model's ceiling for 5,000-row pages. */
+export async function runInitialLoadUnderModel(
+  plan: BenchPlan,
+  backend: Backend,
+  crm: CrmControl,
+): Promise<BenchResult[]> {
+  await crm.reset(plan.contacts);
+  const database = await createTestDatabase(backend);
+  try {
+    await crm.useModel(costModel);
+    plan.log(`${backend}: S3 initial load under the cost model…`);
+    const engine = await EngineProcess.open(database.config, crm.url, [...plan.engineNodeOptions]);
+    let pass: PassMeasurement;
+    try {
+      pass = await engine.pass(plan.budgetMs);
+    } finally {
+      await crm.useModel(undefined);
+      await engine.close();
+    }
+    const rate = perSecond(pass.rowsRead, pass.wallMs);
+    const shape: RequestShape = { operations: 1, rowsRead: defaultEngineSettings.pageSize, rowsWritten: 0 };
+    const ceiling = ceilingOver(costModel, shape, pass.wallMs / 1000);
+    const sustained = sustainedCeiling(costModel, shape);
+    plan.log(
+      `${backend}: S3 ${describeRows(pass)} = ${fmt(rate)}/s, ceiling ${fmt(ceiling.rowsPerSecond)}/s`,
+    );
+    const stopped = pass.status === 'aborted' ? `; stopped after the ${seconds(plan.budgetMs)} s budget` : '';
+    return [
+      result({
+        backend,
+        scale: plan.scale,
+        id: 'S3',
+        metric: 'initial load under the cost model: efficiency',
+        value: ceiling.rowsPerSecond > 0 ? (100 * rate) / ceiling.rowsPerSecond : 0,
+        unit: '% of ceiling',
+        target: { op: '>=', limit: 90 },
+        note:
+          `${describeRows(pass)} = ${fmt(rate)} rows/s, ${fmt(pass.requests)} requests, ${pass.throttled} throttled${stopped}; ` +
+          `ceiling ${fmt(ceiling.rowsPerSecond)} rows/s over that span (sustained ${fmt(sustained.rowsPerSecond)}/s, ` +
+          `bound by ${sustained.bound}, pages of ${defaultEngineSettings.pageSize})`,
+      }),
+    ];
+  } finally {
+    await database.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The Dataverse cost model S3 and S4 run under, and its throughput ceiling (docs/emulator-limits.md).
+ *
+ * Limits: Dataverse's published service protection limits per user (performance-anchors §2.1) — 6,000 requests
+ * and 1,200 s of execution time per 300 s, 52 concurrent requests — with the window shortened to 30 s and the
+ * two per-window budgets scaled with it, so the per-second ceilings are the published ones while a run of a
+ * few minutes spans several windows (a 300-s window would let a short run spend a whole 5-minute budget at once).
+ *
+ * Per-row costs, chosen so that the emulator reproduces the published timings (performance-anchors §2.3):
+ * - `msPerRecordWrite` 20: UpdateMultiple of 1,000 rows took 19.4 s (≈ 19 ms per row).
+ * - `msPerRequest` 20: so that one operation inside `$batch` costs 20 + 20 = 40 ms, as ExecuteMultiple did in
+ *   Microsoft's sample (100 updates in 4 s).
+ * - `latencyMs` 80 (response delay, not charged): so that one PATCH at a time takes 40 + 80 = 120 ms, as the
+ *   sample's simple loop did (100 updates in 12 s).
+ * - `msPerRecordRead` 0.4: no published figure; a 5,000-row page then costs 2,020 ms, about the 2 s such a
+ *   page takes on a production organisation (our assumption, marked [U]).
+ */
+export interface CostModel {
+  /** `PUT /_emulator/limits` */
+  readonly limits: {
+    readonly requestsPerWindow: number;
+    readonly executionMsPerWindow: number;
+    readonly windowSeconds: number;
+    readonly maxConcurrent: number;
+    readonly msPerRequest: number;
+    readonly msPerRecordRead: number;
+    readonly msPerRecordWrite: number;
+  };
+  /** `PUT /_emulator/faults`: only the response latency (no failures). */
+  readonly faults: { readonly seed: number; readonly latencyMs: number };
+}
+
+export const costModel: CostModel = {
+  limits: {
+    requestsPerWindow: 600,
+    executionMsPerWindow: 120_000,
+    windowSeconds: 30,
+    maxConcurrent: 52,
+    msPerRequest: 20,
+    msPerRecordRead: 0.4,
+    msPerRecordWrite: 20,
+  },
+  faults: { seed: 1, latencyMs: 80 },
+};
+
+/** The shape of the requests a workload consists of. */
+export interface RequestShape {
+  /** Operations per request (inner requests of a `$batch`). */
+  readonly operations: number;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+}
+
+/** What the workload reads or writes: rows per request. */
+const rowsPerRequest = (shape: RequestShape) => Math.max(shape.rowsRead, shape.rowsWritten);
+
+/** Charged execution time of one request (the emulator's formula). */
+export function executionMs(model: CostModel, shape: RequestShape): number {
+  const { msPerRequest, msPerRecordRead, msPerRecordWrite } = model.limits;
+  return (
+    msPerRequest * shape.operations + shape.rowsRead * msPerRecordRead + shape.rowsWritten * msPerRecordWrite
+  );
+}
+
+export type Bound = 'concurrency' | 'requests' | 'execution time';
+
+export interface Ceiling {
+  readonly rowsPerSecond: number;
+  readonly bound: Bound;
+}
+
+/**
+ * Sustained ceiling (docs/emulator-limits.md): requests/s ≤ min(c × 1000 / t, R / W, E / (W × t)), with every
+ * slot in use (c = maxConcurrent) and t including the response latency for the slot term; rows/s is that times
+ * the rows per request.
+ */
+export function sustainedCeiling(model: CostModel, shape: RequestShape): Ceiling {
+  const { windowSeconds } = model.limits;
+  const [requestsPerWindow, executionMsPerWindow, maxConcurrent] = limitsOf(model);
+  const t = executionMs(model, shape);
+  const rows = rowsPerRequest(shape);
+  return smallest([
+    ['concurrency', ((maxConcurrent * 1000) / (t + model.faults.latencyMs)) * rows],
+    ['requests', (requestsPerWindow / windowSeconds) * rows],
+    ['execution time', (executionMsPerWindow / (windowSeconds * t)) * rows],
+  ]);
+}
+
+/**
+ * The most rows an ideal client can move in `seconds` under the model. Any span of `seconds` is covered by
+ * ⌈seconds / W⌉ windows, each holding at most the window's request and time budgets, so a run shorter than a
+ * few windows may beat the sustained rate by spending a fresh window at once; this bound counts that.
+ */
+export function ceilingOver(model: CostModel, shape: RequestShape, seconds: number): Ceiling {
+  const { windowSeconds } = model.limits;
+  const [requestsPerWindow, executionMsPerWindow, maxConcurrent] = limitsOf(model);
+  const t = executionMs(model, shape);
+  const rows = rowsPerRequest(shape);
+  const windows = Math.max(1, Math.ceil(seconds / windowSeconds));
+  const total = smallest([
+    ['concurrency', ((maxConcurrent * seconds * 1000) / (t + model.faults.latencyMs)) * rows],
+    ['requests', requestsPerWindow * windows * rows],
+    ['execution time', ((executionMsPerWindow * windows) / t) * rows],
+  ]);
+  return { rowsPerSecond: total.rowsPerSecond / seconds, bound: total.bound };
+}
+
+/** Requests and execution time per window, concurrency; the emulator turns a limit off with 0. */
+function limitsOf(model: CostModel): [number, number, number] {
+  const { requestsPerWindow, executionMsPerWindow, maxConcurrent } = model.limits;
+  const on = (value: number) => (value > 0 ? value : Infinity);
+  return [on(requestsPerWindow), on(executionMsPerWindow), on(maxConcurrent)];
+}
+
+function smallest(candidates: readonly [Bound, number][]): Ceiling {
+  const [bound, rowsPerSecond] = candidates.reduce((low, next) => (next[1] < low[1] ? next : low));
+  return { rowsPerSecond, bound };
+}

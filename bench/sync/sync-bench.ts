@@ -1,0 +1,139 @@
+/**
+ * `npm run bench [-- --scale 0.1] [-- --only S1,S5] [-- --backend sqlite|postgres] [-- --budget 120]
+ *  [-- --naive-budget 30] [-- --no-docs] [-- --cpu-prof]`
+ *
+ * Issue 7's throughput scenarios S1–S6 against the Dataverse emulator in its own process, with the engine in
+ * another (`engine-worker.ts`), on SQLite and on PostgreSQL (TEST_DATABASE_URL, a schema of its own, dropped
+ * after). Writes `bench-results.json` (one object per scenario metric and backend) and prints a markdown table;
+ * a full run (no `--only`) also writes it into docs/benchmarks.md between the sync-bench markers.
+ * `--budget` caps each pass under the cost model (S3, S4) in seconds: it is stopped at a page boundary and its
+ * rate is measured over what it did. `--cpu-prof` writes CPU profiles of the engine processes to ./bench-profiles.
+ */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { startEmulatorProcess } from '../../tests/engine/sync-world.ts';
+import { createTestDatabase, storeKinds } from '../../tests/helpers/test-store.ts';
+import {
+  runInitialLoadUnderModel,
+  runLoadedWorld,
+  type BenchPlan,
+  type PlainRead,
+} from './backend-scenarios.ts';
+import { scenarioIds, type Backend, type BenchResult, type ScenarioId } from './bench-result.ts';
+import { writeDocsSection } from '../docs-section.ts';
+import { currentLoad, describeMachine, markdownTable } from './bench-report.ts';
+import { costModel } from './cost-model.ts';
+import { CrmControl } from './crm-control.ts';
+import { EngineProcess } from './engine-process.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const loadAtStart = currentLoad();
+
+function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string', default: '1' },
+      only: { type: 'string' },
+      backend: { type: 'string' },
+      budget: { type: 'string', default: '120' },
+      'naive-budget': { type: 'string', default: '30' },
+      'no-docs': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+    },
+  });
+  const scale = Number(values.scale);
+  if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be a number in (0, 1]');
+  const only = (values.only ?? scenarioIds.join(',')).split(',').map((id) => id.trim().toUpperCase());
+  const unknown = only.filter((id) => !(scenarioIds as readonly string[]).includes(id));
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S6)`);
+  const backends = values.backend === undefined ? [...storeKinds] : [values.backend as Backend];
+  if (!backends.every((backend) => storeKinds.includes(backend)))
+    throw new Error('--backend must be sqlite or postgres');
+  const budget = Number(values.budget);
+  const naiveBudget = Number(values['naive-budget']);
+  if (!(budget > 0) || !(naiveBudget > 0)) throw new Error('--budget and --naive-budget are seconds (> 0)');
+  return {
+    plan: {
+      scale,
+      contacts: Math.round(1_000_000 * scale),
+      only: new Set(only as ScenarioId[]),
+      budgetMs: budget * 1000,
+      naiveBudgetMs: naiveBudget * 1000,
+      engineNodeOptions: values['cpu-prof']
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench-profiles')}`]
+        : [],
+      log: (line) => process.stderr.write(`bench: ${line}\n`),
+    },
+    backends,
+    docs: !values['no-docs'] && values.only === undefined,
+  };
+}
+
+/** S2: the columns the engine reads, then a bare `dynamics-web-api` `retrieveAll` of every contact. */
+async function plainClientRead(plan: BenchPlan, crm: CrmControl): Promise<PlainRead> {
+  const database = await createTestDatabase('sqlite');
+  let columns: string[];
+  try {
+    const engine = await EngineProcess.open(database.config, crm.url);
+    columns = (await engine.describe()).contactColumns;
+    await engine.close();
+  } finally {
+    await database.dispose();
+  }
+  plan.log(`S2: dynamics-web-api retrieveAll of ${plan.contacts.toLocaleString('en')} contacts…`);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(import.meta.dirname, 'plain-client-read.ts'), crm.url, columns.join(',')],
+    { maxBuffer: 1 << 20 },
+  );
+  const read = JSON.parse(stdout.trim().split('\n').at(-1)!) as PlainRead;
+  if (read.rows !== plan.contacts)
+    throw new Error(`S2 read ${read.rows} contacts, expected ${plan.contacts}`);
+  plan.log(`S2: ${read.rows} rows in ${(read.wallMs / 1000).toFixed(1)} s`);
+  return read;
+}
+
+function docsBody(plan: BenchPlan, results: readonly BenchResult[], command: string): string {
+  const { limits, faults } = costModel;
+  return [
+    '## Sync throughput (`npm run bench`)',
+    '',
+    `Command: \`${command}\` — ${plan.contacts.toLocaleString('en')} contacts (scale ${plan.scale}; the targets are`,
+    `issue 7's for scale 1), measured ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    `Machine: ${describeMachine(loadAtStart)}.`,
+    '',
+    `Cost model (S3, S4): \`${JSON.stringify(limits)}\`, response latency ${faults.latencyMs} ms.`,
+    '',
+    markdownTable(results),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { plan, backends, docs } = parsePlan();
+  plan.log(`starting the emulator with ${plan.contacts.toLocaleString('en')} contacts…`);
+  const emulator = await startEmulatorProcess(['--seed', 'demo', '--contacts', String(plan.contacts)]);
+  const results: BenchResult[] = [];
+  try {
+    const crm = new CrmControl(emulator.url);
+    const plainRead = plan.only.has('S2') ? await plainClientRead(plan, crm) : undefined;
+    const world: ScenarioId[] = ['S1', 'S2', 'S4', 'S5', 'S6'];
+    for (const backend of backends) {
+      if (world.some((id) => plan.only.has(id)))
+        results.push(...(await runLoadedWorld(plan, backend, crm, plainRead)));
+      if (plan.only.has('S3')) results.push(...(await runInitialLoadUnderModel(plan, backend, crm)));
+    }
+  } finally {
+    await emulator.stop();
+  }
+  results.sort((a, b) => a.id.localeCompare(b.id));
+  await writeFile(join(root, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const args = process.argv.slice(2);
+  const body = docsBody(plan, results, `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`);
+  process.stdout.write(`${body}\n`);
+  if (docs) await writeDocsSection(join(root, 'docs', 'benchmarks.md'), 'sync-bench', body);
+}
+
+await main();

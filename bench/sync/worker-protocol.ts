@@ -1,0 +1,37 @@
+import type { DatabaseConfig } from '../../src/config/config.ts';
+
+/** What the harness asks the engine process to do (one message, one reply, over the fork IPC channel). */
+export type WorkerRequest =
+  | { readonly type: 'open'; readonly database: DatabaseConfig; readonly url: string }
+  | { readonly type: 'describe' }
+  /** One pass; past `budgetMs` it is stopped at its next page boundary (status `aborted`). */
+  | { readonly type: 'pass'; readonly budgetMs?: number }
+  | { readonly type: 'edit-persons'; readonly count: number; readonly tag: string }
+  | { readonly type: 'close' };
+
+/** One measured pass inside the engine process. */
+export interface PassMeasurement {
+  readonly status: string;
+  readonly error: string | null;
+  readonly wallMs: number;
+  /** User + system CPU of the engine process during the pass. */
+  readonly cpuMs: number;
+  /** HTTP requests the connector sent (retries included). */
+  readonly requests: number;
+  readonly throttled: number;
+  /** CRM rows the pass read and applied (all entities, from the pass's progress events). */
+  readonly rowsRead: number;
+  /** Operations sent through `write` (each `$batch` operation counts once). */
+  readonly rowsWritten: number;
+  /** Wall time between the start of the first and the end of the last `write` call. */
+  readonly writeMs: number;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export type WorkerReply =
+  | { readonly type: 'opened' }
+  | { readonly type: 'described'; readonly entities: readonly string[]; readonly contactColumns: string[] }
+  | { readonly type: 'pass'; readonly pass: PassMeasurement }
+  | { readonly type: 'edited'; readonly edited: number }
+  | { readonly type: 'closed'; readonly maxRssBytes: number }
+  | { readonly type: 'failed'; readonly message: string };

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ceilingOver,
+  costModel,
+  executionMs,
+  sustainedCeiling,
+  type CostModel,
+} from '../../bench/sync/cost-model.ts';
+
+/** The worked example of docs/emulator-limits.md ("Throughput ceiling"). */
+const documented: CostModel = {
+  limits: {
+    requestsPerWindow: 0,
+    executionMsPerWindow: 1_200_000,
+    windowSeconds: 300,
+    maxConcurrent: 52,
+    msPerRequest: 20,
+    msPerRecordRead: 0,
+    msPerRecordWrite: 5,
+  },
+  faults: { seed: 1, latencyMs: 0 },
+};
+const batchOfTen = { operations: 10, rowsRead: 0, rowsWritten: 10 };
+
+describe('bench cost model', () => {
+  it('charges a $batch every inner operation and every row (emulator formula)', () => {
+    assert.equal(executionMs(documented, batchOfTen), 250);
+    assert.equal(executionMs(costModel, { operations: 1, rowsRead: 5000, rowsWritten: 0 }), 2020);
+  });
+
+  it('reproduces the documented ceiling: 16 batches/s = 160 rows/s, bound by execution time', () => {
+    // requestsPerWindow 0 is "off", as in the emulator.
+    const ceiling = sustainedCeiling(documented, batchOfTen);
+    assert.equal(ceiling.bound, 'execution time');
+    assert.ok(Math.abs(ceiling.rowsPerSecond - 160) < 1e-9, String(ceiling.rowsPerSecond));
+  });
+
+  it('matches the published anchors: a $batch row costs 40 ms, so pushes are capped at 100 rows/s', () => {
+    const ceiling = sustainedCeiling(costModel, { operations: 100, rowsRead: 0, rowsWritten: 100 });
+    assert.equal(ceiling.bound, 'execution time');
+    assert.ok(Math.abs(ceiling.rowsPerSecond - 100) < 1e-9, String(ceiling.rowsPerSecond));
+  });
+
+  it('lets a run shorter than a few windows spend whole windows at once, and converges to the sustained rate', () => {
+    const shape = { operations: 100, rowsRead: 0, rowsWritten: 100 };
+    const sustained = sustainedCeiling(costModel, shape).rowsPerSecond;
+    // 45 s touch two 30-s windows: twice 120 s of execution time = 6,000 rows of 40 ms.
+    assert.ok(Math.abs(ceilingOver(costModel, shape, 45).rowsPerSecond - 6000 / 45) < 1e-9);
+    const long = ceilingOver(costModel, shape, 3000).rowsPerSecond;
+    assert.ok(long >= sustained && long < sustained * 1.01, String(long));
+  });
+
+  it('is bound by concurrency when a very short run cannot fill its window', () => {
+    const shape = { operations: 100, rowsRead: 0, rowsWritten: 100 };
+    const ceiling = ceilingOver(costModel, shape, 1);
+    assert.equal(ceiling.bound, 'concurrency');
+    // 52 slots × one 4,080-ms request each at most in one second (less than one request each).
+    assert.ok(Math.abs(ceiling.rowsPerSecond - (52 * 1000 * 100) / 4080) < 1e-9);
+  });
+});
