@@ -1,10 +1,12 @@
 import type { DescribedAttribute } from '../connectors/connector.ts';
 import { defaultSelection, personFieldFor } from '../domain/field-catalog.ts';
 import { personFieldType } from '../domain/crm-attribute.ts';
+import type { FieldPolicy } from '../domain/field-policy.ts';
 import type { SyncEntity } from '../domain/sync-entities.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { SyncField, SyncFieldInput } from '../store/sync-state-store.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import type { FieldSelection } from './sync-admin.ts';
 
 /** Attributes that are values (not links, not shadow columns like `owneridname`) can be selected (B5.1). */
 function isSelectable(attribute: DescribedAttribute): boolean {
@@ -159,7 +161,7 @@ export interface SelectionResult {
 export async function saveFieldSelection(
   deps: EngineDeps,
   entities: readonly SyncEntity[],
-  selection: Readonly<Record<string, readonly string[]>>,
+  selection: FieldSelection,
 ): Promise<SelectionResult> {
   const byName = new Map(entities.map((entity) => [entity.name, entity]));
   for (const name of Object.keys(selection)) {
@@ -170,12 +172,19 @@ export async function saveFieldSelection(
     }
   }
   deps.crm.refreshMetadata();
-  const plans: { entity: SyncEntity; fields: Map<string, SyncField>; wanted: Set<string> }[] = [];
-  for (const [name, attributes] of Object.entries(selection)) {
+  const plans: {
+    entity: SyncEntity;
+    fields: Map<string, SyncField>;
+    wanted: Set<string>;
+    policies: Map<string, FieldPolicy | null>;
+  }[] = [];
+  for (const [name, items] of Object.entries(selection)) {
     const entity = byName.get(name)!;
     await refreshFieldCatalog(deps, entity);
     const fields = new Map((await deps.store.listSyncFields(name)).map((field) => [field.attribute, field]));
-    const wanted = new Set(attributes);
+    const policies = new Map<string, FieldPolicy | null>();
+    for (const item of items) if (typeof item !== 'string') policies.set(item.attribute, item.policy);
+    const wanted = new Set(items.map((item) => (typeof item === 'string' ? item : item.attribute)));
     for (const attribute of wanted) {
       const field = fields.get(attribute);
       if (field === undefined) {
@@ -200,7 +209,7 @@ export async function saveFieldSelection(
         );
       }
     }
-    plans.push({ entity, fields, wanted });
+    plans.push({ entity, fields, wanted, policies });
   }
   const backfills: SelectionResult['backfills'] = [];
   const description = new Map<string, Map<string, DescribedAttribute>>();
@@ -209,7 +218,7 @@ export async function saveFieldSelection(
     description.set(entity.name, new Map(described.attributes.map((a) => [a.logicalName, a])));
   }
   await deps.store.withTransaction(async (tx) => {
-    for (const { entity, fields, wanted } of plans) {
+    for (const { entity, fields, wanted, policies } of plans) {
       const updates: SyncFieldInput[] = [];
       const started: string[] = [];
       for (const field of fields.values()) {
@@ -220,11 +229,18 @@ export async function saveFieldSelection(
           if (field.selected) await tx.setSyncFieldState(entity.name, field.attribute, 'available', null);
           continue;
         }
+        // An item without a policy keeps the stored one; `policy: null` returns to the entity rule (B4.6).
+        const policy = policies.has(field.attribute) ? policies.get(field.attribute)! : field.policy;
+        const withPolicy = { ...field, policy };
         if (select && (!field.selected || field.state === 'quarantined')) {
-          updates.push(fieldInput(entity, attribute, true, 'backfilling', null, field));
+          updates.push(fieldInput(entity, attribute, true, 'backfilling', null, withPolicy));
           started.push(field.attribute);
         } else if (!select && field.selected) {
-          updates.push(fieldInput(entity, attribute, false, 'available', null, field));
+          updates.push(fieldInput(entity, attribute, false, 'available', null, withPolicy));
+        } else if (policy !== field.policy) {
+          updates.push(
+            fieldInput(entity, attribute, field.selected, field.state, field.stateReason, withPolicy),
+          );
         }
       }
       if (updates.length > 0) await tx.upsertSyncFields(updates);

@@ -1,3 +1,4 @@
+import type { FieldPolicy } from '../domain/field-policy.ts';
 import type { Page, PageRequest } from '../store/store.ts';
 import type {
   ConflictRecord,
@@ -32,7 +33,7 @@ export interface SyncAdmin {
    * Unknown entity/attribute or unreadable attribute → VALIDATION_FAILED; deselecting a queued or backfilling
    * field → CONFLICT (409).
    */
-  saveFields(selection: Readonly<Record<string, readonly string[]>>): Promise<SyncFieldView[]>;
+  saveFields(selection: FieldSelection): Promise<SyncFieldView[]>;
   listErrors(query: PageRequest & { entity?: string; q?: string }): Promise<Page<SyncErrorRecord>>;
   /** Marks the error for retry and pushes the record again now; NOT_FOUND for an unknown id. */
   retryError(id: string): Promise<SyncErrorRecord>;
@@ -73,6 +74,11 @@ export interface SyncStatus {
   }[];
 }
 
+/** Entity → attributes to sync; an item may carry a per-field policy override (B4.6, null = the entity rule). */
+export type FieldSelection = Readonly<
+  Record<string, readonly (string | { readonly attribute: string; readonly policy: FieldPolicy | null })[]>
+>;
+
 export interface SyncFieldView {
   readonly entity: string;
   readonly attribute: string;
@@ -82,6 +88,7 @@ export interface SyncFieldView {
   readonly selected: boolean;
   readonly state: 'available' | 'inaccessible' | 'synced' | 'backfilling' | 'quarantined';
   readonly stateReason: string | null;
+  readonly policy: FieldPolicy | null;
 }
 
 export interface ResyncResult {

@@ -9,7 +9,7 @@ import { PassContext } from './pass-context.ts';
 import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
 import { applyPersonPage } from './person-page-applier.ts';
 import { previewNextPass } from './sync-preview.ts';
-import type { ResyncResult, SyncAdmin, SyncFieldView, SyncStatus } from './sync-admin.ts';
+import type { FieldSelection, ResyncResult, SyncAdmin, SyncFieldView, SyncStatus } from './sync-admin.ts';
 import { SyncEngine } from './sync-engine.ts';
 import { StatusReporter } from './sync-status.ts';
 
@@ -126,7 +126,7 @@ export class SyncService implements SyncAdmin {
     return fields.map(toView);
   }
 
-  async saveFields(selection: Readonly<Record<string, readonly string[]>>): Promise<SyncFieldView[]> {
+  async saveFields(selection: FieldSelection): Promise<SyncFieldView[]> {
     const result = await saveFieldSelection(this.#deps, syncEntitiesOf(this.#settings), selection);
     if (result.backfills.length > 0) this.backfills.poke();
     return this.listFields();
@@ -177,5 +177,6 @@ function toView(field: SyncField): SyncFieldView {
     selected: field.selected,
     state: field.state,
     stateReason: field.stateReason,
+    policy: field.policy,
   };
 }

@@ -1,3 +1,4 @@
+import type { FieldPolicy } from '../domain/field-policy.ts';
 import type { Page, PageRequest, Person, PersonValue } from './store.ts';
 
 /**
@@ -35,8 +36,7 @@ export interface CrmLink {
 export type SyncFieldState = 'available' | 'inaccessible' | 'synced' | 'backfilling' | 'quarantined';
 
 /** Per-field policy overrides (B4.6); null = the entity rule (B4.3). */
-export type FieldPolicy =
-  'two-way' | 'crm-wins' | 'marketing-wins' | 'crm-to-marketing' | 'marketing-to-crm' | 'fill-blanks';
+export type { FieldPolicy } from '../domain/field-policy.ts';
 
 export interface SyncField {
   readonly entity: string;

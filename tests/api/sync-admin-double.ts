@@ -157,10 +157,20 @@ export function syncAdminDouble(data: Partial<SyncAdminData> = {}): {
     },
     async saveFields(selection) {
       record('saveFields', [selection]);
-      state.fields = state.fields.map((field) => ({
-        ...field,
-        selected: selection[field.entity]?.includes(field.attribute) ?? field.selected,
-      }));
+      state.fields = state.fields.map((field) => {
+        const items = selection[field.entity];
+        if (items === undefined) return field;
+        const item = items.find((candidate) =>
+          typeof candidate === 'string'
+            ? candidate === field.attribute
+            : candidate.attribute === field.attribute,
+        );
+        return {
+          ...field,
+          selected: item !== undefined,
+          policy: item !== undefined && typeof item !== 'string' ? item.policy : field.policy,
+        };
+      });
       return state.fields;
     },
     async listErrors(query) {

@@ -33,6 +33,7 @@ const field = (entity: string, attribute: string, selected: boolean): SyncFieldV
   access: { read: true, create: true, update: attribute !== 'new_tier' },
   selected,
   state: selected ? 'synced' : 'available',
+  policy: attribute === 'telephone1' ? 'crm-wins' : null,
   stateReason: null,
 });
 
@@ -249,9 +250,10 @@ describe('field selection (B5)', () => {
   });
 
   test('PUT /sync/fields saves the selection and answers the new list (B5.4)', async () => {
-    const selection = { lead: ['telephone1', 'new_tier'], contact: [] };
+    const selection = { lead: [{ attribute: 'telephone1', policy: 'crm-wins' }, 'new_tier'], contact: [] };
     const response = await put('/api/v1/sync/fields', selection);
     assert.equal(response.status, 200);
+    assert.equal(response.body[0].policy, 'crm-wins', 'B4.6 the policy is part of the answer');
     assert.deepEqual(
       response.body.map((item: SyncFieldView) => [item.attribute, item.selected]),
       [
@@ -274,6 +276,9 @@ describe('field selection (B5)', () => {
       { lead: ['Telephone1'] },
       { lead: [''] },
       { lead: null },
+      { lead: [{ attribute: 'telephone1', policy: 'loudest-wins' }] },
+      { lead: [{ attribute: 'telephone1' }] },
+      { lead: [{ attribute: 'telephone1', policy: 'crm-wins', extra: 1 }] },
     ];
     for (const body of bodies) await expectRejected(put('/api/v1/sync/fields', body));
   });

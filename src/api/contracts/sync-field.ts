@@ -3,6 +3,16 @@ import { Type, type Static } from 'typebox';
 /** Dataverse logical names are lower case: a letter, then letters, digits or `_` (e.g. `new_tier`). */
 const logicalNamePattern = '^[a-z][a-z0-9_]{0,127}$';
 
+/** Per-field policy overrides (B4.6). */
+const FieldPolicy = Type.Enum([
+  'two-way',
+  'crm-wins',
+  'marketing-wins',
+  'crm-to-marketing',
+  'marketing-to-crm',
+  'fill-blanks',
+]);
+
 /** One CRM attribute and its sync state (`GET /api/v1/sync/fields`, B5). */
 export const SyncField = Type.Object(
   {
@@ -21,6 +31,9 @@ export const SyncField = Type.Object(
     stateReason: Type.Union([Type.String(), Type.Null()], {
       description: 'Why the field is inaccessible or quarantined (B5.6).',
     }),
+    policy: Type.Union([FieldPolicy, Type.Null()], {
+      description: 'Per-field policy override (B4.6); null = the entity rule (B4.3).',
+    }),
   },
   { title: 'SyncField' },
 );
@@ -33,14 +46,28 @@ export const SyncFieldList = Type.Array(SyncField);
  */
 export const SyncFieldSelection = Type.Record(
   Type.String({ pattern: logicalNamePattern }),
-  Type.Array(Type.String({ pattern: logicalNamePattern }), { maxItems: 2000, uniqueItems: true }),
+  Type.Array(
+    Type.Union([
+      Type.String({ pattern: logicalNamePattern }),
+      Type.Object(
+        {
+          attribute: Type.String({ pattern: logicalNamePattern }),
+          policy: Type.Union([FieldPolicy, Type.Null()]),
+        },
+        { additionalProperties: false, description: 'An attribute with a per-field policy override (B4.6).' },
+      ),
+    ]),
+    { maxItems: 2000, uniqueItems: true },
+  ),
   {
     // Keys that are not logical names are errors, not ignored extras.
     additionalProperties: false,
     minProperties: 1,
     maxProperties: 200,
     title: 'SyncFieldSelection',
-    description: 'Entity logical name → attribute logical names, e.g. `{"lead": ["firstname", "new_tier"]}`.',
+    description:
+      'Entity logical name → attribute logical names, e.g. `{"lead": ["firstname", "new_tier"]}`; an item may be ' +
+      '`{"attribute": "jobtitle", "policy": "crm-wins"}` to override the collision rule of that field (B4.6).',
   },
 );
 export type SyncFieldSelection = Static<typeof SyncFieldSelection>;
