@@ -4,7 +4,7 @@ import type { PersonValue } from '../store/store.ts';
 import type { BackfillJob } from '../store/sync-state-store.ts';
 import type { EngineDeps, EngineSettings } from './engine-deps.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
-import { buildEntityPlan } from './entity-plan.ts';
+import { mappingsOf } from './entity-plan.ts';
 import { syncEntitiesOf } from './pass-runner.ts';
 
 /**
@@ -81,17 +81,8 @@ export class BackfillRunner {
     }
     await store.updateBackfillJob(job.id, { status: 'running' });
     const description = await crm.describeEntity(job.entity);
-    // The plan of the job's own attributes, as if they were already synced.
-    const fields = (await store.listSyncFields(job.entity)).map((field) =>
-      job.attributes.includes(field.attribute)
-        ? { ...field, state: 'synced' as const, selected: true }
-        : field,
-    );
-    const plan = buildEntityPlan(entity, description, fields);
-    const mappings = plan.mappings.filter((mapping) =>
-      job.attributes.includes(mapping.attribute.logicalName),
-    );
-    await ensurePersonFields(store, [{ ...plan, mappings }]);
+    const mappings = mappingsOf(entity, description, await store.listSyncFields(job.entity), job.attributes);
+    await ensurePersonFields(store, [{ entity, mappings }]);
     let processed = job.processed;
     // Resuming reads from the start again: re-applying a page is idempotent (same values, same bases).
     for await (const page of crm.readAll(job.entity, job.attributes, {

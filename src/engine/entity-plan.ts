@@ -73,3 +73,21 @@ export function buildEntityPlan(
   ];
   return { entity, description, mappings, lookups, select, attributes };
 }
+
+/**
+ * The mappings of some attributes as if they already synced: what a backfill writes (B5.5) and which person
+ * fields a new selection needs (B5.2), before the fields leave the `backfilling` state.
+ */
+export function mappingsOf(
+  entity: SyncEntity,
+  description: EntityDescription,
+  fields: readonly SyncField[],
+  attributes: readonly string[],
+): FieldMapping[] {
+  const asSynced = fields.map((field) =>
+    attributes.includes(field.attribute) ? { ...field, state: 'synced' as const, selected: true } : field,
+  );
+  return buildEntityPlan(entity, description, asSynced).mappings.filter((mapping) =>
+    attributes.includes(mapping.attribute.logicalName),
+  );
+}

@@ -1,4 +1,4 @@
-import type { DescribedAttribute } from '../connectors/connector.ts';
+import type { DescribedAttribute, EntityDescription } from '../connectors/connector.ts';
 import { defaultSelection, personFieldFor } from '../domain/field-catalog.ts';
 import { personFieldType } from '../domain/crm-attribute.ts';
 import type { FieldPolicy } from '../domain/field-policy.ts';
@@ -6,6 +6,8 @@ import type { SyncEntity } from '../domain/sync-entities.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { SyncField, SyncFieldInput } from '../store/sync-state-store.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { mappingsOf } from './entity-plan.ts';
+import { ensurePersonFields } from './person-field-registry.ts';
 import type { FieldSelection } from './sync-admin.ts';
 
 /** Attributes that are values (not links, not shadow columns like `owneridname`) can be selected (B5.1). */
@@ -213,8 +215,10 @@ export async function saveFieldSelection(
   }
   const backfills: SelectionResult['backfills'] = [];
   const description = new Map<string, Map<string, DescribedAttribute>>();
+  const descriptions = new Map<string, EntityDescription>();
   for (const { entity } of plans) {
     const described = await deps.crm.describeEntity(entity.name);
+    descriptions.set(entity.name, described);
     description.set(entity.name, new Map(described.attributes.map((a) => [a.logicalName, a])));
   }
   await deps.store.withTransaction(async (tx) => {
@@ -247,6 +251,11 @@ export async function saveFieldSelection(
       if (started.length > 0) {
         await tx.createBackfillJob({ entity: entity.name, attributes: started });
         backfills.push({ entity: entity.name, attributes: started });
+        // B5.2: the person fields of newly selected attributes exist from now on (shown by the API, filled by the backfill).
+        const described = descriptions.get(entity.name)!;
+        await ensurePersonFields(tx, [
+          { entity, mappings: mappingsOf(entity, described, await tx.listSyncFields(entity.name), started) },
+        ]);
       }
     }
   });

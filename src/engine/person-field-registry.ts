@@ -6,7 +6,10 @@ import type { EntityPlan } from './entity-plan.ts';
  * B5.2: a selected attribute that is not a standard field becomes a person field named by its logical name.
  * It must exist before a value is written to it (the store rejects unknown fields).
  */
-export async function ensurePersonFields(store: Store, plans: readonly EntityPlan[]): Promise<void> {
+export async function ensurePersonFields(
+  store: Store,
+  plans: readonly Pick<EntityPlan, 'entity' | 'mappings'>[],
+): Promise<void> {
   const existing = new Set((await store.listPersonFields()).map((field) => field.name));
   for (const plan of plans) {
     for (const mapping of plan.mappings) {
