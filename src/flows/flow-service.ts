@@ -6,6 +6,7 @@ import type { CrmLink, LinkedEntity } from '../store/sync-state-store.ts';
 import { requireAccepted } from './flow-failure.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { resolveOwner } from './owner-resolver.ts';
+import { PlanCache } from './plan-cache.ts';
 import {
   syncPersonToCrm,
   type FlowContext,
@@ -80,7 +81,8 @@ export class FlowService implements FlowActions {
   readonly #lock = new KeyedLock();
 
   constructor(deps: EngineDeps, settings: EngineSettings) {
-    this.#context = { deps, settings };
+    const cache = new PlanCache(deps, settings);
+    this.#context = { deps, settings, plans: () => cache.plans() };
   }
 
   syncToCrm(personId: string, input: SyncToCrmInput): Promise<SyncToCrmResult> {

@@ -6,7 +6,6 @@ import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
 import type { EntityPlan } from '../engine/entity-plan.ts';
 import { quarantineField } from '../engine/field-selection.ts';
 import { PassContext } from '../engine/pass-context.ts';
-import { buildPlans } from '../engine/pass-runner.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { Person } from '../store/store.ts';
 import type { LinkedEntity } from '../store/sync-state-store.ts';
@@ -31,6 +30,8 @@ export interface SyncToCrmResult {
 export interface FlowContext {
   readonly deps: EngineDeps;
   readonly settings: EngineSettings;
+  /** The entity plans (field mappings) to write with. */
+  readonly plans: () => Promise<Map<string, EntityPlan>>;
 }
 
 /** Lead statecode (Dataverse): 0 Open, 1 Qualified, 2 Disqualified. */
@@ -76,7 +77,7 @@ export async function syncPersonToCrm(
     );
   }
   const owner = input.ownerId === undefined ? undefined : await resolveOwner(context.deps, input.ownerId);
-  const plans = await buildPlans(context.deps, context.settings);
+  const plans = await context.plans();
   const leadPlan = plans.get('lead')!;
   const lead =
     current === undefined

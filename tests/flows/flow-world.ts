@@ -1,13 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { startApp, type RunningApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/config.ts';
+import { loadConfig, type DatabaseConfig } from '../../src/config/config.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { enabledSetting } from '../../src/engine/sync-engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
+import { createTestDatabase, type StoreKind } from '../helpers/test-store.ts';
 import {
   crmAdmin,
   startEmulatorProcess,
@@ -27,7 +25,8 @@ export interface ApiResponse {
 
 /**
  * The whole product over real sockets for flow-action and campaign tests: the emulator as its own process
- * (reset to a small demo data set per scenario), and `startApp` on a fresh SQLite file with the background sync
+ * (reset to a small demo data set per scenario), and `startApp` on a fresh database (a SQLite file or a
+ * PostgreSQL schema) with the background sync
  * **disabled** before it starts — so every scenario also proves B7.4 (flow actions work while it is off).
  */
 export interface FlowWorld {
@@ -45,30 +44,24 @@ export interface FlowWorld {
   activities(personId: string): Promise<{ type: string; attributes: Record<string, any> }[]>;
 }
 
-export function useFlowWorld() {
+export function useFlowWorld(kind: StoreKind = 'sqlite') {
   let emulator: EmulatorProcess | undefined;
-  let directory: string;
   before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'syncline-flows-'));
     emulator = await startEmulatorProcess(['--seed', 'empty']);
   });
-  after(async () => {
-    await emulator?.stop();
-    await rm(directory, { recursive: true, force: true });
-  });
-  let count = 0;
+  after(() => emulator?.stop());
   return async (scenario: (world: FlowWorld) => Promise<void>): Promise<void> => {
     if (emulator === undefined) throw new Error('the emulator is not started');
     const crm = crmAdmin(emulator.url);
     await expectOk(crm('POST', '/_emulator/reset', { seed: 'demo', contacts: 2, leads: 2, accounts: 1 }));
     await expectOk(crm('PUT', '/_emulator/faults', {}));
     await expectOk(crm('PUT', '/_emulator/rules', []));
-    count += 1;
-    const database = join(directory, `flows-${count}.db`);
-    await disableSyncIn(database);
+    await using database = await createTestDatabase(kind);
+    await disableSyncIn(database.config);
     const app = await startApp(
       loadConfig({
-        SYNCLINE_DB: `sqlite:${database}`,
+        SYNCLINE_DB:
+          database.config.kind === 'sqlite' ? `sqlite:${database.config.path}` : database.config.url,
         SYNCLINE_PORT: '0',
         SYNCLINE_API_KEY: apiKey,
         SYNCLINE_DYNAMICS_URL: emulator.url,
@@ -86,8 +79,8 @@ export function useFlowWorld() {
 }
 
 /** B7.4: the sync is off from the first instant, so no pass links or mirrors anything behind the test's back. */
-async function disableSyncIn(database: string): Promise<void> {
-  const store = await createStore({ kind: 'sqlite', path: database }, silentLogger());
+async function disableSyncIn(database: DatabaseConfig): Promise<void> {
+  const store = await createStore(database, silentLogger());
   try {
     await store.migrate();
     await store.setSetting(enabledSetting, 'false');
