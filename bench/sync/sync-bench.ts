@@ -5,7 +5,7 @@
  * Issue 7's throughput scenarios S1–S6 against the Dataverse emulator in its own process, with the engine in
  * another (`engine-worker.ts`), on SQLite and on PostgreSQL (TEST_DATABASE_URL, a schema of its own, dropped
  * after). Writes `bench-results.json` (one object per scenario metric and backend) and prints a markdown table;
- * a full run (no `--only`) also writes it into docs/benchmarks.md between the sync-bench markers.
+ * a full run (no `--only`, no `--backend`) also writes it into docs/benchmarks.md between the sync-bench markers.
  * `--budget` caps each pass under the cost model (S3, S4) in seconds: it is stopped at a page boundary and its
  * rate is measured over what it did. `--cpu-prof` writes CPU profiles of the engine processes to ./bench-profiles.
  */
@@ -67,7 +67,8 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
       log: (line) => process.stderr.write(`bench: ${line}\n`),
     },
     backends,
-    docs: !values['no-docs'] && values.only === undefined,
+    // A partial run must not replace the full table.
+    docs: !values['no-docs'] && values.only === undefined && values.backend === undefined,
   };
 }
 
@@ -98,7 +99,7 @@ async function plainClientRead(plan: BenchPlan, crm: CrmControl): Promise<PlainR
 function docsBody(plan: BenchPlan, results: readonly BenchResult[], command: string): string {
   const { limits, faults } = costModel;
   return [
-    '## Sync throughput (`npm run bench`)',
+    '### Latest run',
     '',
     `Command: \`${command}\` — ${plan.contacts.toLocaleString('en')} contacts (scale ${plan.scale}; the targets are`,
     `issue 7's for scale 1), measured ${new Date().toISOString().slice(0, 10)}.`,
