@@ -74,6 +74,12 @@ export interface CrmConnector {
   retrieve(entity: string, id: string, select: readonly string[]): Promise<CrmRecord | undefined>;
 
   /**
+   * Which of `ids` still exist in the CRM (the reconcile sweep of B2.5 asks in chunks, so memory stays bounded by
+   * the chunk, not the entity). Ids that are not GUIDs never exist.
+   */
+  existingIds(entity: string, ids: readonly string[]): Promise<Set<string>>;
+
+  /**
    * Rows whose lookup `attribute` points at `id`, at most `top` (default 10), e.g. the contact a lead was
    * qualified into: `contacts?$filter=_originatingleadid_value eq <lead>` (B7.1: a qualify whose answer was lost
    * is found again instead of qualifying twice). Throws a `field` `CrmError` when `attribute` is not a lookup.

@@ -17,8 +17,8 @@ interface EntityReader {
   plan: EntityPlan;
   pages: AsyncIterator<ChangePage> | undefined;
   done: boolean;
-  /** Set during a reconcile (B2.5): ids seen, to find what was deleted while the token was expired. */
-  seen: Set<string> | undefined;
+  /** During a reconcile (B2.5): after the full read, records the CRM no longer has are swept as deleted. */
+  reconciling: boolean;
 }
 
 export interface PullInput {
@@ -37,7 +37,7 @@ export interface PullInput {
 export async function pullCrmChanges(deps: EngineDeps, input: PullInput): Promise<void> {
   const readers: EntityReader[] = [...input.plans.values()]
     .sort((a, b) => a.entity.stage - b.entity.stage)
-    .map((plan) => ({ plan, pages: undefined, done: false, seen: undefined }));
+    .map((plan) => ({ plan, pages: undefined, done: false, reconciling: false }));
   while (readers.some((reader) => !reader.done)) {
     for (const reader of readers) {
       for (let turn = 0; turn < input.settings.maxPagesPerTurn && !reader.done; turn += 1) {
@@ -67,16 +67,16 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
     await applyPage(deps, input, reader, next.value);
     if (next.value.final) {
       reader.done = true;
-      if (reader.seen !== undefined) await sweepDeleted(deps, input, reader);
+      if (reader.reconciling) await sweepDeleted(deps, input, reader);
     }
   } catch (error) {
     if (!isCrmError(error)) throw error;
-    if (error.errorClass === 'expired-cursor' && reader.seen === undefined) {
+    if (error.errorClass === 'expired-cursor' && !reader.reconciling) {
       // B2.5: the delta token expired — read everything again and diff against the bases.
       deps.logger.warn({ entity }, 'change-tracking token expired; reconciling the entity');
       await deps.store.deleteCursor(crmCursorName(entity));
       reader.pages = undefined;
-      reader.seen = new Set();
+      reader.reconciling = true;
       input.context.count(`${entity}.reconciles`);
       return;
     }
@@ -118,40 +118,32 @@ async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReade
     if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
     await tx.setCursor(crmCursorName(entity), page.cursor);
   });
-  for (const record of page.upserts) reader.seen?.add(record.id);
   input.onProgress?.({ entity, rows: page.upserts.length + page.deletes.length, final: page.final });
 }
 
-/** After a reconcile, records not seen in the full read were deleted while the token was expired (B2.5). */
+/**
+ * After a reconcile, the records the CRM no longer has were deleted while the token was expired (B2.5). The
+ * store's links (or mirror rows) are checked against the CRM page by page, so memory stays bounded by the page.
+ */
 async function sweepDeleted(deps: EngineDeps, input: PullInput, reader: EntityReader) {
   const entity = reader.plan.entity.name;
-  const seen = reader.seen!;
-  reader.seen = undefined;
-  const missing: string[] = [];
+  reader.reconciling = false;
   let cursor: string | undefined;
   do {
     const page = isPersonEntity(entity)
-      ? await deps.store.listLinks(entity, { limit: 1000, cursor })
-      : await deps.store.listMirrorRows(entity, { limit: 1000, cursor });
-    for (const item of page.items) {
-      const id = 'crmId' in item ? item.crmId : item.id;
-      const live = 'state' in item ? item.state === 'active' || item.state === 'excluded' : !item.deleted;
-      if (live && !seen.has(id)) missing.push(id);
+      ? await deps.store.listLinks(entity, { limit: 500, cursor })
+      : await deps.store.listMirrorRows(entity, { limit: 500, cursor });
+    const live = page.items
+      .filter((item) =>
+        'state' in item ? item.state === 'active' || item.state === 'excluded' : !item.deleted,
+      )
+      .map((item) => ('crmId' in item ? item.crmId : item.id));
+    const existing = await deps.crm.existingIds(entity, live);
+    const deletes = live.filter((id) => !existing.has(id));
+    if (deletes.length > 0) {
+      const final = (await deps.store.getCursor(crmCursorName(entity))) ?? '';
+      await applyPage(deps, input, reader, { upserts: [], deletes, cursor: final, final: true });
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
-  for (let start = 0; start < missing.length; start += 500) {
-    const deletes = missing.slice(start, start + 500);
-    await applyPage(
-      deps,
-      input,
-      { ...reader, seen: undefined },
-      {
-        upserts: [],
-        deletes,
-        cursor: (await deps.store.getCursor(crmCursorName(entity))) ?? '',
-        final: true,
-      },
-    );
-  }
 }

@@ -186,6 +186,17 @@ describe('connector against the emulator', () => {
     );
   });
 
+  test('B2.5: existingIds answers which ids the CRM still has, in chunks, ignoring non-GUIDs', async () => {
+    const pages = await collect(crm.readAll('contact', ['lastname'], { pageSize: 5000 }));
+    const ids = pages.flatMap((page) => page.records.map((record) => record.id));
+    assert.ok(ids.length > 0);
+    const missing = '00000000-0000-4000-8000-00000000dead';
+    const answer = await crm.existingIds('contact', [...ids, missing, 'not-a-guid']);
+    assert.equal(answer.size, ids.length);
+    assert.ok(ids.every((id) => answer.has(id)));
+    assert.ok(!answer.has(missing) && !answer.has('not-a-guid'));
+  });
+
   test('retrieve returns the record with its ETag, and undefined for a missing id', async () => {
     const [page] = await collect(crm.readAll('contact', ['firstname'], { pageSize: 1 }));
     const record = await crm.retrieve('contact', page.records[0].id, ['firstname', 'ownerid']);

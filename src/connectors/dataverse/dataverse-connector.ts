@@ -254,6 +254,26 @@ export class DataverseConnector implements CrmConnector {
     }
   }
 
+  async existingIds(entity: string, ids: readonly string[]): Promise<Set<string>> {
+    const shape = await this.#shape(entity);
+    const key = shape.entity.primaryIdAttribute;
+    const existing = new Set<string>();
+    const valid = ids.filter((id) => guidPattern.test(id));
+    // 100 GUIDs keep the URL far below Dataverse's 32,768-character GET limit.
+    for (let start = 0; start < valid.length; start += 100) {
+      const chunk = valid.slice(start, start + 100);
+      const values = chunk.map((id) => `"${id}"`).join(',');
+      const filter = `Microsoft.Dynamics.CRM.In(PropertyName='${key}',PropertyValues=[${values}])`;
+      const response = await this.#http.send({
+        method: 'GET',
+        path: `${shape.entity.entitySetName}?$select=${key}&$filter=${encodeURIComponent(filter)}`,
+      });
+      const body = JSON.parse(response.text) as { value?: Record<string, unknown>[] };
+      for (const row of body.value ?? []) existing.add(String(row[key]).toLowerCase());
+    }
+    return new Set(ids.filter((id) => existing.has(id.toLowerCase())));
+  }
+
   async findByLookup(
     entity: string,
     attribute: string,
@@ -381,6 +401,8 @@ function cached<T>(
   }
   return promise;
 }
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function guid(id: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
