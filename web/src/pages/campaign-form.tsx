@@ -9,6 +9,7 @@ import {
 import type { PersonField } from '../api/types.ts';
 import { OwnerSelect } from '../components/owner-select.tsx';
 import type { Owner } from '../hooks/use-owners.ts';
+import { FormField } from '../components/form-field.tsx';
 
 const operatorNames: Record<CampaignFilter['operator'], string> = {
   equals: 'equals',
@@ -68,15 +69,17 @@ export function CampaignForm({
   return (
     <>
       <div className="form-grid">
-        <label className="inline-field grow">
-          <span>Name</span>
-          <input
-            value={draft.name}
-            onChange={(event) => onChange({ ...draft, name: event.target.value })}
-            required
-            maxLength={200}
-          />
-        </label>
+        <FormField label="Name" className="grow">
+          {(id) => (
+            <input
+              id={id}
+              value={draft.name}
+              onChange={(event) => onChange({ ...draft, name: event.target.value })}
+              required
+              maxLength={200}
+            />
+          )}
+        </FormField>
         <label className="inline-check">
           <input
             type="checkbox"
@@ -90,22 +93,24 @@ export function CampaignForm({
       <fieldset>
         <legend>Trigger</legend>
         <div className="form-grid">
-          <label className="inline-field">
-            <span>When</span>
-            <select
-              value={draft.trigger.type}
-              onChange={(event) => {
-                const type = event.target.value as CampaignTrigger['type'];
-                setTrigger(
-                  type === 'field-changed' ? { type, field: writable[0]?.name ?? 'email' } : { type },
-                );
-              }}
-            >
-              <option value="person-created">a person is created</option>
-              <option value="field-changed">a field's value changes</option>
-              <option value="added-through-api">a person is added through the API</option>
-            </select>
-          </label>
+          <FormField label="When">
+            {(id) => (
+              <select
+                id={id}
+                value={draft.trigger.type}
+                onChange={(event) => {
+                  const type = event.target.value as CampaignTrigger['type'];
+                  setTrigger(
+                    type === 'field-changed' ? { type, field: writable[0]?.name ?? 'email' } : { type },
+                  );
+                }}
+              >
+                <option value="person-created">a person is created</option>
+                <option value="field-changed">a field's value changes</option>
+                <option value="added-through-api">a person is added through the API</option>
+              </select>
+            )}
+          </FormField>
           {draft.trigger.type === 'field-changed'
             ? (() => {
                 const trigger = draft.trigger;
@@ -113,37 +118,45 @@ export function CampaignForm({
                 const optional = (text: string) => (text === '' ? undefined : toValue(text, field));
                 return (
                   <>
-                    <label className="inline-field">
-                      <span>Field</span>
-                      <select
-                        value={trigger.field}
-                        onChange={(event) => setTrigger({ type: 'field-changed', field: event.target.value })}
-                      >
-                        {fieldOptions}
-                      </select>
-                    </label>
-                    <label className="inline-field">
-                      <span>From (optional)</span>
-                      <input
-                        value={toText(trigger.from)}
-                        onChange={(event) => {
-                          const { from: _from, ...rest } = trigger;
-                          const from = optional(event.target.value);
-                          setTrigger(from === undefined ? rest : { ...rest, from });
-                        }}
-                      />
-                    </label>
-                    <label className="inline-field">
-                      <span>To (optional)</span>
-                      <input
-                        value={toText(trigger.to)}
-                        onChange={(event) => {
-                          const { to: _to, ...rest } = trigger;
-                          const to = optional(event.target.value);
-                          setTrigger(to === undefined ? rest : { ...rest, to });
-                        }}
-                      />
-                    </label>
+                    <FormField label="Field">
+                      {(id) => (
+                        <select
+                          id={id}
+                          value={trigger.field}
+                          onChange={(event) =>
+                            setTrigger({ type: 'field-changed', field: event.target.value })
+                          }
+                        >
+                          {fieldOptions}
+                        </select>
+                      )}
+                    </FormField>
+                    <FormField label="From (optional)">
+                      {(id) => (
+                        <input
+                          id={id}
+                          value={toText(trigger.from)}
+                          onChange={(event) => {
+                            const { from: _from, ...rest } = trigger;
+                            const from = optional(event.target.value);
+                            setTrigger(from === undefined ? rest : { ...rest, from });
+                          }}
+                        />
+                      )}
+                    </FormField>
+                    <FormField label="To (optional)">
+                      {(id) => (
+                        <input
+                          id={id}
+                          value={toText(trigger.to)}
+                          onChange={(event) => {
+                            const { to: _to, ...rest } = trigger;
+                            const to = optional(event.target.value);
+                            setTrigger(to === undefined ? rest : { ...rest, to });
+                          }}
+                        />
+                      )}
+                    </FormField>
                   </>
                 );
               })()
@@ -158,49 +171,55 @@ export function CampaignForm({
         ) : null}
         {draft.filters.map((filter, index) => (
           <div className="form-grid repeat-row" key={index}>
-            <label className="inline-field">
-              <span>Field</span>
-              <select
-                value={filter.field}
-                onChange={(event) => setFilter(index, { ...filter, field: event.target.value })}
-              >
-                {fieldOptions}
-              </select>
-            </label>
-            <label className="inline-field">
-              <span>Condition</span>
-              <select
-                value={filter.operator}
-                onChange={(event) => {
-                  const operator = event.target.value as CampaignFilter['operator'];
-                  setFilter(
-                    index,
-                    takesValue(operator)
-                      ? { field: filter.field, operator, value: filter.value ?? '' }
-                      : { field: filter.field, operator },
-                  );
-                }}
-              >
-                {filterOperators.map((operator) => (
-                  <option key={operator} value={operator}>
-                    {operatorNames[operator]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <FormField label="Field">
+              {(id) => (
+                <select
+                  id={id}
+                  value={filter.field}
+                  onChange={(event) => setFilter(index, { ...filter, field: event.target.value })}
+                >
+                  {fieldOptions}
+                </select>
+              )}
+            </FormField>
+            <FormField label="Condition">
+              {(id) => (
+                <select
+                  id={id}
+                  value={filter.operator}
+                  onChange={(event) => {
+                    const operator = event.target.value as CampaignFilter['operator'];
+                    setFilter(
+                      index,
+                      takesValue(operator)
+                        ? { field: filter.field, operator, value: filter.value ?? '' }
+                        : { field: filter.field, operator },
+                    );
+                  }}
+                >
+                  {filterOperators.map((operator) => (
+                    <option key={operator} value={operator}>
+                      {operatorNames[operator]}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </FormField>
             {takesValue(filter.operator) ? (
-              <label className="inline-field grow">
-                <span>Value</span>
-                <input
-                  value={toText(filter.value)}
-                  onChange={(event) =>
-                    setFilter(index, {
-                      ...filter,
-                      value: toValue(event.target.value, fieldNamed(filter.field)),
-                    })
-                  }
-                />
-              </label>
+              <FormField label="Value" className="grow">
+                {(id) => (
+                  <input
+                    id={id}
+                    value={toText(filter.value)}
+                    onChange={(event) =>
+                      setFilter(index, {
+                        ...filter,
+                        value: toValue(event.target.value, fieldNamed(filter.field)),
+                      })
+                    }
+                  />
+                )}
+              </FormField>
             ) : null}
             <button
               type="button"
@@ -235,23 +254,20 @@ export function CampaignForm({
             <span className="step-number" aria-hidden="true">
               {index + 1}.
             </span>
-            <label className="inline-field">
-              <span>Action</span>
-              <select
-                value={step.action}
-                onChange={(event) => setStep(index, newStep(event.target.value as CampaignStep['action']))}
-              >
-                <option value="sync-to-crm">Sync Person to Microsoft</option>
-                <option value="change-owner">Change Owner in Microsoft</option>
-                <option value="create-task">Create Task in Microsoft</option>
-              </select>
-            </label>
-            <StepSettings
-              step={step}
-              index={index}
-              owners={owners}
-              onChange={(next) => setStep(index, next)}
-            />
+            <FormField label="Action">
+              {(id) => (
+                <select
+                  id={id}
+                  value={step.action}
+                  onChange={(event) => setStep(index, newStep(event.target.value as CampaignStep['action']))}
+                >
+                  <option value="sync-to-crm">Sync Person to Microsoft</option>
+                  <option value="change-owner">Change Owner in Microsoft</option>
+                  <option value="create-task">Create Task in Microsoft</option>
+                </select>
+              )}
+            </FormField>
+            <StepSettings step={step} owners={owners} onChange={(next) => setStep(index, next)} />
             <button
               type="button"
               className="button-small"
@@ -275,30 +291,29 @@ export function CampaignForm({
 
 function StepSettings({
   step,
-  index,
   owners,
   onChange,
 }: {
   step: CampaignStep;
-  index: number;
   owners: readonly Owner[];
   onChange: (step: CampaignStep) => void;
 }) {
   if (step.action === 'sync-to-crm') {
     return (
       <>
-        <label className="inline-field">
-          <span>Sync as</span>
-          <select
-            value={step.syncAs}
-            onChange={(event) => onChange({ ...step, syncAs: event.target.value as 'lead' | 'contact' })}
-          >
-            <option value="lead">lead</option>
-            <option value="contact">contact</option>
-          </select>
-        </label>
+        <FormField label="Sync as">
+          {(id) => (
+            <select
+              id={id}
+              value={step.syncAs}
+              onChange={(event) => onChange({ ...step, syncAs: event.target.value as 'lead' | 'contact' })}
+            >
+              <option value="lead">lead</option>
+              <option value="contact">contact</option>
+            </select>
+          )}
+        </FormField>
         <OwnerSelect
-          id={`step-${index}-owner`}
           label="Owner"
           owners={owners}
           value={step.ownerId ?? ''}
@@ -314,7 +329,6 @@ function StepSettings({
   if (step.action === 'change-owner') {
     return (
       <OwnerSelect
-        id={`step-${index}-owner`}
         label="New owner"
         owners={owners}
         value={step.ownerId}
@@ -325,27 +339,44 @@ function StepSettings({
   }
   return (
     <>
-      <label className="inline-field grow">
-        <span>Subject</span>
-        <input
-          value={step.subject}
-          onChange={(event) => onChange({ ...step, subject: event.target.value })}
-          required
-        />
-      </label>
-      <label className="inline-field narrow">
-        <span>Due in days</span>
-        <input
-          type="number"
-          min={0}
-          value={step.dueInDays ?? ''}
-          onChange={(event) => {
-            const { dueInDays: _old, ...rest } = step;
-            const days = Number.parseInt(event.target.value, 10);
-            onChange(Number.isFinite(days) ? { ...rest, dueInDays: days } : rest);
-          }}
-        />
-      </label>
+      <FormField label="Subject" className="grow">
+        {(id) => (
+          <input
+            id={id}
+            value={step.subject}
+            onChange={(event) => onChange({ ...step, subject: event.target.value })}
+            required
+          />
+        )}
+      </FormField>
+      <FormField label="Description" className="grow">
+        {(id) => (
+          <input
+            id={id}
+            value={step.description ?? ''}
+            maxLength={2000}
+            onChange={(event) => {
+              const { description: _old, ...rest } = step;
+              onChange(event.target.value === '' ? rest : { ...rest, description: event.target.value });
+            }}
+          />
+        )}
+      </FormField>
+      <FormField label="Due in days" className="narrow">
+        {(id) => (
+          <input
+            id={id}
+            type="number"
+            min={0}
+            value={step.dueInDays ?? ''}
+            onChange={(event) => {
+              const { dueInDays: _old, ...rest } = step;
+              const days = Number.parseInt(event.target.value, 10);
+              onChange(Number.isFinite(days) ? { ...rest, dueInDays: days } : rest);
+            }}
+          />
+        )}
+      </FormField>
     </>
   );
 }

@@ -1,14 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import { ApiError, describeError } from '../api/api-error.ts';
-import type { Campaign, CampaignDefinition } from '../api/flow-types.ts';
+import {
+  toDefinition,
+  type Campaign,
+  type CampaignDefinition,
+  type CampaignInput,
+} from '../api/flow-types.ts';
 import type { PersonField } from '../api/types.ts';
 import { useSession } from '../auth/session.ts';
 import { Loadable } from '../components/loadable.tsx';
 import { PageTitle } from '../components/page-title.tsx';
 import { useOwners } from '../hooks/use-owners.ts';
 import { useResource } from '../hooks/use-resource.ts';
-import { campaignPath, paths } from '../routes.ts';
+import { paths } from '../routes.ts';
 import { CampaignForm } from './campaign-form.tsx';
 
 const blank: CampaignDefinition = {
@@ -38,7 +43,12 @@ export function CampaignPage({ id }: { id: string }) {
           ) : (
             <Loadable resource={campaign} what="the campaign">
               {(current) => (
-                <CampaignEditor key={current.id} id={current.id} initial={current} fields={fieldList} />
+                <CampaignEditor
+                  key={current.id}
+                  id={current.id}
+                  initial={toDefinition(current)}
+                  fields={fieldList}
+                />
               )}
             </Loadable>
           )
@@ -60,13 +70,7 @@ function CampaignEditor({
   const { api } = useSession();
   const [, navigate] = useLocation();
   const { owners } = useOwners();
-  const [draft, setDraft] = useState<CampaignDefinition>(() => ({
-    name: initial.name,
-    enabled: initial.enabled,
-    trigger: initial.trigger,
-    filters: initial.filters,
-    steps: initial.steps,
-  }));
+  const [draft, setDraft] = useState<CampaignDefinition>(initial);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(undefined);
 
@@ -75,11 +79,10 @@ function CampaignEditor({
     setBusy(true);
     setFailure(undefined);
     try {
-      const saved =
-        id === undefined
-          ? await api.post<Campaign>('/api/v1/campaigns', draft)
-          : await api.put<Campaign>(`/api/v1/campaigns/${encodeURIComponent(id)}`, draft);
-      navigate(id === undefined && saved.id !== undefined ? campaignPath(saved.id) : paths.campaigns);
+      const body = draft satisfies CampaignInput;
+      if (id === undefined) await api.post<Campaign>('/api/v1/campaigns', body);
+      else await api.put<Campaign>(`/api/v1/campaigns/${encodeURIComponent(id)}`, body);
+      navigate(paths.campaigns);
     } catch (error) {
       setFailure(error);
     } finally {

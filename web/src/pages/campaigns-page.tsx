@@ -1,5 +1,5 @@
 import { Link } from 'wouter';
-import { campaignsOf, type Campaign, type CampaignList } from '../api/flow-types.ts';
+import type { Campaign, CampaignPage } from '../api/flow-types.ts';
 import { Badge } from '../components/badge.tsx';
 import { Clipped } from '../components/clipped.tsx';
 import { DataTable } from '../components/data-table.tsx';
@@ -34,7 +34,7 @@ const columns = [
 
 /** B7.5: trigger campaigns, which run flow actions automatically. */
 export function CampaignsPage() {
-  const campaigns = useResource<CampaignList>('/api/v1/campaigns?limit=200');
+  const campaigns = useResource<CampaignPage>('/api/v1/campaigns?limit=200');
   return (
     <>
       <PageTitle title="Campaigns">
@@ -48,11 +48,11 @@ export function CampaignsPage() {
       </p>
       <Loadable resource={campaigns} what="the campaigns">
         {(list) =>
-          campaignsOf(list).length === 0 ? (
+          list.items.length === 0 ? (
             <p className="empty">No campaign yet.</p>
           ) : (
             <DataTable label="Campaigns" columns={columns}>
-              {campaignsOf(list).map((campaign) => (
+              {list.items.map((campaign) => (
                 <tr key={campaign.id}>
                   <td className="cell-text">
                     <Link href={campaignPath(campaign.id)}>

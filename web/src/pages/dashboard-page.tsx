@@ -106,6 +106,17 @@ export function DashboardPage() {
                     )}
                   </dd>
                 </div>
+                {current.flowActions === undefined ? null : (
+                  <div>
+                    <dt>Flow-action writes, 24 h</dt>
+                    <dd>
+                      {formatCount(current.flowActions.syncedLast24h)}{' '}
+                      <span className="muted small">
+                        ({formatCount(current.flowActions.syncedLastHour)} last hour)
+                      </span>
+                    </dd>
+                  </div>
+                )}
               </dl>
               {current.passes.lastError === null ? null : (
                 <p className="banner banner-error">

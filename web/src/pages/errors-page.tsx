@@ -14,6 +14,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { useResource } from '../hooks/use-resource.ts';
 import { personPath } from '../routes.ts';
+import { FormField } from '../components/form-field.tsx';
 
 const columns = [
   { label: 'Last seen' },
@@ -92,26 +93,29 @@ export function ErrorsPage() {
         </button>
       </PageTitle>
       <form className="toolbar" onSubmit={apply} role="search" aria-label="Filter errors">
-        <label className="inline-field">
-          <span>Entity</span>
-          <select value={entity} onChange={(event) => setEntity(event.target.value)}>
-            <option value="">All entities</option>
-            {Object.keys(status.data?.entities ?? {}).map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="inline-field grow">
-          <span>Search</span>
-          <input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="code, message or CRM id"
-          />
-        </label>
+        <FormField label="Entity">
+          {(id) => (
+            <select id={id} value={entity} onChange={(event) => setEntity(event.target.value)}>
+              <option value="">All entities</option>
+              {Object.keys(status.data?.entities ?? {}).map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
+        <FormField label="Search" className="grow">
+          {(id) => (
+            <input
+              id={id}
+              type="search"
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+              placeholder="code, message or CRM id"
+            />
+          )}
+        </FormField>
         <button type="submit">Apply</button>
       </form>
       <StatusMessage message={message} />

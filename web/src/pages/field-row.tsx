@@ -1,6 +1,7 @@
 import type { SyncFieldView } from '../api/types.ts';
 import { Badge, type BadgeTone } from '../components/badge.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
+import { fieldPolicies, type FieldPolicy } from '../field-selection.ts';
 
 export interface BackfillProgress {
   readonly processed: number;
@@ -19,12 +20,14 @@ const stateTone: Record<SyncFieldView['state'], BadgeTone> = {
 export function FieldRow({
   field,
   checked,
-  onToggle,
+  policy,
+  onChange,
   progress,
 }: {
   field: SyncFieldView;
   checked: boolean;
-  onToggle: (on: boolean) => void;
+  policy: FieldPolicy | null;
+  onChange: (selected: boolean, policy: FieldPolicy | null) => void;
   progress: BackfillProgress | undefined;
 }) {
   const id = `field-${field.entity}-${field.attribute}`;
@@ -41,7 +44,7 @@ export function FieldRow({
           type="checkbox"
           checked={checked}
           disabled={lockedReason !== undefined}
-          onChange={(event) => onToggle(event.target.checked)}
+          onChange={(event) => onChange(event.target.checked, policy)}
           aria-label={`Sync ${field.entity}.${field.attribute}`}
           aria-describedby={lockedReason === undefined ? undefined : `${id}-why`}
           title={lockedReason}
@@ -63,6 +66,23 @@ export function FieldRow({
             {field.access.update ? 'update' : 'read-only'}
           </Badge>
         </span>
+      </td>
+      <td>
+        <select
+          aria-label={`Collision rule of ${field.entity}.${field.attribute}`}
+          value={policy ?? ''}
+          disabled={!checked}
+          onChange={(event) =>
+            onChange(true, event.target.value === '' ? null : (event.target.value as FieldPolicy))
+          }
+        >
+          <option value="">entity rule</option>
+          {fieldPolicies.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
       </td>
       <td className="cell-state">
         <Badge tone={stateTone[field.state]}>{field.state}</Badge>

@@ -1,13 +1,23 @@
 import { useMemo, useState } from 'react';
 import { describeError } from '../api/api-error.ts';
-import type { SyncFieldSelection, SyncFieldView, SyncStatus } from '../api/types.ts';
+import type { SyncFieldView, SyncStatus } from '../api/types.ts';
 import { useSession } from '../auth/session.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { Loadable } from '../components/loadable.tsx';
 import { PageTitle } from '../components/page-title.tsx';
 import { StatusMessage } from '../components/status-message.tsx';
+import {
+  addedAttributes,
+  changedEntities,
+  selectionBody,
+  selectionOf,
+  withField,
+  type FieldPolicy,
+  type Selection,
+} from '../field-selection.ts';
 import { useResource } from '../hooks/use-resource.ts';
 import { FieldRow, type BackfillProgress } from './field-row.tsx';
+import { FormField } from '../components/form-field.tsx';
 
 const columns = [
   { label: 'Sync' },
@@ -15,22 +25,9 @@ const columns = [
   { label: 'Person field' },
   { label: 'Type' },
   { label: 'Access' },
+  { label: 'Collision rule' },
   { label: 'State' },
 ];
-
-type Draft = Readonly<Record<string, ReadonlySet<string>>>;
-
-const selectionOf = (fields: readonly SyncFieldView[]): Draft => {
-  const draft: Record<string, Set<string>> = {};
-  for (const field of fields) {
-    draft[field.entity] ??= new Set();
-    if (field.selected) draft[field.entity]!.add(field.attribute);
-  }
-  return draft;
-};
-
-const sameSet = (a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined) =>
-  (a?.size ?? 0) === (b?.size ?? 0) && [...(a ?? [])].every((item) => b?.has(item) === true);
 
 /**
  * B5: every CRM attribute per entity, what the sync user may do with it, whether it syncs, and its state.
@@ -45,7 +42,7 @@ export function FieldsPage() {
   const [entity, setEntity] = useState<string | undefined>(undefined);
   const [filter, setFilter] = useState('');
   const [onlySelected, setOnlySelected] = useState(false);
-  const [draft, setDraft] = useState<Draft | undefined>(undefined);
+  const [draft, setDraft] = useState<Selection | undefined>(undefined);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<{ tone: 'good' | 'bad'; text: string } | undefined>(undefined);
 
@@ -59,39 +56,31 @@ export function FieldsPage() {
 
   const entities = useMemo(() => [...new Set((data ?? []).map((field) => field.entity))], [data]);
   const current = entity ?? entities.find((name) => name === 'lead') ?? entities[0];
-  const changedEntities = entities.filter((name) => !sameSet(selection?.[name], saved?.[name]));
+  const changed = selection === undefined || saved === undefined ? [] : changedEntities(selection, saved);
 
-  const toggle = (field: SyncFieldView, on: boolean) => {
-    if (selection === undefined) return;
-    const next = new Set(selection[field.entity]);
-    if (on) next.add(field.attribute);
-    else next.delete(field.attribute);
-    setDraft({ ...selection, [field.entity]: next });
+  const edit = (field: SyncFieldView, selected: boolean, policy: FieldPolicy | null) => {
+    if (selection !== undefined)
+      setDraft(withField(selection, field.entity, field.attribute, selected, policy));
   };
 
   const save = async () => {
-    if (selection === undefined) return;
-    const body: SyncFieldSelection = {};
-    for (const name of changedEntities) body[name] = [...(selection[name] ?? [])].sort();
-    const added = changedEntities.flatMap((name) =>
-      [...(selection[name] ?? [])].filter((attribute) => saved?.[name]?.has(attribute) !== true),
-    );
+    if (selection === undefined || saved === undefined) return;
+    const added = addedAttributes(selection, saved);
     setSaving(true);
     setMessage(undefined);
     try {
-      const next = await api.put<SyncFieldView[]>('/api/v1/sync/fields', body);
+      const next = await api.put<SyncFieldView[]>('/api/v1/sync/fields', selectionBody(selection, changed));
       fields.set(next);
       setDraft(undefined);
-      const started = next.filter(
-        (field) => field.state === 'backfilling' && added.includes(field.attribute),
-      );
+      const started = next
+        .filter((field) => field.state === 'backfilling')
+        .map((field) => `${field.entity}.${field.attribute}`)
+        .filter((name) => added.includes(name));
       setMessage({
         tone: 'good',
         text:
           `Saved. The schema was refreshed from the CRM metadata.` +
-          (started.length > 0
-            ? ` Backfill started for ${started.map((field) => `${field.entity}.${field.attribute}`).join(', ')}.`
-            : ''),
+          (started.length > 0 ? ` Backfill started for ${started.join(', ')}.` : ''),
       });
     } catch (error) {
       setMessage({ tone: 'bad', text: `Not saved: ${describeError(error)}` });
@@ -111,18 +100,14 @@ export function FieldsPage() {
   return (
     <>
       <PageTitle title="Fields">
-        <button
-          type="button"
-          onClick={() => setDraft(undefined)}
-          disabled={saving || changedEntities.length === 0}
-        >
+        <button type="button" onClick={() => setDraft(undefined)} disabled={saving || changed.length === 0}>
           Discard changes
         </button>
         <button
           type="button"
           className="button-primary"
           onClick={() => void save()}
-          disabled={saving || changedEntities.length === 0}
+          disabled={saving || changed.length === 0}
         >
           {saving ? 'Saving…' : 'Save selection'}
         </button>
@@ -146,19 +131,21 @@ export function FieldsPage() {
                     onClick={() => setEntity(name)}
                   >
                     {name}
-                    {changedEntities.includes(name) ? ' •' : ''}
+                    {changed.includes(name) ? ' •' : ''}
                   </button>
                 ))}
               </div>
-              <label className="inline-field">
-                <span>Filter</span>
-                <input
-                  type="search"
-                  value={filter}
-                  onChange={(event) => setFilter(event.target.value)}
-                  placeholder="attribute or person field"
-                />
-              </label>
+              <FormField label="Filter">
+                {(id) => (
+                  <input
+                    id={id}
+                    type="search"
+                    value={filter}
+                    onChange={(event) => setFilter(event.target.value)}
+                    placeholder="attribute or person field"
+                  />
+                )}
+              </FormField>
               <label className="inline-check">
                 <input
                   type="checkbox"
@@ -183,7 +170,8 @@ export function FieldsPage() {
                     key={field.attribute}
                     field={field}
                     checked={selection?.[field.entity]?.has(field.attribute) === true}
-                    onToggle={(on) => toggle(field, on)}
+                    policy={selection?.[field.entity]?.get(field.attribute) ?? null}
+                    onChange={(selected, policy) => edit(field, selected, policy)}
                     progress={progressOf(field)}
                   />
                 ))}

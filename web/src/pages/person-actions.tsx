@@ -1,5 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import type { SyncToCrmBody, SyncToCrmResult } from '../api/flow-types.ts';
+import type {
+  ChangeOwnerResultView,
+  CreateTaskResultView,
+  SyncToCrmBody,
+  SyncToCrmResultView,
+} from '../api/flow-types.ts';
 import type { Person, ResyncResultView } from '../api/types.ts';
 import { useSession } from '../auth/session.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
@@ -7,6 +12,7 @@ import { OwnerSelect } from '../components/owner-select.tsx';
 import { StatusMessage } from '../components/status-message.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import { useOwners } from '../hooks/use-owners.ts';
+import { FormField } from '../components/form-field.tsx';
 
 /**
  * The flow actions on one person (B7.1, B7.6) and resync (B8.2). Each runs in real time; its outcome, or the
@@ -41,7 +47,7 @@ export function PersonActions({ person, onChanged }: { person: Person; onChanged
         aria-labelledby="sync-to-crm-heading"
         onSubmit={submit('sync', async () => {
           const body: SyncToCrmBody = { syncAs, ...(syncOwner === '' ? {} : { ownerId: syncOwner }) };
-          const result = await api.post<SyncToCrmResult>(`${base}/sync-to-crm`, body);
+          const result = await api.post<SyncToCrmResultView>(`${base}/sync-to-crm`, body);
           return result.status === 'created'
             ? `Created in the CRM as ${result.crmType} ${result.crmId}.`
             : `Already in the CRM as ${result.crmType} ${result.crmId}; nothing was written.`;
@@ -63,14 +69,7 @@ export function PersonActions({ person, onChanged }: { person: Person; onChanged
             </label>
           ))}
         </fieldset>
-        <OwnerSelect
-          id="sync-owner"
-          label="Owner"
-          owners={owners}
-          value={syncOwner}
-          onChange={setSyncOwner}
-          optional
-        />
+        <OwnerSelect label="Owner" owners={owners} value={syncOwner} onChange={setSyncOwner} optional />
         <button type="submit" className="button-primary" disabled={busy !== undefined}>
           {busy === 'sync' ? 'Syncing…' : 'Sync Person to Microsoft'}
         </button>
@@ -81,14 +80,13 @@ export function PersonActions({ person, onChanged }: { person: Person; onChanged
         className="action-form"
         aria-labelledby="change-owner-heading"
         onSubmit={submit('owner', async () => {
-          await api.post(`${base}/change-owner`, { ownerId: newOwner });
+          const result = await api.post<ChangeOwnerResultView>(`${base}/change-owner`, { ownerId: newOwner });
           const name = owners.find((owner) => owner.id === newOwner)?.name ?? newOwner;
-          return `The owner in the CRM is now ${name}.`;
+          return `${result.synced ? `Synced to the CRM as ${result.crmType} first; ` : ''}the owner in the CRM is now ${name}.`;
         })}
       >
         <h3 id="change-owner-heading">Change Owner in Microsoft</h3>
         <OwnerSelect
-          id="new-owner"
           label="New owner"
           owners={owners}
           value={newOwner}
@@ -105,40 +103,50 @@ export function PersonActions({ person, onChanged }: { person: Person; onChanged
         aria-labelledby="create-task-heading"
         onSubmit={submit('task', async () => {
           const days = Number.parseInt(dueInDays, 10);
-          await api.post(`${base}/create-task`, {
+          const result = await api.post<CreateTaskResultView>(`${base}/create-task`, {
             subject: subject.trim(),
             ...(description.trim() === '' ? {} : { description: description.trim() }),
             ...(Number.isFinite(days) ? { dueInDays: days } : {}),
           });
           setSubject('');
           setDescription('');
-          return `Task "${subject.trim()}" created in the CRM.`;
+          return `Task "${subject.trim()}" created in the CRM, due ${new Date(result.dueDate).toLocaleDateString()}.`;
         })}
       >
         <h3 id="create-task-heading">Create Task in Microsoft</h3>
-        <label className="inline-field">
-          <span>Subject</span>
-          <input
-            value={subject}
-            onChange={(event) => setSubject(event.target.value)}
-            required
-            maxLength={200}
-          />
-        </label>
-        <label className="inline-field">
-          <span>Description</span>
-          <textarea value={description} onChange={(event) => setDescription(event.target.value)} rows={2} />
-        </label>
-        <label className="inline-field narrow">
-          <span>Due in days</span>
-          <input
-            type="number"
-            min={0}
-            max={3650}
-            value={dueInDays}
-            onChange={(event) => setDueInDays(event.target.value)}
-          />
-        </label>
+        <FormField label="Subject">
+          {(id) => (
+            <input
+              id={id}
+              value={subject}
+              onChange={(event) => setSubject(event.target.value)}
+              required
+              maxLength={200}
+            />
+          )}
+        </FormField>
+        <FormField label="Description">
+          {(id) => (
+            <textarea
+              id={id}
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+              rows={2}
+            />
+          )}
+        </FormField>
+        <FormField label="Due in days" className="narrow">
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={0}
+              max={3650}
+              value={dueInDays}
+              onChange={(event) => setDueInDays(event.target.value)}
+            />
+          )}
+        </FormField>
         <button type="submit" disabled={busy !== undefined || subject.trim() === '' || !linked}>
           {busy === 'task' ? 'Creating…' : 'Create Task'}
         </button>

@@ -108,7 +108,7 @@ function CrmLink({ person }: { person: Person }) {
               {label === 'Created in the CRM' && typeof value === 'string' ? (
                 <Instant at={value} absolute />
               ) : (
-                <Clipped text={formatValue(value)} className="mono-if-id" />
+                <span className="wrap">{formatValue(value)}</span>
               )}
             </dd>
           </div>

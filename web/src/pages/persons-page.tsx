@@ -11,6 +11,7 @@ import { PagedView } from '../components/paged-view.tsx';
 import { formatValue, personName } from '../format.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { personPath } from '../routes.ts';
+import { FormField } from '../components/form-field.tsx';
 
 const columns = [
   { label: 'Name' },
@@ -38,25 +39,28 @@ export function PersonsPage() {
     <>
       <PageTitle title="Persons" />
       <form className="toolbar" role="search" aria-label="Find persons" onSubmit={search}>
-        <label className="inline-field grow">
-          <span>Email</span>
-          <input
-            type="search"
-            inputMode="email"
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-            placeholder="exact address, any case"
-          />
-        </label>
-        <label className="inline-field">
-          <span>CRM type</span>
-          <select value={crmType} onChange={(event) => setCrmType(event.target.value)}>
-            <option value="">Any</option>
-            <option value="lead">Lead</option>
-            <option value="contact">Contact</option>
-            <option value="none">Not in the CRM</option>
-          </select>
-        </label>
+        <FormField label="Email" className="grow">
+          {(id) => (
+            <input
+              id={id}
+              type="search"
+              inputMode="email"
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              placeholder="exact address, any case"
+            />
+          )}
+        </FormField>
+        <FormField label="CRM type">
+          {(id) => (
+            <select id={id} value={crmType} onChange={(event) => setCrmType(event.target.value)}>
+              <option value="">Any</option>
+              <option value="lead">Lead</option>
+              <option value="contact">Contact</option>
+              <option value="none">Not in the CRM</option>
+            </select>
+          )}
+        </FormField>
         <button type="submit">Search</button>
       </form>
       <PagedView list={list} what="persons" empty="No person matches.">
