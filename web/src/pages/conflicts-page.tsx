@@ -52,7 +52,13 @@ export function ConflictTable({
           </td>
           {showPerson ? (
             <td>
-              <Link href={personPath(conflict.personId)}>{conflict.entity}</Link>
+              <Link
+                href={personPath(conflict.personId)}
+                aria-label={`Open the person of ${conflict.entity} ${conflict.crmId}`}
+              >
+                person
+              </Link>{' '}
+              <span className="muted small">({conflict.entity})</span>
             </td>
           ) : null}
           <td className="mono">{conflict.field}</td>

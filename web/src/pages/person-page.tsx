@@ -37,7 +37,13 @@ export function PersonPage({ id }: { id: string }) {
               )}
             </p>
             <div className="columns">
-              <CrmLink person={current} />
+              <div className="stack">
+                <CrmLink person={current} />
+                <section className="card" aria-labelledby="activity-heading">
+                  <h2 id="activity-heading">Activity log</h2>
+                  <ActivityTimeline key={round} personId={current.id} />
+                </section>
+              </div>
               <PersonActions
                 person={current}
                 onChanged={() => {
@@ -46,10 +52,6 @@ export function PersonPage({ id }: { id: string }) {
                 }}
               />
             </div>
-            <section className="card" aria-labelledby="activity-heading">
-              <h2 id="activity-heading">Activity log</h2>
-              <ActivityTimeline key={round} personId={current.id} />
-            </section>
             <section className="card" aria-labelledby="fields-heading">
               <h2 id="fields-heading">Fields</h2>
               <Loadable resource={fields} what="the person fields">
