@@ -3,7 +3,7 @@ import type { AttributeDefinition } from '../metadata/attribute-definition.ts';
 import type { EntityDefinition } from '../metadata/entity-definition.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import type { Row } from '../state/row.ts';
-import { formattedValue, jsonValue } from './value-format.ts';
+import { formattedValue, jsonEncoder } from './value-format.ts';
 
 const formatted = 'OData.Community.Display.V1.FormattedValue';
 const lookupLogicalName = 'Microsoft.Dynamics.CRM.lookuplogicalname';
@@ -66,15 +66,17 @@ export function compileRowSerializer(
         return `${text},"${name}":"${value as string}"`;
       };
     }
+    const encode = jsonEncoder(attribute);
+    const prefix = `,"${name}":`;
     if (withFormatted && hasFormattedValue(attribute)) {
       return (row: Row) => {
         const value = row[index];
         const label = formattedValue(attribute, value);
         const annotation = label === undefined ? '' : `,"${name}@${formatted}":${JSON.stringify(label)}`;
-        return `${annotation},"${name}":${jsonValue(attribute, value)}`;
+        return annotation + prefix + encode(value);
       };
     }
-    return (row: Row) => `,"${name}":${jsonValue(attribute, row[index])}`;
+    return (row: Row) => prefix + encode(row[index]);
   });
   return (row: Row) => {
     let text = `{"@odata.etag":"W/\\"${row[version] as number}\\""`;
