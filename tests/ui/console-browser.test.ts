@@ -112,7 +112,9 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     assert.equal((await world.api<SyncStatus>('GET', '/api/v1/sync/status')).body.enabled, false);
     await page.getByText('paused').waitFor();
 
-    await toggle.click();
+    // And back on from the keyboard.
+    await toggle.focus();
+    await page.keyboard.press('Space');
     await page.locator('[role=switch][aria-checked=true]').waitFor();
     assert.equal((await world.api<SyncStatus>('GET', '/api/v1/sync/status')).body.enabled, true);
   });
@@ -153,7 +155,7 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     await screenshot('fields');
   });
 
-  test('an error appears after a CRM rule rejection, and its CSV export (B6.1)', async () => {
+  test('an error appears after a CRM rule rejection; its CSV export; a retry resolves it (B6.1)', async () => {
     const message = 'UI test policy: this job title is not allowed';
     const rules = await world.crm('PUT', '/_emulator/rules', [
       {
@@ -214,9 +216,21 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     assert.equal(exported.entity, 'contact');
     assert.equal(exported.crmId, person.crmContactId);
     assert.equal(exported.code, '0x80040265');
+
+    // The CRM stops rejecting it: a retry pushes the record again and resolves the error.
+    assert.equal((await world.crm('PUT', '/_emulator/rules', [])).status, 200);
+    await table.getByRole('button', { name: `Retry contact ${person.crmContactId}` }).click();
+    await page.getByRole('status').getByText('it went through').waitFor();
+    // The list shows open errors only (B6.1): the resolved one leaves it.
+    await page.getByRole('table', { name: 'Sync errors' }).getByText(message).waitFor({ state: 'detached' });
+    const contact = await world.crm<{ jobtitle: string }>(
+      'GET',
+      `/api/data/v9.2/contacts(${person.crmContactId})`,
+    );
+    assert.equal(contact.body.jobtitle, 'Forbidden Title');
   });
 
-  test("a person's activity log shows the CRM creation and the rejected push (B6.4)", async () => {
+  test("a person's activity log shows the CRM creation and the rejected push (B6.4); resync (B8.2)", async () => {
     const person = await contactPerson();
     await page.getByRole('link', { name: 'Persons' }).click();
     await page.getByRole('heading', { level: 1, name: 'Persons' }).waitFor();
@@ -237,6 +251,9 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     await crm.getByText(String(person.crmContactId)).waitFor();
     await crm.getByText('contact', { exact: true }).waitFor();
     await screenshot('person');
+
+    await page.getByRole('button', { name: 'Resync' }).click();
+    await page.getByRole('status').getByText(`Resynced contact ${person.crmContactId}`).waitFor();
   });
 
   test('a collision on a contact shows on the conflicts page: both values, the CRM as winner (B4.3)', async () => {
