@@ -15,13 +15,13 @@ export function describeMachine(loadAtStart: number): string {
 export const currentLoad = (): number => loadavg()[0];
 
 const formatValue = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 2 });
-const formatTarget = (result: BenchResult) =>
-  result.target === null
+const formatTarget = (target: string | null) =>
+  target === null
     ? '—'
-    : `${result.target
+    : target
         .replace('>=', '≥')
         .replace('<=', '≤')
-        .replace(/\d+/, (n) => Number(n).toLocaleString('en'))} ${result.unit}`;
+        .replace(/\d+/, (n) => Number(n).toLocaleString('en'));
 const mark = (met: boolean | null) => (met === null ? '' : met ? ' ✓' : ' ✗');
 
 /** One row per scenario metric, one column per backend, then every result's note. */
@@ -33,8 +33,8 @@ export function markdownTable(results: readonly BenchResult[]): string {
     rows.set(key, [...(rows.get(key) ?? []), r]);
   }
   const lines = [
-    `| scenario | metric | target | ${backends.map((b) => backendNames[b]).join(' | ')} |`,
-    `| --- | --- | --- | ${backends.map(() => '--:').join(' | ')} |`,
+    `| scenario | metric | unit | target | ${backends.map((b) => backendNames[b]).join(' | ')} |`,
+    `| --- | --- | --- | --: | ${backends.map(() => '--:').join(' | ')} |`,
   ];
   for (const group of rows.values()) {
     const first = group[0];
@@ -43,9 +43,10 @@ export function markdownTable(results: readonly BenchResult[]): string {
       return r === undefined ? '—' : `${formatValue(r.value)}${mark(r.met)}`;
     });
     lines.push(
-      `| ${first.id} | ${first.metric} (${first.unit}) | ${formatTarget(first)} | ${cells.join(' | ')} |`,
+      `| ${first.id} | ${first.metric} | ${first.unit} | ${formatTarget(first.target)} | ${cells.join(' | ')} |`,
     );
   }
-  const notes = results.map((r) => `- ${r.id} ${backendNames[r.backend]}, ${r.metric}: ${r.note}.`);
+  // Metrics of one scenario often share their note: say it once.
+  const notes = [...new Set(results.map((r) => `- ${r.id} ${backendNames[r.backend]}: ${r.note}.`))];
   return [...lines, '', ...notes].join('\n');
 }
