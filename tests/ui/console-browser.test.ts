@@ -347,6 +347,32 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     assert.deepEqual((await world.api<{ items: unknown[] }>('GET', '/api/v1/campaigns')).body.items, []);
   });
 
+  test('long values wrap or are cut: no page scrolls sideways', async () => {
+    const long = 'Unbroken'.repeat(60);
+    const email = `${'long'.repeat(40)}@example.com`;
+    const created = await world.api<{ id: string }>('POST', '/api/v1/persons', {
+      email,
+      firstName: long,
+      lastName: 'Longvalue',
+      company: `${long} Ltd`,
+      notes: `${'word '.repeat(300)}${long}`,
+    });
+    assert.equal(created.status, 201);
+    const fitsTheWindow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+
+    await openPage('/persons', 'Persons');
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('table', { name: 'Persons' }).getByTitle(`${long} Longvalue`).waitFor();
+    assert.equal(await fitsTheWindow(), true, 'the persons list fits the window');
+
+    await openPage(`/persons/${created.body.id}`, `${long} Longvalue`);
+    await page.getByRole('heading', { level: 2, name: 'Fields' }).waitFor();
+    await screenshot('person-long-values');
+    assert.equal(await fitsTheWindow(), true, 'the person page fits the window');
+  });
+
   test('logging out forgets the key', async () => {
     await openPage('/', 'Dashboard');
     await page.getByRole('button', { name: 'Log out' }).click();
