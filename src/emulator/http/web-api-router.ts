@@ -1,3 +1,4 @@
+import { bulkAction, isBulkAction } from '../actions/bulk-actions.ts';
 import { merge } from '../actions/merge.ts';
 import { qualifyLead } from '../actions/qualify-lead.ts';
 import { writeEntityDefinitions } from '../metadata/attribute-writes.ts';
@@ -95,6 +96,10 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
     throw notAllowed(method);
   }
   if (first.key === undefined) {
+    if (isBulkAction(second.name) && segments.length === 2) {
+      if (method !== 'POST') throw notAllowed(method);
+      return bulkAction(ctx, second.name);
+    }
     if (second.name === '$count' && segments.length === 2) {
       if (method !== 'GET') throw notAllowed(method);
       assertTablePrivilege(request.caller, entity, 'Read');
