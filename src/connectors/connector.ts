@@ -97,6 +97,12 @@ export interface CrmConnector {
    * Returns one outcome per operation, in order. Without `atomic` the operations are independent (a failure
    * affects only its own record, `continue-on-error`); with `atomic` they go in one changeset: all or none.
    * Updates carry `If-Match` (the given ETag, else `*` so an update never creates a record).
+   *
+   * Independent updates of one entity go as `UpdateMultiple` requests of up to `batchSize` (unless the connector
+   * was built with bulk messages off): one request per chunk instead of one inner request per record, each
+   * target carrying its ETag. Their `ok` outcomes carry **no ETag** (Dataverse answers 204 without one; the next
+   * read brings it). When an UpdateMultiple fails for a record, the whole chunk is rolled back by Dataverse and
+   * re-sent as `$batch` so every operation still gets its own outcome.
    */
   write(operations: readonly WriteOperation[], options?: WriteOptions): Promise<WriteOutcome[]>;
 

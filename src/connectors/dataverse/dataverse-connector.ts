@@ -69,6 +69,15 @@ export interface DataverseConnectorOptions {
   readonly dispatcher?: Dispatcher;
   /** Replaces the token source (tests). */
   readonly tokens?: TokenProvider;
+  /**
+   * Send independent updates as `UpdateMultiple` (default true). Turn it off for an organisation whose custom
+   * plug-ins do not cope with bulk messages — written for one `Target` per execution, or failing for a whole
+   * request where a single update would fail alone, so every chunk pays for a rejected UpdateMultiple and then its
+   * `$batch` fallback — or whose tables lack the message (Microsoft lists the support per table in
+   * `sdkmessagefilters`; a table answering "not found" is remembered and skipped automatically). Off, every write
+   * goes through `$batch`, the single `Update` message per record.
+   */
+  readonly bulkMessages?: boolean;
 }
 
 /** The real-protocol Dataverse Web API connector (see `../connector.ts` for the contract). */
@@ -78,6 +87,9 @@ export class DataverseConnector implements CrmConnector {
   readonly #pageSize: number;
   readonly #overlapMs: number;
   readonly #retry: RetryPolicyOptions | undefined;
+  readonly #bulkMessages: boolean;
+  /** Tables that answered that they have no UpdateMultiple (kept for the connector's life). */
+  readonly #bulkUnsupported = new Set<string>();
   readonly #entities = new Map<string, Promise<EntityMetadata>>();
   readonly #attributes = new Map<string, Promise<AttributeMetadata[]>>();
   #privileges: Promise<AttributePrivilege[]> | undefined;
@@ -88,6 +100,7 @@ export class DataverseConnector implements CrmConnector {
     this.#pageSize = Math.min(5000, Math.max(1, options.pageSize ?? 5000));
     this.#overlapMs = options.watermarkOverlapMs ?? 120_000;
     this.#retry = options.retry;
+    this.#bulkMessages = options.bulkMessages ?? true;
     this.#http = new DataverseHttp({
       url: options.url,
       tokens:
@@ -315,7 +328,18 @@ export class DataverseConnector implements CrmConnector {
         entitySets.set(entity, (await this.getEntity(entity)).entitySetName),
       ),
     ]);
-    return writeOperations({ http: this.#http, shapes, entitySets, retry: this.#retry }, operations, options);
+    return writeOperations(
+      {
+        http: this.#http,
+        shapes,
+        entitySets,
+        retry: this.#retry,
+        bulkMessages: this.#bulkMessages,
+        bulkUnsupported: this.#bulkUnsupported,
+      },
+      operations,
+      options,
+    );
   }
 
   async qualifyLead(leadId: string, options: QualifyLeadOptions = {}): Promise<QualifyLeadResult> {

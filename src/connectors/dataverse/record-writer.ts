@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WriteOperation, WriteOptions, WriteOutcome } from '../connector.ts';
+import type { UpdateOperation, WriteOperation, WriteOptions, WriteOutcome } from '../connector.ts';
 import { CrmError } from '../crm-error.ts';
 import {
   decodeBatchResponse,
@@ -7,6 +7,7 @@ import {
   type BatchPartResponse,
   type BatchRequest,
 } from './batch-codec.ts';
+import { updateMultiple } from './bulk-writer.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
 import { parseErrorBody } from './dataverse-http.ts';
 import { classifyFailure } from './error-classifier.ts';
@@ -14,11 +15,12 @@ import { idFromEntityUrl, toBody, type EntityShape } from './record-mapper.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
 /**
- * Creates and updates through `$batch` (protocol reference §4). Independent operations go as plain parts with
- * `Prefer: odata.continue-on-error`, so one bad record never blocks the others (B6.1); atomic groups go in one
- * changeset. Each part asks for `return=representation` of the primary key only, which gives the new ETag
- * without a second read. Parts that fail transiently (429/5xx inside the batch) are re-sent alone after a
- * back-off; a pass-level failure (401, entity privilege) throws for the whole call (B6.3).
+ * Creates and updates through `$batch` (protocol reference §4) and, for updates, `UpdateMultiple`
+ * (`bulk-writer.ts`). Independent operations go as plain parts with `Prefer: odata.continue-on-error`, so one
+ * bad record never blocks the others (B6.1); atomic groups go in one changeset. Each part asks for
+ * `return=representation` of the primary key only, which gives the new ETag without a second read. Parts that
+ * fail transiently (429/5xx inside the batch) are re-sent alone after a back-off; a pass-level failure (401,
+ * entity privilege) throws for the whole call (B6.3).
  */
 export interface WriteContext {
   readonly http: DataverseHttp;
@@ -28,6 +30,13 @@ export interface WriteContext {
   readonly entitySets: ReadonlyMap<string, string>;
   readonly retry?: RetryPolicyOptions;
   readonly random?: () => number;
+  /**
+   * Independent updates go as `UpdateMultiple` (default). Off: every operation goes through `$batch`
+   * (`DataverseConnectorOptions.bulkMessages` says why one would turn it off).
+   */
+  readonly bulkMessages?: boolean;
+  /** Entities whose table refused `UpdateMultiple`, shared across calls (the connector owns it). */
+  readonly bulkUnsupported?: Set<string>;
 }
 
 const maxBatchSize = 1000;
@@ -42,23 +51,65 @@ export async function writeOperations(
   if (options.atomic) return writeAtomic(context, operations, requests, options.signal);
   const size = Math.min(maxBatchSize, Math.max(1, options.batchSize ?? 50));
   const outcomes: WriteOutcome[] = new Array(operations.length);
-  const chunks: number[][] = [];
-  for (let start = 0; start < operations.length; start += size) {
-    chunks.push(Array.from({ length: Math.min(size, operations.length - start) }, (_, i) => start + i));
-  }
+  const unsupported = context.bulkUnsupported ?? new Set<string>();
+  const viaBatch: number[] = [];
+  const updatesByEntity = new Map<string, number[]>();
+  operations.forEach((operation, i) => {
+    if (context.bulkMessages === false || operation.kind !== 'update' || unsupported.has(operation.entity)) {
+      viaBatch.push(i);
+      return;
+    }
+    const group = updatesByEntity.get(operation.entity);
+    if (group === undefined) updatesByEntity.set(operation.entity, [i]);
+    else group.push(i);
+  });
+  const viaBatchChunk = async (chunk: readonly number[]) => {
+    const results = await writeIndependent(
+      context,
+      chunk.map((i) => operations[i]),
+      chunk.map((i) => requests[i]),
+      options.signal,
+    );
+    chunk.forEach((i, k) => (outcomes[i] = results[k]));
+  };
+  const viaBulkChunk = async (entity: string, chunk: readonly number[]) => {
+    // One update gains nothing from a bulk message (one request either way) and `$batch` returns its new ETag.
+    // The same record twice in one request is refused by Dataverse; `$batch` applies them in order instead.
+    if (chunk.length < 2 || new Set(chunk.map((i) => operations[i].id)).size < chunk.length)
+      return viaBatchChunk(chunk);
+    const shape = shapeOf(context, entity);
+    const results = await updateMultiple({
+      http: context.http,
+      entitySetName: shape.entity.entitySetName,
+      primaryIdAttribute: shape.entity.primaryIdAttribute,
+      unsupported,
+      operations: chunk.map((i) => operations[i] as UpdateOperation),
+      requests: chunk.map((i) => requests[i]),
+      fallback: () =>
+        writeIndependent(
+          context,
+          chunk.map((i) => operations[i]),
+          chunk.map((i) => requests[i]),
+          options.signal,
+        ),
+      signal: options.signal,
+    });
+    chunk.forEach((i, k) => (outcomes[i] = results[k]));
+  };
   // Chunks run in parallel; the connector's concurrency limiter decides how many are really in flight.
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      const results = await writeIndependent(
-        context,
-        chunk.map((i) => operations[i]),
-        chunk.map((i) => requests[i]),
-        options.signal,
-      );
-      chunk.forEach((i, k) => (outcomes[i] = results[k]));
-    }),
-  );
+  await Promise.all([
+    ...[...updatesByEntity].flatMap(([entity, indexes]) =>
+      chunksOf(indexes, size).map((chunk) => viaBulkChunk(entity, chunk)),
+    ),
+    ...chunksOf(viaBatch, size).map(viaBatchChunk),
+  ]);
   return outcomes;
+}
+
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 function toRequest(context: WriteContext, operation: WriteOperation): BatchRequest {
