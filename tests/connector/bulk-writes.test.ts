@@ -98,7 +98,7 @@ describe('connector bulk writes (UpdateMultiple) against the emulator', () => {
       kind: 'update',
       entity: 'contact',
       id,
-      values: i === 2 ? { firstname: 'x'.repeat(5000) } : { jobtitle: `F${i}` },
+      values: i === 2 ? { firstname: 'x'.repeat(5000) } : ({ jobtitle: `F${i}` } as Record<string, string>),
     }));
     operations.push({ kind: 'update', entity: 'contact', id: contacts[15], values: { new_gone: 'x' } });
     let outcomes: WriteOutcome[] = [];
