@@ -2,21 +2,29 @@ import { SynclineError } from '../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { hasNul, iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import type { Store } from './store.ts';
-import type { StoreContext } from './store-context.ts';
+import { atomically, type StoreContext } from './store-context.ts';
+
+const inListChunk = 500;
+
+function validateActivity(type: unknown, attributes: unknown): void {
+  if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+    throw new SynclineError('VALIDATION_FAILED', 'An activity type must be 1–100 characters.');
+  }
+  if (attributes === null || typeof attributes !== 'object' || hasNul(attributes)) {
+    throw new SynclineError(
+      'VALIDATION_FAILED',
+      'Activity attributes must be an object without NUL characters.',
+    );
+  }
+}
 
 /** The activity log of a person (B6.4): append-only, read newest first. */
-export function activityOperations(ctx: StoreContext): Pick<Store, 'appendActivity' | 'listActivities'> {
+export function activityOperations(
+  ctx: StoreContext,
+): Pick<Store, 'appendActivity' | 'appendActivities' | 'listActivities'> {
   return {
     async appendActivity(personId, type, attributes, at = nowIso()) {
-      if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
-        throw new SynclineError('VALIDATION_FAILED', 'An activity type must be 1–100 characters.');
-      }
-      if (attributes === null || typeof attributes !== 'object' || hasNul(attributes)) {
-        throw new SynclineError(
-          'VALIDATION_FAILED',
-          'Activity attributes must be an object without NUL characters.',
-        );
-      }
+      validateActivity(type, attributes);
       const exists =
         isPlausibleKey(personId) &&
         (await ctx.db.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst()) !==
@@ -34,6 +42,39 @@ export function activityOperations(ctx: StoreContext): Pick<Store, 'appendActivi
         })
         .execute();
       return activity;
+    },
+
+    async appendActivities(items) {
+      for (const item of items) validateActivity(item.type, item.attributes);
+      if (items.length === 0) return;
+      const ids = [...new Set(items.map((item) => item.personId))];
+      const found = new Set<string>();
+      for (let start = 0; start < ids.length; start += inListChunk) {
+        const chunk = ids.slice(start, start + inListChunk).filter(isPlausibleKey);
+        if (chunk.length === 0) continue;
+        const rows = await ctx.db.selectFrom('persons').select('id').where('id', 'in', chunk).execute();
+        for (const row of rows) found.add(row.id);
+      }
+      const missing = ids.find((id) => !found.has(id));
+      if (missing !== undefined)
+        throw new SynclineError('NOT_FOUND', `No person with id ${String(missing)}.`);
+      const now = nowIso();
+      const rows = items.map((item) => ({
+        id: newId(),
+        person_id: item.personId,
+        type: item.type,
+        at: iso(item.at ?? now),
+        attributes: JSON.stringify({ ...item.attributes }),
+      }));
+      const batch = ctx.backend.capabilities.maxBatchRows;
+      await atomically(ctx, async (tx) => {
+        for (let start = 0; start < rows.length; start += batch) {
+          await tx.db
+            .insertInto('activities')
+            .values(rows.slice(start, start + batch))
+            .execute();
+        }
+      });
     },
 
     async listActivities(personId, page) {

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { recordChanges } from './person-operations.ts';
-import { decodeValue, encodeValue, iso, isPlausibleKey, nowIso } from './row-values.ts';
+import { iso, isPlausibleKey, json, nowIso } from './row-values.ts';
 import type { CrmLinksTable, Database } from './schema.ts';
 import type { PersonValue, Store } from './store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
@@ -17,6 +17,7 @@ export function linkOperations(
 ): Pick<
   Store,
   | 'upsertLink'
+  | 'upsertLinks'
   | 'getLink'
   | 'getLinks'
   | 'listLinksOfPerson'
@@ -24,18 +25,13 @@ export function linkOperations(
   | 'getBases'
   | 'getBasesOf'
   | 'setBases'
+  | 'setBasesOf'
   | 'mergePersonInto'
   | 'resolvePersonId'
 > {
   return {
     async upsertLink(link) {
-      if ((link.entity !== 'lead' && link.entity !== 'contact') || !linkStates.includes(link.state)) {
-        throw new SynclineError(
-          'VALIDATION_FAILED',
-          `Invalid link: entity ${link.entity}, state ${link.state}.`,
-        );
-      }
-      if (!isPlausibleKey(link.crmId)) throw new SynclineError('VALIDATION_FAILED', 'A link needs a CRM id.');
+      validateLink(link);
       return atomically(ctx, async (tx) => {
         await requirePersons(tx.db, [link.personId]);
         const now = nowIso();
@@ -63,6 +59,49 @@ export function linkOperations(
           .where('crm_id', '=', link.crmId)
           .execute();
         return toLink({ ...existing, ...values, linked_at: linkedAt });
+      });
+    },
+
+    async upsertLinks(links) {
+      for (const link of links) validateLink(link);
+      if (links.length === 0) return;
+      const now = nowIso();
+      await atomically(ctx, async (tx) => {
+        const batch = ctx.backend.capabilities.maxBatchRows;
+        for (let start = 0; start < links.length; start += batch) {
+          // The foreign key on person_id refuses an unknown person (upsertLink checks first for a clear error).
+          await tx.db
+            .insertInto('crm_links')
+            .values(
+              links.slice(start, start + batch).map((link) => ({
+                entity: link.entity,
+                crm_id: link.crmId,
+                person_id: link.personId,
+                state: link.state,
+                etag: link.etag,
+                version: link.version,
+                linked_at: now,
+                updated_at: now,
+              })),
+            )
+            .onConflict((conflict) =>
+              conflict.columns(['entity', 'crm_id']).doUpdateSet((eb) => ({
+                // Re-linking the record to another person is a new link, as in upsertLink.
+                linked_at: eb
+                  .case()
+                  .when('crm_links.person_id', '=', eb.ref('excluded.person_id'))
+                  .then(eb.ref('crm_links.linked_at'))
+                  .else(eb.ref('excluded.linked_at'))
+                  .end(),
+                person_id: eb.ref('excluded.person_id'),
+                state: eb.ref('excluded.state'),
+                etag: eb.ref('excluded.etag'),
+                version: eb.ref('excluded.version'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
       });
     },
 
@@ -104,7 +143,7 @@ export function linkOperations(
     async deleteLink(entity, crmId) {
       return atomically(ctx, async (tx) => {
         await tx.db
-          .deleteFrom('field_bases')
+          .deleteFrom('record_bases')
           .where('entity', '=', entity)
           .where('crm_id', '=', crmId)
           .execute();
@@ -126,40 +165,11 @@ export function linkOperations(
     },
 
     async setBases(entity, crmId, values) {
-      const now = nowIso();
-      const set = Object.entries(values).filter(
-        (entry): entry is [string, PersonValue] => entry[1] !== undefined,
-      );
-      const removed = Object.keys(values).filter((field) => values[field] === undefined);
-      await atomically(ctx, async (tx) => {
-        if (removed.length > 0) {
-          await tx.db
-            .deleteFrom('field_bases')
-            .where('entity', '=', entity)
-            .where('crm_id', '=', crmId)
-            .where('field', 'in', removed)
-            .execute();
-        }
-        if (set.length === 0) return;
-        await tx.db
-          .insertInto('field_bases')
-          .values(
-            set.map(([field, value]) => ({
-              entity,
-              crm_id: crmId,
-              field,
-              value: encodeValue(value),
-              updated_at: now,
-            })),
-          )
-          .onConflict((conflict) =>
-            conflict.columns(['entity', 'crm_id', 'field']).doUpdateSet((eb) => ({
-              value: eb.ref('excluded.value'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      });
+      await writeBases(ctx, entity, [{ crmId, values }]);
+    },
+
+    async setBasesOf(entity, items) {
+      await writeBases(ctx, entity, items);
     },
 
     async mergePersonInto(loserId, survivorId, origin) {
@@ -209,6 +219,13 @@ export function linkOperations(
   };
 }
 
+function validateLink(link: Pick<CrmLink, 'entity' | 'crmId' | 'state'>): void {
+  if ((link.entity !== 'lead' && link.entity !== 'contact') || !linkStates.includes(link.state)) {
+    throw new SynclineError('VALIDATION_FAILED', `Invalid link: entity ${link.entity}, state ${link.state}.`);
+  }
+  if (!isPlausibleKey(link.crmId)) throw new SynclineError('VALIDATION_FAILED', 'A link needs a CRM id.');
+}
+
 async function requirePersons(db: Kysely<Database>, ids: readonly string[]): Promise<void> {
   const found = ids.every(isPlausibleKey)
     ? await db.selectFrom('persons').select('id').where('id', 'in', ids).execute()
@@ -238,18 +255,74 @@ async function basesOf(
   const bases = new Map<string, Map<string, PersonValue>>();
   for (const chunk of chunks(crmIds.filter(isPlausibleKey))) {
     const rows = await db
-      .selectFrom('field_bases')
-      .select(['crm_id', 'field', 'value'])
+      .selectFrom('record_bases')
+      .select(['crm_id', 'bases'])
       .where('entity', '=', entity)
       .where('crm_id', 'in', chunk)
       .execute();
     for (const row of rows) {
-      let record = bases.get(row.crm_id);
-      if (record === undefined) bases.set(row.crm_id, (record = new Map()));
-      record.set(row.field, decodeValue(row.value));
+      bases.set(row.crm_id, new Map(Object.entries(json<Record<string, PersonValue>>(row.bases))));
     }
   }
   return bases;
+}
+
+/**
+ * Sets (and with `undefined` removes) fields of records' bases: one read of the current documents and one
+ * multi-row upsert per chunk of records. A record at most once per call (the last entry wins).
+ */
+async function writeBases(
+  ctx: StoreContext,
+  entity: string,
+  items: readonly { crmId: string; values: Readonly<Record<string, PersonValue | undefined>> }[],
+): Promise<void> {
+  const byRecord = new Map<string, Record<string, PersonValue | undefined>>();
+  for (const item of items) {
+    if (!isPlausibleKey(item.crmId)) throw new SynclineError('VALIDATION_FAILED', 'Bases need a CRM id.');
+    byRecord.set(item.crmId, { ...byRecord.get(item.crmId), ...item.values });
+  }
+  if (byRecord.size === 0) return;
+  const now = nowIso();
+  await atomically(ctx, async (tx) => {
+    const batch = ctx.backend.capabilities.maxBatchRows;
+    const ids = [...byRecord.keys()];
+    for (let start = 0; start < ids.length; start += Math.min(batch, inListChunk)) {
+      const chunk = ids.slice(start, start + Math.min(batch, inListChunk));
+      const current = await basesOf(tx.db, entity, chunk);
+      const emptied: string[] = [];
+      const rows = chunk.flatMap((crmId) => {
+        const document: Record<string, PersonValue> = Object.fromEntries(current.get(crmId) ?? []);
+        for (const [field, value] of Object.entries(byRecord.get(crmId)!)) {
+          if (value === undefined) delete document[field];
+          else document[field] = value;
+        }
+        // A record without bases has no row, as before any was set.
+        if (Object.keys(document).length === 0) {
+          if (current.has(crmId)) emptied.push(crmId);
+          return [];
+        }
+        return [{ entity, crm_id: crmId, bases: JSON.stringify(document), updated_at: now }];
+      });
+      if (emptied.length > 0) {
+        await tx.db
+          .deleteFrom('record_bases')
+          .where('entity', '=', entity)
+          .where('crm_id', 'in', emptied)
+          .execute();
+      }
+      if (rows.length === 0) continue;
+      await tx.db
+        .insertInto('record_bases')
+        .values(rows)
+        .onConflict((conflict) =>
+          conflict.columns(['entity', 'crm_id']).doUpdateSet((eb) => ({
+            bases: eb.ref('excluded.bases'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  });
 }
 
 function chunks<T>(items: readonly T[]): T[][] {

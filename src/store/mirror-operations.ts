@@ -1,7 +1,7 @@
 import { SynclineError } from '../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { bool, hasNul, iso, isPlausibleKey, json, nowIso } from './row-values.ts';
-import type { Store } from './store.ts';
+import type { MirrorRow, Store } from './store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
 
 /** Dataverse logical names: lowercase letters, digits and `_`, starting with a letter. */
@@ -22,6 +22,7 @@ export function mirrorOperations(
   Store,
   | 'upsertMirrorRows'
   | 'getMirrorRow'
+  | 'getMirrorRows'
   | 'listMirrorRows'
   | 'listMirrorEntities'
   | 'setOpportunityContactRoles'
@@ -78,6 +79,22 @@ export function mirrorOperations(
         .where('id', '=', id)
         .executeTakeFirst();
       return row === undefined ? undefined : toMirrorRow(row);
+    },
+
+    async getMirrorRows(entity, ids) {
+      const rows = new Map<string, MirrorRow>();
+      if (!entityPattern.test(entity)) return rows;
+      const wanted = [...new Set(ids.filter(isPlausibleKey))];
+      for (let start = 0; start < wanted.length; start += 500) {
+        const found = await ctx.db
+          .selectFrom('crm_mirror')
+          .selectAll()
+          .where('entity', '=', entity)
+          .where('id', 'in', wanted.slice(start, start + 500))
+          .execute();
+        for (const row of found) rows.set(row.id, toMirrorRow(row));
+      }
+      return rows;
     },
 
     async listMirrorRows(entity, page) {

@@ -119,7 +119,7 @@ export function personOperations(
       if (!isPlausibleKey(id)) return false;
       return atomically(ctx, async (tx) => {
         // Bases belong to the person's links but have no foreign key (they are keyed by CRM record).
-        await sql`delete from field_bases where (entity, crm_id) in
+        await sql`delete from record_bases where (entity, crm_id) in
           (select entity, crm_id from crm_links where person_id = ${id})`.execute(tx.db);
         await tx.db
           .updateTable('opportunity_contact_roles')
@@ -231,10 +231,25 @@ async function applyUpdate(
   changes: StoredFields,
   origin: WriteOrigin,
 ): Promise<Person> {
+  const { person, changed } = await writeUpdate(tx, existing, changes);
+  if (changed.length > 0)
+    await recordChanges(tx, [{ personId: existing.id, kind: 'update', fields: changed }], origin);
+  return person;
+}
+
+/**
+ * Writes the changed values of one locked person row; the caller records the change-feed entry (one per
+ * person, or one statement for a page of them).
+ */
+export async function writeUpdate(
+  tx: StoreContext,
+  existing: PersonRow,
+  changes: StoredFields,
+): Promise<{ person: Person; changed: string[] }> {
   const before = json<StoredFields>(existing.fields);
   const changed = Object.keys(changes).filter((name) => (before[name] ?? null) !== changes[name]);
   const lookup = await lookupFor(tx, []);
-  if (changed.length === 0) return toPerson(existing, lookup);
+  if (changed.length === 0) return { person: toPerson(existing, lookup), changed };
   const fields = withoutNulls({ ...before, ...changes });
   const updatedAt = nowIso();
   await tx.db
@@ -242,8 +257,7 @@ async function applyUpdate(
     .set({ ...derivedColumns(fields), fields: JSON.stringify(fields), updated_at: updatedAt })
     .where('id', '=', existing.id)
     .execute();
-  await recordChanges(tx, [{ personId: existing.id, kind: 'update', fields: changed }], origin);
-  return toPerson({ ...existing, fields, updated_at: updatedAt }, lookup);
+  return { person: toPerson({ ...existing, fields, updated_at: updatedAt }, lookup), changed };
 }
 
 /** Appends change-feed entries; must run in the transaction of the write it describes. */

@@ -92,11 +92,11 @@ export interface CrmLinksTable {
   updated_at: Timestamp;
 }
 
-export interface FieldBasesTable {
+/** The bases of one linked record (B4.1): `bases` is the JSON text of `{ field: value }` (migration 0003). */
+export interface RecordBasesTable {
   entity: string;
   crm_id: string;
-  field: string;
-  value: string;
+  bases: string;
   updated_at: Timestamp;
 }
 
@@ -234,7 +234,7 @@ export interface Database {
   opportunity_contact_roles: OpportunityContactRolesTable;
   settings: SettingsTable;
   crm_links: CrmLinksTable;
-  field_bases: FieldBasesTable;
+  record_bases: RecordBasesTable;
   sync_cursors: SyncCursorsTable;
   sync_fields: SyncFieldsTable;
   sync_errors: SyncErrorsTable;

@@ -7,6 +7,7 @@ import { mirrorOperations } from './mirror-operations.ts';
 import { outboxOperations } from './outbox-operations.ts';
 import { passOperations } from './pass-operations.ts';
 import { personFieldOperations } from './person-field-operations.ts';
+import { personBulkOperations } from './person-bulk-operations.ts';
 import { personOperations } from './person-operations.ts';
 import { settingOperations } from './setting-operations.ts';
 import type { Store } from './store.ts';
@@ -38,6 +39,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
         .execute((trx) => fn(createSqlStore({ ...ctx, db: trx, inTransaction: true }, inTransaction)));
     },
     ...personOperations(ctx),
+    ...personBulkOperations(ctx),
     ...changeFeedOperations(ctx),
     ...activityOperations(ctx),
     ...personFieldOperations(ctx),

@@ -24,6 +24,8 @@ export interface StoreBackend {
    * transaction the only writer.
    */
   lockKey(db: Kysely<Database>, key: string): Promise<void>;
+  /** `lockKey` for many keys in one round trip, taken in the order given (callers sort them). */
+  lockKeys(db: Kysely<Database>, keys: readonly string[]): Promise<void>;
   /**
    * The change feed after `after` (an encoded cursor of this backend), at most `limit` rows, in commit order.
    * Throws INVALID_CURSOR for a cursor this backend did not issue.

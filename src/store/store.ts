@@ -162,6 +162,22 @@ export interface Store extends SyncStateStore {
   deletePerson(id: string, origin?: WriteOrigin): Promise<boolean>;
   /** Ordered by id (ids are time-ordered UUIDv7, so roughly by creation). `email` matches case-insensitively. */
   listPersons(query: PersonQuery): Promise<Page<Person>>;
+  /**
+   * Bulk `updatePerson` (a page of CRM changes) with the same validation, locks and echo suppression; one
+   * person at most once per call (VALIDATION_FAILED otherwise). Returns the persons that exist, in input order.
+   */
+  updatePersons(
+    items: readonly { id: string; fields: Record<string, PersonValue> }[],
+    origin: WriteOrigin,
+  ): Promise<Person[]>;
+  /**
+   * The persons with each of `emails` (case-insensitively), oldest first, keyed by the email as given;
+   * `crmType: 'none'` keeps only marketing-only persons (email matching on a first link, B3.2).
+   */
+  findPersonsByEmails(
+    emails: readonly string[],
+    filter?: { crmType?: 'none' },
+  ): Promise<Map<string, Person[]>>;
 
   /**
    * Every change committed after `after` (undefined = from the beginning), in commit-visible order, each at
@@ -182,6 +198,10 @@ export interface Store extends SyncStateStore {
     attributes: Record<string, unknown>,
     at?: string,
   ): Promise<Activity>;
+  /** `appendActivity` for many persons at once; NOT_FOUND (and nothing written) when a person does not exist. */
+  appendActivities(
+    items: readonly { personId: string; type: string; attributes: Record<string, unknown>; at?: string }[],
+  ): Promise<void>;
   /** Newest first. An unknown person yields an empty page. */
   listActivities(personId: string, page: PageRequest): Promise<Page<Activity>>;
 
@@ -206,6 +226,8 @@ export interface Store extends SyncStateStore {
     rows: { entity: string; id: string; attributes: Record<string, unknown>; deleted: boolean }[],
   ): Promise<void>;
   getMirrorRow(entity: string, id: string): Promise<MirrorRow | undefined>;
+  /** Many mirror rows of one entity (a page's accounts); unknown ids are absent from the map. */
+  getMirrorRows(entity: string, ids: readonly string[]): Promise<Map<string, MirrorRow>>;
   /** Ordered by id; tombstones included (they carry `deleted: true`). */
   listMirrorRows(entity: string, page: PageRequest): Promise<Page<MirrorRow>>;
   /** The entities that have at least one mirror row, sorted. */

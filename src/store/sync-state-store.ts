@@ -200,6 +200,11 @@ export interface SyncStateStore {
 
   /** Creates or replaces the link of one CRM record. Throws NOT_FOUND when the person does not exist. */
   upsertLink(link: Omit<CrmLink, 'linkedAt' | 'updatedAt'>): Promise<CrmLink>;
+  /**
+   * `upsertLink` for a page of records in multi-row statements (one CRM record at most once). An unknown
+   * person fails the whole call (foreign key) instead of a NOT_FOUND naming it.
+   */
+  upsertLinks(links: readonly Omit<CrmLink, 'linkedAt' | 'updatedAt'>[]): Promise<void>;
   getLink(entity: LinkedEntity, crmId: string): Promise<CrmLink | undefined>;
   /** Many records at once (a page of CRM changes); unknown ids are absent from the map. */
   getLinks(entity: LinkedEntity, crmIds: readonly string[]): Promise<Map<string, CrmLink>>;
@@ -222,6 +227,12 @@ export interface SyncStateStore {
     entity: string,
     crmId: string,
     values: Readonly<Record<string, PersonValue | undefined>>,
+  ): Promise<void>;
+
+  /** `setBases` for many records of one entity in multi-row statements. */
+  setBasesOf(
+    entity: string,
+    items: readonly { crmId: string; values: Readonly<Record<string, PersonValue | undefined>> }[],
   ): Promise<void>;
 
   // --- cursors (B2.4) ---------------------------------------------------------------------------------

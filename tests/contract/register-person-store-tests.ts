@@ -42,6 +42,106 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
     assert.equal(read!.createdAt, read!.updatedAt);
   });
 
+  it('updatePersons: a page of updates with validation, unchanged rows untouched, one change per changed person', async (store) => {
+    const [ann, bob, cy] = await store.createPersons(
+      [
+        { email: 'ann@example.com', firstName: 'Ann' },
+        { email: 'bob@example.com' },
+        { email: 'cy@example.com' },
+      ],
+      'api',
+    );
+    const feedBefore = await allChanges(store);
+    const updated = await store.updatePersons(
+      [
+        { id: ann.id, fields: { firstName: 'Anne', lastName: 'Lee' } },
+        { id: bob.id, fields: { email: 'bob@example.com' } },
+        { id: '01900000-0000-7000-8000-000000000000', fields: { firstName: 'Nobody' } },
+        { id: cy.id, fields: { city: 'Oslo', email: 'CY2@example.com' } },
+      ],
+      'sync',
+    );
+    assert.deepEqual(
+      updated.map((person) => person.id),
+      [ann.id, bob.id, cy.id],
+    );
+    assert.equal((await store.getPerson(ann.id))!.fields.lastName, 'Lee');
+    assert.equal((await store.getPerson(bob.id))!.updatedAt, bob.updatedAt, 'no change, no write');
+    assert.equal((await store.listPersons({ email: 'cy2@example.com', limit: 5 })).items[0].id, cy.id);
+    const feed = (await allChanges(store)).slice(feedBefore.length);
+    assert.deepEqual(
+      feed.map((change) => [change.personId, change.origin, [...change.fields].sort()]),
+      [
+        [ann.id, 'sync', ['firstName', 'lastName']],
+        [cy.id, 'sync', ['city', 'email']],
+      ],
+    );
+    await rejectsWithCode(
+      store.updatePersons([{ id: ann.id, fields: { numberOfEmployees: 'many' as never } }], 'sync'),
+      'VALIDATION_FAILED',
+    );
+    await rejectsWithCode(
+      store.updatePersons(
+        [
+          { id: ann.id, fields: { city: 'A' } },
+          { id: ann.id, fields: { city: 'B' } },
+        ],
+        'sync',
+      ),
+      'VALIDATION_FAILED',
+    );
+    assert.equal((await store.getPerson(ann.id))!.fields.city, null, 'a refused call writes nothing');
+  });
+
+  it('findPersonsByEmails: matches case-insensitively per given email, oldest first, marketing-only on request (B3.2)', async (store) => {
+    const first = await store.createPerson({ email: 'Dup@Example.com' }, 'api');
+    const second = await store.createPerson({ email: 'dup@example.com', crmType: 'contact' }, 'sync');
+    const found = await store.findPersonsByEmails(['DUP@example.com', 'none@example.com', '']);
+    assert.deepEqual(
+      found.get('DUP@example.com')!.map((person) => person.id),
+      [first.id, second.id],
+    );
+    assert.deepEqual(found.get('none@example.com'), []);
+    assert.deepEqual(found.get(''), []);
+    const marketingOnly = await store.findPersonsByEmails(['dup@example.com'], { crmType: 'none' });
+    assert.deepEqual(
+      marketingOnly.get('dup@example.com')!.map((person) => person.id),
+      [first.id],
+    );
+  });
+
+  it('appendActivities: many persons in one call, newest first per person; an unknown person writes nothing', async (store) => {
+    const [ann, bob] = await store.createPersons(
+      [{ email: 'a@example.com' }, { email: 'b@example.com' }],
+      'api',
+    );
+    await store.appendActivities([
+      { personId: ann.id, type: 'crm.created-person', attributes: { n: 1 } },
+      { personId: bob.id, type: 'crm.created-person', attributes: { n: 2 } },
+      { personId: ann.id, type: 'data-value-changed', attributes: { n: 3 } },
+    ]);
+    const annLog = await store.listActivities(ann.id, { limit: 10 });
+    assert.deepEqual(
+      annLog.items.map((activity) => [activity.type, activity.attributes.n]),
+      [
+        ['data-value-changed', 3],
+        ['crm.created-person', 1],
+      ],
+    );
+    await rejectsWithCode(
+      store.appendActivities([
+        { personId: bob.id, type: 'x', attributes: {} },
+        { personId: '01900000-0000-7000-8000-000000000000', type: 'x', attributes: {} },
+      ]),
+      'NOT_FOUND',
+    );
+    await rejectsWithCode(
+      store.appendActivities([{ personId: bob.id, type: '', attributes: {} }]),
+      'VALIDATION_FAILED',
+    );
+    assert.equal((await store.listActivities(bob.id, { limit: 10 })).items.length, 1);
+  });
+
   it('getPerson answers undefined for unknown and malformed ids', async (store) => {
     assert.equal(await store.getPerson('01900000-0000-7000-8000-000000000000'), undefined);
     assert.equal(await store.getPerson('not a uuid \u0000'), undefined);

@@ -115,6 +115,65 @@ export function registerSyncStateStoreTests(factory: StoreFactory): void {
     assert.equal(await store.getLink('contact', 'C-1'), undefined);
   });
 
+  it('bulk links and bases: a page of records in one call, re-link keeps linkedAt only for the same person (B3.1, B4.1)', async (store) => {
+    const [ann, bob] = await store.createPersons(
+      [{ email: 'ann@example.com' }, { email: 'bob@example.com' }],
+      'sync',
+    );
+    await store.upsertLinks([
+      { entity: 'contact', crmId: 'C-1', personId: ann.id, state: 'active', etag: 'W/"1"', version: null },
+      { entity: 'contact', crmId: 'C-2', personId: bob.id, state: 'active', etag: null, version: null },
+    ]);
+    const before = await store.getLinks('contact', ['C-1', 'C-2']);
+    assert.equal(before.get('C-1')!.personId, ann.id);
+    assert.equal(before.get('C-1')!.etag, 'W/"1"');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.upsertLinks([
+      { entity: 'contact', crmId: 'C-1', personId: ann.id, state: 'excluded', etag: 'W/"2"', version: '2' },
+      { entity: 'contact', crmId: 'C-2', personId: ann.id, state: 'active', etag: null, version: null },
+    ]);
+    const after = await store.getLinks('contact', ['C-1', 'C-2']);
+    assert.equal(after.get('C-1')!.state, 'excluded');
+    assert.equal(after.get('C-1')!.etag, 'W/"2"');
+    assert.equal(after.get('C-1')!.linkedAt, before.get('C-1')!.linkedAt, 'same person: same link');
+    assert.equal(after.get('C-2')!.personId, ann.id);
+    assert.notEqual(after.get('C-2')!.linkedAt, before.get('C-2')!.linkedAt, 'another person: a new link');
+    await rejectsWithCode(
+      store.upsertLinks([
+        { entity: 'lead', crmId: '', personId: ann.id, state: 'active', etag: null, version: null },
+      ]),
+      'VALIDATION_FAILED',
+    );
+    await assert.rejects(
+      store.upsertLinks([
+        { entity: 'lead', crmId: 'L-1', personId: unknownId, state: 'active', etag: null, version: null },
+      ]),
+    );
+    assert.equal(await store.getLink('lead', 'L-1'), undefined, 'a refused bulk call writes nothing');
+
+    await store.setBasesOf('contact', [
+      { crmId: 'C-1', values: { firstName: 'Ann', city: null } },
+      { crmId: 'C-2', values: { firstName: 'Bob', annualRevenue: 2.5 } },
+    ]);
+    await store.setBasesOf('contact', [{ crmId: 'C-1', values: { firstName: 'Anne', city: undefined } }]);
+    const bases = await store.getBasesOf('contact', ['C-1', 'C-2']);
+    assert.deepEqual(Object.fromEntries(bases.get('C-1')!), { firstName: 'Anne' });
+    assert.deepEqual(Object.fromEntries(bases.get('C-2')!), { firstName: 'Bob', annualRevenue: 2.5 });
+  });
+
+  it('mirror rows of one entity are read in bulk; unknown ids are absent', async (store) => {
+    await store.upsertMirrorRows([
+      { entity: 'account', id: 'A-1', attributes: { name: 'Acme' }, deleted: false },
+      { entity: 'account', id: 'A-2', attributes: { name: 'Gone' }, deleted: true },
+      { entity: 'team', id: 'A-3', attributes: { name: 'Team' }, deleted: false },
+    ]);
+    const rows = await store.getMirrorRows('account', ['A-1', 'A-2', 'A-3', 'A-1', 'nope']);
+    assert.deepEqual([...rows.keys()].sort(), ['A-1', 'A-2']);
+    assert.equal(rows.get('A-1')!.attributes.name, 'Acme');
+    assert.equal(rows.get('A-2')!.deleted, true);
+    assert.equal((await store.getMirrorRows('Bad Entity', ['A-1'])).size, 0);
+  });
+
   it('sync errors are recorded once per distinct error with first/last seen and count (B6.1)', async (store) => {
     const error: SyncErrorInput = {
       entity: 'lead',

@@ -71,6 +71,13 @@ export const postgresBackend: StoreBackend = {
     await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
   },
 
+  async lockKeys(db, keys) {
+    if (keys.length === 0) return;
+    // unnest … with ordinality keeps the caller's order, which is what prevents deadlocks between lockers.
+    await sql`select pg_advisory_xact_lock(hashtextextended(k.key, 0))
+      from unnest(${keys}::text[]) with ordinality as k(key, n) order by k.n`.execute(db);
+  },
+
   async readChanges(db, after, limit) {
     const position = after === undefined ? undefined : decodePosition(after);
     // The text casts get their own names: ORDER BY resolves output names first, and ordering by the text of

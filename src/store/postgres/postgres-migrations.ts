@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../core-tables.ts';
 import { createEngineTables } from '../engine-tables.ts';
+import { createRecordBasesTable } from '../record-bases-table.ts';
 import type { StoreMigrations } from '../store-migrator.ts';
 
 /**
@@ -39,6 +40,20 @@ export const postgresMigrations: StoreMigrations = {
         boolean: 'boolean',
         bigint: 'bigint',
       });
+    },
+  },
+  '0003_record_bases': {
+    async up(db) {
+      await createRecordBasesTable(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
+      await sql`insert into record_bases (entity, crm_id, bases, updated_at)
+        select entity, crm_id, jsonb_object_agg(field, value::jsonb)::text, max(updated_at)
+        from field_bases group by entity, crm_id`.execute(db);
+      await db.schema.dropTable('field_bases').execute();
     },
   },
 };

@@ -24,6 +24,10 @@ export const sqliteBackend: StoreBackend = {
     // The immediate transaction already excludes every other writer, in this process and in others.
   },
 
+  async lockKeys() {
+    // As lockKey: nothing to take.
+  },
+
   async readChanges(db, after, limit) {
     let select = db
       .selectFrom('person_changes')

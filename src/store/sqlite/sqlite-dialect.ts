@@ -11,6 +11,13 @@ import {
 
 /** Prepared statements kept per SQL text; the store issues a small, fixed set of shapes. */
 const statementCacheSize = 256;
+/**
+ * Longer statements are multi-row inserts and long `in (…)` lists: prepared once per use, not cached. SQLite
+ * keeps a compiled program of a few hundred bytes per bound parameter, so a cache full of 1,000-row inserts
+ * held hundreds of megabytes (issue 7: peak RSS of the initial load), while preparing one costs far less
+ * than running it.
+ */
+const maxCachedStatementLength = 2_000;
 
 /**
  * Kysely's SqliteDialect drives a better-sqlite3-shaped object (`SqliteDatabase`). This adapts the built-in
@@ -20,6 +27,7 @@ const statementCacheSize = 256;
 export function fromNodeSqlite(database: DatabaseSync): SqliteDatabase {
   const statements = new Map<string, StatementSync>();
   const prepare = (text: string): StatementSync => {
+    if (text.length > maxCachedStatementLength) return database.prepare(text);
     let statement = statements.get(text);
     if (statement === undefined) {
       statement = database.prepare(text);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../core-tables.ts';
 import { createEngineTables } from '../engine-tables.ts';
+import { createRecordBasesTable } from '../record-bases-table.ts';
 import type { StoreMigrations } from '../store-migrator.ts';
 
 /**
@@ -32,6 +33,20 @@ export const sqliteMigrations: StoreMigrations = {
         boolean: 'integer',
         bigint: 'integer',
       });
+    },
+  },
+  '0003_record_bases': {
+    async up(db) {
+      await createRecordBasesTable(db, {
+        json: 'text',
+        timestamp: 'text',
+        boolean: 'integer',
+        bigint: 'integer',
+      });
+      await sql`insert into record_bases (entity, crm_id, bases, updated_at)
+        select entity, crm_id, json_group_object(field, json(value)), max(updated_at)
+        from field_bases group by entity, crm_id`.execute(db);
+      await db.schema.dropTable('field_bases').execute();
     },
   },
 };
