@@ -16,8 +16,10 @@ export interface EngineSettings {
   readonly intervalSeconds: number;
   /** Rows per CRM page (≤ 5,000). */
   readonly pageSize: number;
-  /** Records pushed per `$batch` request. */
+  /** Most records pushed per CRM request (an UpdateMultiple, or a `$batch` when the connector falls back). */
   readonly writeBatchSize: number;
+  /** Pending records a push round prepares and sends in one `write` call (bounds the pusher's memory). */
+  readonly pushRoundSize: number;
   /** Most pages of one entity applied before the pass moves on to the next entity (B2.7 fairness). */
   readonly maxPagesPerTurn: number;
   /** Custom one-way entities to mirror (B1.2), by logical name. */
@@ -29,7 +31,9 @@ export interface EngineSettings {
 export const defaultEngineSettings: EngineSettings = {
   intervalSeconds: 300,
   pageSize: 5000,
-  writeBatchSize: 100,
+  // Microsoft suggests starting bulk messages at 1,000 rows per request (performance anchors §2.1).
+  writeBatchSize: 1000,
+  pushRoundSize: 4000,
   maxPagesPerTurn: 4,
   customEntities: ['new_subscription'],
   accountActivityLimit: 5000,

@@ -18,6 +18,7 @@ export function outboxOperations(
   | 'getPendingPush'
   | 'listPendingPushes'
   | 'clearPendingPush'
+  | 'settlePushes'
   | 'pendingPushSummary'
   | 'listLinks'
   | 'countPersonsOfAccount'
@@ -126,6 +127,43 @@ export function outboxOperations(
         .where('generation', '<=', generation)
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
+    },
+
+    async settlePushes(entity, items) {
+      const plausible = items.filter((item) => isPlausibleKey(item.crmId));
+      if (plausible.length === 0) return 0;
+      return atomically(ctx, async (tx) => {
+        const ids = plausible.map((item) => item.crmId);
+        // A mark re-marked after its generation was read stays (as clearPendingPush): compare per record.
+        const marks = await tx.db
+          .selectFrom('pending_pushes')
+          .select(['crm_id', 'generation'])
+          .where('entity', '=', entity)
+          .where('crm_id', 'in', ids)
+          .execute();
+        const readGeneration = new Map(plausible.map((item) => [item.crmId, item.generation]));
+        const clear = marks
+          .filter((mark) => num(mark.generation) <= (readGeneration.get(mark.crm_id) ?? -1))
+          .map((mark) => mark.crm_id);
+        if (clear.length > 0) {
+          await tx.db
+            .deleteFrom('pending_pushes')
+            .where('entity', '=', entity)
+            .where('crm_id', 'in', clear)
+            .execute();
+        }
+        const resolve = plausible.filter((item) => item.resolveErrors).map((item) => item.crmId);
+        if (resolve.length > 0) {
+          await tx.db
+            .updateTable('sync_errors')
+            .set({ status: 'resolved' })
+            .where('entity', '=', entity)
+            .where('crm_id', 'in', resolve)
+            .where('status', '!=', 'resolved')
+            .execute();
+        }
+        return clear.length;
+      });
     },
 
     async pendingPushSummary() {

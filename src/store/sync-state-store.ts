@@ -376,6 +376,15 @@ export interface SyncStateStore {
   ): Promise<Page<PendingPush>>;
   /** Removes the mark unless it was re-marked after `generation` was read; true when removed. */
   clearPendingPush(entity: LinkedEntity, crmId: string, generation: number): Promise<boolean>;
+  /**
+   * Settles a chunk of pushes the CRM accepted, in one statement each instead of one per record:
+   * `clearPendingPush` for every item (a newer mark stays) and, where `resolveErrors`, `resolveSyncErrorsOf`.
+   * Returns how many marks were removed.
+   */
+  settlePushes(
+    entity: LinkedEntity,
+    items: readonly { crmId: string; generation: number; resolveErrors: boolean }[],
+  ): Promise<number>;
   /** Per entity: how many records are pending and since when (status, B6.5). */
   pendingPushSummary(): Promise<Record<string, { pending: number; oldestPendingAt: string | null }>>;
 
