@@ -1,7 +1,7 @@
 import { defaultEngineSettings } from '../../src/engine/engine-deps.ts';
 import { createTestDatabase } from '../../tests/helpers/test-store.ts';
 import { result, type Backend, type BenchResult, type ScenarioId } from './bench-result.ts';
-import { ceilingOver, costModel, sustainedCeiling, type RequestShape } from './cost-model.ts';
+import { ceilingOver, costModel, pushShape, sustainedCeiling, type RequestShape } from './cost-model.ts';
 import { naivePatchLoop, type CrmControl } from './crm-control.ts';
 import { EngineProcess } from './engine-process.ts';
 import type { PassMeasurement } from './worker-protocol.ts';
@@ -196,7 +196,8 @@ async function pushUnderModel(
   const pushed = pass.counts['contact.toCrm.updated'] ?? 0;
   const rate = perSecond(pushed, pass.writeMs);
   const batch = defaultEngineSettings.writeBatchSize;
-  const shape: RequestShape = { operations: batch, rowsRead: 0, rowsWritten: batch };
+  // The engine pushes updates as UpdateMultiple of up to writeBatchSize rows (the connector's default).
+  const shape = pushShape(batch, 'UpdateMultiple');
   const ceiling = ceilingOver(costModel, shape, pass.writeMs / 1000);
   const sustained = sustainedCeiling(costModel, shape);
   const naive = await naivePatchLoop(crm.url, await crm.contactIds(5000), plan.naiveBudgetMs);
@@ -215,7 +216,7 @@ async function pushUnderModel(
         `${fmt(pushed)} of ${fmt(edited)} updates accepted in ${seconds(pass.writeMs)} s of pushing ` +
         `(${rate.toFixed(1)}/s; pass ${seconds(pass.wallMs)} s, ${fmt(pass.requests)} requests${stopped}); ` +
         `ceiling ${fmt(ceiling.rowsPerSecond)}/s over that span (sustained ${fmt(sustained.rowsPerSecond)}/s, ` +
-        `bound by ${sustained.bound}, $batch of ${batch})`,
+        `bound by ${sustained.bound}, UpdateMultiple of ${batch})`,
     }),
     result({
       ...common,

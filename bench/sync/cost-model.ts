@@ -51,6 +51,15 @@ export interface RequestShape {
   readonly rowsWritten: number;
 }
 
+/**
+ * The shape of a push request carrying `rows` updates. A `$batch` is charged `msPerRequest` per inner request
+ * (`operations` = rows); a bulk message (UpdateMultiple) is one operation, charged `msPerRequest` once plus
+ * `msPerRecordWrite` per row (docs/emulator-limits.md). S4's ceiling uses the shape the engine really sends.
+ */
+export function pushShape(rows: number, via: 'UpdateMultiple' | '$batch'): RequestShape {
+  return { operations: via === 'UpdateMultiple' ? 1 : rows, rowsRead: 0, rowsWritten: rows };
+}
+
 /** What the workload reads or writes: rows per request. */
 const rowsPerRequest = (shape: RequestShape) => Math.max(shape.rowsRead, shape.rowsWritten);
 
