@@ -10,7 +10,7 @@ import {
   type ChangeCursor,
 } from './change-cursor.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
-import { readPages } from './page-reader.ts';
+import { readPages, type ODataPage } from './page-reader.ts';
 import { readPreferences, toRecord, wireColumns, type EntityShape } from './record-mapper.ts';
 
 /**
@@ -43,7 +43,7 @@ async function* readDelta(
   select: readonly string[],
   cursor: ChangeCursor | undefined,
 ): AsyncGenerator<ChangePage> {
-  const { http, shape } = context;
+  const { shape } = context;
   const columns = wireColumns(shape, select);
   let path = `${shape.entity.entitySetName}?$select=${columns.join(',')}`;
   const rebased = cursor?.mode === 'delta' && !sameColumns(cursor.select, select);
@@ -53,37 +53,47 @@ async function* readDelta(
     path = cursor.link;
   }
   // A `delta-page` with other columns restarts the tracked load: skiptokens are not ours to edit.
-  const pages = readPages({
-    http,
-    path,
-    prefer: ['odata.track-changes', `odata.maxpagesize=${context.pageSize}`, readPreferences],
-    signal: context.signal,
-  });
-  for await (const page of rebased ? refusedRebaseExpires(pages) : pages) {
-    const upserts: CrmRecord[] = [];
-    const deletes: string[] = [];
-    for (const row of page.value) {
-      const context = row['@odata.context'];
-      if (row.reason === 'deleted' || (typeof context === 'string' && context.endsWith('$deletedEntity'))) {
-        deletes.push(String(row.id));
-      } else {
-        upserts.push(toRecord(shape, row));
-      }
+  const pages = readPages(
+    {
+      http: context.http,
+      path,
+      prefer: ['odata.track-changes', `odata.maxpagesize=${context.pageSize}`, readPreferences],
+      signal: context.signal,
+    },
+    (page) => toChangePage(context, select, page),
+  );
+  yield* rebased ? refusedRebaseExpires(pages) : pages;
+}
+
+/** One tracked page as the engine takes it: upserts, deleted ids, and the cursor to store after applying it. */
+function toChangePage(context: ChangeReadContext, select: readonly string[], page: ODataPage): ChangePage {
+  const { http, shape } = context;
+  const upserts: CrmRecord[] = [];
+  const deletes: string[] = [];
+  for (const row of page.value) {
+    const rowContext = row['@odata.context'];
+    if (
+      row.reason === 'deleted' ||
+      (typeof rowContext === 'string' && rowContext.endsWith('$deletedEntity'))
+    ) {
+      deletes.push(String(row.id));
+    } else {
+      upserts.push(toRecord(shape, row));
     }
-    const link = page.nextLink ?? page.deltaLink;
-    if (link === undefined) {
-      throw new Error(
-        `Dataverse ended a change-tracking read of ${shape.entity.logicalName} without a delta link.`,
-      );
-    }
-    const next: ChangeCursor = {
-      v: 1,
-      mode: page.nextLink !== undefined ? 'delta-page' : 'delta',
-      link: relativeLink(link, http.dataPath),
-      select: [...select],
-    };
-    yield { upserts, deletes, cursor: encodeCursor(next), final: page.nextLink === undefined };
   }
+  const link = page.nextLink ?? page.deltaLink;
+  if (link === undefined) {
+    throw new Error(
+      `Dataverse ended a change-tracking read of ${shape.entity.logicalName} without a delta link.`,
+    );
+  }
+  const next: ChangeCursor = {
+    v: 1,
+    mode: page.nextLink !== undefined ? 'delta-page' : 'delta',
+    link: relativeLink(link, http.dataPath),
+    select: [...select],
+  };
+  return { upserts, deletes, cursor: encodeCursor(next), final: page.nextLink === undefined };
 }
 
 async function* readWatermark(
@@ -100,14 +110,19 @@ async function* readWatermark(
     state.since === null
       ? ''
       : `&$filter=modifiedon ge ${new Date(Date.parse(state.since) - context.overlapMs).toISOString().replace(/\.\d+Z$/, 'Z')}`;
-  const pages = readPages({
-    http,
-    path: `${shape.entity.entitySetName}?$select=${columns.join(',')}${filter}&$orderby=modifiedon asc,${pk} asc`,
-    prefer: [`odata.maxpagesize=${context.pageSize}`, readPreferences],
-    signal: context.signal,
-  });
-  for await (const page of pages) {
-    const records = page.value.map((row) => toRecord(shape, row));
+  const pages = readPages(
+    {
+      http,
+      path: `${shape.entity.entitySetName}?$select=${columns.join(',')}${filter}&$orderby=modifiedon asc,${pk} asc`,
+      prefer: [`odata.maxpagesize=${context.pageSize}`, readPreferences],
+      signal: context.signal,
+    },
+    (page) => ({
+      records: page.value.map((row) => toRecord(shape, row)),
+      final: page.nextLink === undefined,
+    }),
+  );
+  for await (const { records, final } of pages) {
     const versionOf = (record: CrmRecord) => record.etag ?? String(record.values.modifiedon ?? '');
     const fresh = records.filter((record) => !alreadySeen(state.seen, record.id, versionOf(record)));
     state = advanceWatermark(
@@ -126,7 +141,7 @@ async function* readWatermark(
       seen: state.seen,
       select: [...select],
     };
-    yield { upserts: fresh, deletes: [], cursor: encodeCursor(next), final: page.nextLink === undefined };
+    yield { upserts: fresh, deletes: [], cursor: encodeCursor(next), final };
   }
 }
 

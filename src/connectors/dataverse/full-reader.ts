@@ -25,15 +25,18 @@ export async function* readAllPages(
   const base = `${shape.entity.entitySetName}?$select=${wireColumns(shape, select).join(',')}`;
   const filters = context.partitions > 1 ? await partitionFilters(context) : [undefined];
   const sources = filters.map((filter) =>
-    readPages({
-      http: context.http,
-      path: filter === undefined ? base : `${base}&$filter=${filter}`,
-      prefer: [`odata.maxpagesize=${context.pageSize}`, readPreferences],
-      signal: context.signal,
-    }),
+    readPages(
+      {
+        http: context.http,
+        path: filter === undefined ? base : `${base}&$filter=${filter}`,
+        prefer: [`odata.maxpagesize=${context.pageSize}`, readPreferences],
+        signal: context.signal,
+      },
+      (page) => page.value.map((row) => toRecord(shape, row)),
+    ),
   );
   for await (const { index, page } of mergePages(sources)) {
-    yield { partition: index, records: page.value.map((row) => toRecord(shape, row)) };
+    yield { partition: index, records: page };
   }
 }
 

@@ -5,8 +5,8 @@ import type { DataverseHttp } from './dataverse-http.ts';
 /**
  * Follows `@odata.nextLink` pages of one query, reading at most one page ahead of the consumer: the next GET
  * runs while the engine applies the current page, yet memory stays bounded by two pages (B2.4's "bounded by
- * page size"). Links are followed as Dataverse gave them ("don't change the @odata.nextLink URL"), re-rooted on the configured
- * organisation URL.
+ * page size"). Links are followed as Dataverse gave them ("don't change the @odata.nextLink URL"), re-rooted on
+ * the configured organisation URL.
  */
 export interface ODataPage {
   readonly value: readonly Record<string, unknown>[];
@@ -53,19 +53,25 @@ export async function fetchPage(query: PageQuery, path: string): Promise<ODataPa
   };
 }
 
-/** Every page of the query, the next one prefetched while the consumer works on the current one. */
-export async function* readPages(query: PageQuery): AsyncGenerator<ODataPage> {
-  let pending: Promise<ODataPage> | undefined = fetchPage(query, query.path);
+/**
+ * Every page of the query, each turned into `T` by `map` as soon as it is parsed (so the raw rows of a page
+ * die before the consumer sees it), the next one prefetched while the consumer works on the current one.
+ * `map` runs once per page, in page order.
+ */
+export async function* readPages<T>(query: PageQuery, map: (page: ODataPage) => T): AsyncGenerator<T> {
+  const fetchMapped = async (path: string) => {
+    const page = await fetchPage(query, path);
+    return { nextLink: page.nextLink, item: map(page) };
+  };
+  type Fetched = { nextLink: string | undefined; item: T };
+  let pending: Promise<Fetched> | undefined = fetchMapped(query.path);
   while (pending) {
-    const page: ODataPage = await pending;
+    const { nextLink, item }: Fetched = await pending;
     // Followed relative to the configured organisation: the bearer token never goes to a host a link names.
-    pending =
-      page.nextLink === undefined
-        ? undefined
-        : fetchPage(query, relativeLink(page.nextLink, query.http.dataPath));
+    pending = nextLink === undefined ? undefined : fetchMapped(relativeLink(nextLink, query.http.dataPath));
     // If the consumer stops early, the prefetch must not become an unhandled rejection.
     pending?.catch(() => undefined);
-    yield page;
+    yield item;
   }
 }
 

@@ -111,3 +111,30 @@ test('the created id is read from OData-EntityId', () => {
   assert.equal(idFromEntityUrl("https://org/api/data/v9.2/contacts(emailaddress1='a@b.c')"), undefined);
   assert.equal(idFromEntityUrl(undefined), undefined);
 });
+
+test('B1.5: key handling is remembered per shape, so rows with other keys or another shape map on their own', () => {
+  const rows = [
+    { contactid: 'c1', _originatingleadid_value: 'l1', firstname: 'A' },
+    { '@odata.etag': 'W/"2"', contactid: 'c2', _originatingleadid_value: null, lastname: 'B' },
+  ];
+  assert.deepEqual(
+    rows.map((row) => toRecord(contact, row)),
+    [
+      {
+        id: 'c1',
+        etag: undefined,
+        values: { contactid: 'c1', originatingleadid: { id: 'l1', entity: 'lead' }, firstname: 'A' },
+      },
+      { id: 'c2', etag: 'W/"2"', values: { contactid: 'c2', originatingleadid: null, lastname: 'B' } },
+    ],
+  );
+  // The same wire key under a shape where the lookup has two targets: no target is guessed.
+  const polymorphic: EntityShape = {
+    entity: contact.entity,
+    attributes: new Map([
+      ['originatingleadid', attribute('originatingleadid', 'Lookup', ['lead', 'contact'])],
+    ]),
+  };
+  assert.deepEqual(toRecord(polymorphic, rows[0]).values.originatingleadid, { id: 'l1', entity: undefined });
+  assert.deepEqual(toRecord(contact, rows[0]).values.originatingleadid, { id: 'l1', entity: 'lead' });
+});

@@ -33,26 +33,64 @@ export function wireColumns(shape: EntityShape, select: readonly string[]): stri
   return [...columns];
 }
 
+/**
+ * What to do with one wire key of a row: drop it (annotations), take it as it is, or turn `_x_value` into the
+ * lookup `x`. Decided once per distinct key and shape, not per row: a 5,000-row page repeats the same ~35 keys
+ * on every row, and the per-key regex and annotation-name concatenation were a quarter of the read path's CPU.
+ */
+type KeyPlan =
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'plain' }
+  | {
+      readonly kind: 'lookup';
+      readonly name: string;
+      readonly annotation: string;
+      readonly onlyTarget: string | undefined;
+    };
+
+const skip: KeyPlan = { kind: 'skip' };
+const plain: KeyPlan = { kind: 'plain' };
+const keyPlans = new WeakMap<EntityShape, Map<string, KeyPlan>>();
+
+function planKey(shape: EntityShape, key: string): KeyPlan {
+  if (key.includes('@')) return skip;
+  const lookup = /^_(.+)_value$/.exec(key);
+  if (!lookup) return plain;
+  const targets = shape.attributes.get(lookup[1])?.targets;
+  return {
+    kind: 'lookup',
+    name: lookup[1],
+    annotation: `${key}${lookupAnnotation}`,
+    onlyTarget: targets?.length === 1 ? targets[0] : undefined,
+  };
+}
+
 export function toRecord(shape: EntityShape, row: Readonly<Record<string, unknown>>): CrmRecord {
+  let plans = keyPlans.get(shape);
+  if (plans === undefined) {
+    plans = new Map();
+    keyPlans.set(shape, plans);
+  }
   const values: Record<string, CrmValue> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (key.includes('@')) continue;
-    const lookup = /^_(.+)_value$/.exec(key);
-    if (lookup) {
-      const name = lookup[1];
-      const targets = shape.attributes.get(name)?.targets;
-      const annotated = row[`${key}${lookupAnnotation}`];
-      values[name] =
-        typeof value === 'string'
-          ? {
-              id: value,
-              entity:
-                typeof annotated === 'string' ? annotated : targets?.length === 1 ? targets[0] : undefined,
-            }
-          : null;
+  // `for…in` walks a parsed row's own keys without allocating the [key, value] pairs `Object.entries` would.
+  for (const key in row) {
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = planKey(shape, key);
+      plans.set(key, plan);
+    }
+    if (plan.kind === 'skip') continue;
+    const value = row[key];
+    if (plan.kind === 'plain') {
+      values[key] = (value ?? null) as CrmValue;
       continue;
     }
-    values[key] = (value ?? null) as CrmValue;
+    if (typeof value !== 'string') {
+      values[plan.name] = null;
+      continue;
+    }
+    const annotated = row[plan.annotation];
+    values[plan.name] = { id: value, entity: typeof annotated === 'string' ? annotated : plan.onlyTarget };
   }
   const etag = row['@odata.etag'];
   return {
