@@ -1,13 +1,14 @@
 /**
  * `npm run bench:connector [-- --contacts 100000] [-- --rounds 2] [-- --readers connector,dwa-retrieveAll]
- *  [-- --cpu-prof]`
+ *  [-- --cpu-prof] [-- --node-flags=--max-semi-space-size=8]`
  *
  * The connector's read path against a bare client, side by side in one run: the Dataverse emulator in its own
  * process (`syncline emulator --seed demo --contacts N`), then each reader in a fresh process of its own
  * (`reader-process.ts`; peak RSS is per process), reading all N contacts with the columns the engine selects,
  * 5,000-row pages and change tracking, rows discarded. Rounds alternate the readers so that a change in the
  * machine's load hits each of them alike; the best round of each reader is reported (the least disturbed).
- * `--cpu-prof` writes V8 CPU profiles of the connector's reader to ./bench-profiles.
+ * `--cpu-prof` writes V8 CPU profiles of the connector's reader to ./bench-profiles. `--node-flags` (space
+ * separated) are given to every reader process, e.g. V8 heap sizes, to see what they do to peak RSS.
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -34,6 +35,7 @@ function parsePlan() {
       readers: { type: 'string', default: readerKinds.join(',') },
       'page-size': { type: 'string', default: '5000' },
       'cpu-prof': { type: 'boolean', default: false },
+      'node-flags': { type: 'string', default: '' },
     },
   });
   const contacts = Number(values.contacts);
@@ -46,7 +48,8 @@ function parsePlan() {
   const unknown = readers.filter((name) => !readerKinds.includes(name));
   if (unknown.length > 0)
     throw new Error(`--readers: unknown ${unknown.join(', ')} (${readerKinds.join(', ')})`);
-  return { contacts, rounds, pageSize, readers, cpuProf: values['cpu-prof'] };
+  const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
+  return { contacts, rounds, pageSize, readers, cpuProf: values['cpu-prof'], nodeFlags };
 }
 
 /** The engine's select for contacts, as `buildPlans` makes it on a fresh store with the default settings. */
@@ -77,6 +80,7 @@ async function runReader(
   url: string,
   args: ReaderArgs,
   cpuProf: boolean,
+  nodeFlags: readonly string[],
 ): Promise<ReaderResult> {
   const profile =
     cpuProf && reader === 'connector'
@@ -88,7 +92,14 @@ async function runReader(
       : [];
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [...profile, join(import.meta.dirname, 'reader-process.ts'), reader, url, JSON.stringify(args)],
+    [
+      ...nodeFlags,
+      ...profile,
+      join(import.meta.dirname, 'reader-process.ts'),
+      reader,
+      url,
+      JSON.stringify(args),
+    ],
     { maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ReaderResult;
@@ -119,8 +130,8 @@ function table(best: readonly ReaderResult[]): string {
     'rows',
     'rows/s',
     'CPU ms / 1,000 rows',
-    'CPU vs retrieveAll',
-    'time vs retrieveAll',
+    `CPU vs ${baseline.reader}`,
+    `time vs ${baseline.reader}`,
     'RSS MiB start → peak',
     'heap MiB start → peak',
   ];
@@ -144,7 +155,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < plan.rounds; round++) {
       const order = round % 2 === 0 ? plan.readers : [...plan.readers].reverse();
       for (const reader of order) {
-        const result = await runReader(reader, emulator.url, args, plan.cpuProf);
+        const result = await runReader(reader, emulator.url, args, plan.cpuProf, plan.nodeFlags);
         if (result.rows !== plan.contacts)
           throw new Error(`${reader} read ${result.rows} contacts, expected ${plan.contacts}`);
         log(
@@ -162,7 +173,8 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `${number(plan.contacts)} contacts, ${plan.pageSize}-row pages, best of ${plan.rounds} round(s); ` +
-      `load average ${load1.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; Node.js ${process.version}\n\n` +
+      `load average ${load1.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; Node.js ${process.version}` +
+      `${plan.nodeFlags.length > 0 ? `; reader flags ${plan.nodeFlags.join(' ')}` : ''}\n\n` +
       `${table(best)}\n`,
   );
 }
