@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { engineHeapFlags } from '../../src/runtime/engine-heap.ts';
 import { once } from 'node:events';
 import type { DatabaseConfig } from '../../src/config/config.ts';
 import type { PassMeasurement, WorkerReply, WorkerRequest } from './worker-protocol.ts';
@@ -24,7 +25,8 @@ export class EngineProcess {
     nodeOptions: string[] = [],
   ): Promise<EngineProcess> {
     const child = fork(new URL('engine-worker.ts', import.meta.url).pathname, [], {
-      execArgv: [...process.execArgv, ...nodeOptions],
+      // The engine runs with the heap limits `syncline start` gives it (bin/syncline.js), as shipped.
+      execArgv: [...process.execArgv, ...engineHeapFlags, ...nodeOptions],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const engine = new EngineProcess(child);

@@ -27,33 +27,42 @@ export function validatePersonInput(
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new SynclineError('VALIDATION_FAILED', 'Person fields must be a JSON object.');
   }
-  const entries = Object.entries(input);
-  const unknown = entries.filter(([name]) => !recordKeys.has(name) && fieldOf(name) === undefined);
+  // One pass over the keys (this runs for every record of an initial load); problems are gathered by kind
+  // and thrown in the documented order.
+  const unknown: string[] = [];
+  const readOnly: string[] = [];
+  const values: Record<string, PersonValue> = {};
+  const problems: Problem[] = [];
+  for (const name in input) {
+    if (!Object.hasOwn(input, name)) continue;
+    const field = recordKeys.has(name) ? undefined : fieldOf(name);
+    if (field === undefined) {
+      if (recordKeys.has(name)) readOnly.push(name);
+      else unknown.push(name);
+      continue;
+    }
+    if (field.readOnly && origin !== 'sync') {
+      readOnly.push(name);
+      continue;
+    }
+    const checked = checkValue(name, field.type, (input as Record<string, unknown>)[name]);
+    if (typeof checked === 'object' && checked !== null && 'problem' in checked) {
+      problems.push({ field: name, message: checked.problem });
+    } else {
+      values[name] = checked as PersonValue;
+    }
+  }
   if (unknown.length > 0) {
-    const names = unknown.map(([name]) => name);
-    throw new SynclineError('UNKNOWN_FIELD', `Unknown person field(s): ${list(names)}.`, {
-      details: { fields: names.slice(0, 50) },
+    throw new SynclineError('UNKNOWN_FIELD', `Unknown person field(s): ${list(unknown)}.`, {
+      details: { fields: unknown.slice(0, 50) },
     });
   }
-  const readOnly = entries
-    .filter(([name]) => recordKeys.has(name) || (fieldOf(name)!.readOnly && origin !== 'sync'))
-    .map(([name]) => name);
   if (readOnly.length > 0) {
     throw new SynclineError(
       'READ_ONLY_FIELD',
       `Read-only field(s) cannot be set: ${list(readOnly)} (system fields are written only by the sync).`,
       { details: { fields: readOnly } },
     );
-  }
-  const values: Record<string, PersonValue> = {};
-  const problems: Problem[] = [];
-  for (const [name, value] of entries) {
-    const checked = checkValue(name, fieldOf(name)!.type, value);
-    if (typeof checked === 'object' && checked !== null && 'problem' in checked) {
-      problems.push({ field: name, message: checked.problem });
-    } else {
-      values[name] = checked as PersonValue;
-    }
   }
   if (problems.length > 0) {
     throw new SynclineError(
@@ -93,9 +102,13 @@ function checkValue(name: string, type: PersonFieldType, value: unknown): Checke
   }
 }
 
+/** Exactly what `toISOString()` writes: already normalised, no parsing needed. */
+const canonicalDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const dateTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function checkDateTime(value: unknown): Checked {
+  if (typeof value === 'string' && canonicalDateTime.test(value) && !Number.isNaN(Date.parse(value)))
+    return value;
   if (typeof value !== 'string' || !dateTimePattern.test(value)) {
     return { problem: 'must be an ISO 8601 date-time with a time zone (e.g. 2024-05-01T12:00:00Z) or null' };
   }

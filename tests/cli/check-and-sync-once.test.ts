@@ -13,9 +13,10 @@ const root = join(import.meta.dirname, '..', '..');
 function run(
   args: string[],
   env: Record<string, string>,
+  entry = 'src/main.ts',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['src/main.ts', ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       cwd: root,
       env: { ...process.env, SYNCLINE_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,5 +92,23 @@ describe('syncline check and sync --once against the emulator process', () => {
     } finally {
       await store.close();
     }
+  });
+
+  test('the syncline binary runs sync --once in a child with the engine heap limits, same output and exit code', async () => {
+    const database = join(directory, 'binary.db');
+    const env = {
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+      SYNCLINE_DB: `sqlite:${database}`,
+    };
+    const result = await run(['sync', '--once'], env, 'bin/syncline.js');
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /Pass succeeded/);
+    const refused = await run(
+      ['sync', '--once'],
+      { ...env, SYNCLINE_DYNAMICS_TOKEN: 'not-the-token' },
+      'bin/syncline.js',
+    );
+    assert.equal(refused.code, 1, "a failure in the child is the binary's exit code");
   });
 });
