@@ -186,7 +186,14 @@ function isoArgument(value: string): string {
 
 /** Only non-null values are stored: a missing key and null mean the same (an empty field). */
 function withoutNulls(fields: StoredFields): StoredFields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null));
+  // A plain loop: this runs for every person an initial load writes, and entries/filter/fromEntries made
+  // three short-lived arrays per field.
+  const stored: StoredFields = {};
+  for (const name in fields) {
+    const value = fields[name];
+    if (value !== null && value !== undefined) stored[name] = value;
+  }
+  return stored;
 }
 
 function derivedColumns(fields: StoredFields): {
