@@ -132,7 +132,7 @@ async function createPersons(
   if (records.length === 0) return;
   const drafts: { fields: Record<string, PersonValue>; bases: Record<string, PersonValue> }[] = [];
   for (const record of records) drafts.push(await newPersonOf(tx, input, record));
-  const persons = await tx.createPersons(
+  const personIds = await tx.createPersonIds(
     drafts.map((draft) => draft.fields),
     'sync',
   );
@@ -140,7 +140,7 @@ async function createPersons(
     records.map((record, index) => ({
       entity,
       crmId: record.id,
-      personId: persons[index].id,
+      personId: personIds[index],
       state: 'active' as const,
       etag: record.etag ?? null,
       version: null,
@@ -152,7 +152,7 @@ async function createPersons(
   );
   await tx.appendActivities(
     records.map((record, index) => ({
-      personId: persons[index].id,
+      personId: personIds[index],
       type: 'crm.created-person',
       attributes: { entity, crmId: record.id },
     })),

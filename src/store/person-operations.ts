@@ -23,6 +23,7 @@ export function personOperations(
   | 'upsertPersonByEmail'
   | 'createPerson'
   | 'createPersons'
+  | 'createPersonIds'
   | 'getPerson'
   | 'getPersons'
   | 'updatePerson'
@@ -54,31 +55,28 @@ export function personOperations(
           .orderBy('id')
           .limit(1)
           .executeTakeFirst();
-        if (existing === undefined)
-          return { person: (await insertPersons(tx, [fields], origin))[0], created: true };
+        if (existing === undefined) {
+          const [row] = await insertPersons(tx, [fields], origin);
+          return { person: toPerson(row, await lookupFor(tx, [])), created: true };
+        }
         return { person: await applyUpdate(tx, existing, fields, origin), created: false };
       });
     },
 
     async createPerson(input, origin) {
       const fields = await validated(ctx, input, origin);
-      return (await atomically(ctx, (tx) => insertPersons(tx, [fields], origin)))[0];
+      const [row] = await atomically(ctx, (tx) => insertPersons(tx, [fields], origin));
+      return toPerson(row, await lookupFor(ctx, []));
     },
 
     async createPersons(items, origin) {
-      const lookup = await lookupFor(
-        ctx,
-        items.flatMap((item) => (item !== null && typeof item === 'object' ? Object.keys(item) : [])),
-      );
-      const all = items.map((item) => validatePersonInput(item, lookup.get, origin));
-      return atomically(ctx, async (tx) => {
-        const created: Person[] = [];
-        const batch = ctx.backend.capabilities.maxBatchRows;
-        for (let start = 0; start < all.length; start += batch) {
-          created.push(...(await insertPersons(tx, all.slice(start, start + batch), origin)));
-        }
-        return created;
-      });
+      const rows = await insertMany(ctx, items, origin);
+      const lookup = await lookupFor(ctx, []);
+      return rows.map((row) => toPerson(row, lookup));
+    },
+
+    async createPersonIds(items, origin) {
+      return (await insertMany(ctx, items, origin)).map((row) => row.id);
     },
 
     async getPerson(id) {
@@ -208,11 +206,34 @@ function derivedColumns(fields: StoredFields): {
   };
 }
 
+/** Validates every item, then inserts them all in one transaction, `maxBatchRows` per statement. */
+async function insertMany(
+  ctx: StoreContext,
+  items: readonly Record<string, PersonValue>[],
+  origin: WriteOrigin,
+): Promise<InsertedRow[]> {
+  const lookup = await lookupFor(
+    ctx,
+    items.flatMap((item) => (item !== null && typeof item === 'object' ? Object.keys(item) : [])),
+  );
+  const all = items.map((item) => validatePersonInput(item, lookup.get, origin));
+  return atomically(ctx, async (tx) => {
+    const inserted: InsertedRow[] = [];
+    const batch = ctx.backend.capabilities.maxBatchRows;
+    for (let start = 0; start < all.length; start += batch) {
+      inserted.push(...(await insertPersons(tx, all.slice(start, start + batch), origin)));
+    }
+    return inserted;
+  });
+}
+
+type InsertedRow = Pick<PersonRow, 'id' | 'created_at' | 'updated_at'> & { fields: StoredFields };
+
 async function insertPersons(
   tx: StoreContext,
   items: readonly StoredFields[],
   origin: WriteOrigin,
-): Promise<Person[]> {
+): Promise<InsertedRow[]> {
   if (items.length === 0) return [];
   const at = nowIso();
   const rows = items.map((item) => {
@@ -228,8 +249,7 @@ async function insertPersons(
     rows.map((row) => ({ personId: row.id, kind: 'create', fields: Object.keys(row.fields) })),
     origin,
   );
-  const lookup = await lookupFor(tx, []);
-  return rows.map((row) => toPerson(row, lookup));
+  return rows;
 }
 
 async function applyUpdate(

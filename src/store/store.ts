@@ -139,6 +139,8 @@ export interface Store extends SyncStateStore {
    * one transaction with multi-row inserts. Returns the persons in input order.
    */
   createPersons(items: readonly Record<string, PersonValue>[], origin: WriteOrigin): Promise<Person[]>;
+  /** `createPersons` for callers that need only the new ids, in input order (a page of CRM records). */
+  createPersonIds(items: readonly Record<string, PersonValue>[], origin: WriteOrigin): Promise<string[]>;
   /** Undefined for an unknown or malformed id (never throws for a bad id). */
   getPerson(id: string): Promise<Person | undefined>;
   /**

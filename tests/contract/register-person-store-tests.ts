@@ -93,6 +93,25 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
     assert.equal((await store.getPerson(ann.id))!.fields.city, null, 'a refused call writes nothing');
   });
 
+  it('createPersonIds: the ids of a bulk create in input order; one invalid item writes nothing', async (store) => {
+    const ids = await store.createPersonIds(
+      [{ email: 'one@example.com', firstName: 'One' }, { firstName: 'Two' }, { email: 'three@example.com' }],
+      'sync',
+    );
+    assert.equal(ids.length, 3);
+    const persons = await store.getPersons(ids);
+    assert.deepEqual(
+      persons.map((person) => person.fields.firstName),
+      ['One', 'Two', null],
+    );
+    assert.equal(persons[2].fields.email, 'three@example.com');
+    await rejectsWithCode(
+      store.createPersonIds([{ email: 'four@example.com' }, { nope: 1 }], 'sync'),
+      'UNKNOWN_FIELD',
+    );
+    assert.equal((await store.listPersons({ email: 'four@example.com', limit: 5 })).items.length, 0);
+  });
+
   it('findPersonsByEmails: matches case-insensitively per given email, oldest first, marketing-only on request (B3.2)', async (store) => {
     const first = await store.createPerson({ email: 'Dup@Example.com' }, 'api');
     const second = await store.createPerson({ email: 'dup@example.com', crmType: 'contact' }, 'sync');
