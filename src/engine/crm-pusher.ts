@@ -46,6 +46,13 @@ export interface PushInput {
   readonly onPushed?: (attributes: string[], entity: string, crmId: string) => void;
 }
 
+/** A round's updates sent in one `write` call; `answer` never rejects, so nothing is unhandled in flight. */
+interface Flight {
+  readonly prepared: readonly PreparedPush[];
+  readonly batchSize: number;
+  readonly answer: Promise<{ outcomes: WriteOutcome[] } | { error: unknown }>;
+}
+
 /**
  * Pushes the pending marketing-side changes to the CRM, each update carrying the record's ETag (B4.5). A
  * round takes `pushRoundSize` pending records, prepares them with bulk reads (links, persons, bases), and
@@ -54,41 +61,105 @@ export interface PushInput {
  * cleared, in one transaction per chunk; 412 → re-read, merge again, retry; rejected → one sync error and one
  * `crm.sync-failed` activity per distinct error (B6.1), retried when the person changes again; unknown
  * attribute → quarantine it (B5.6) and retry without it; transient → stays pending for the next pass (B6.2).
+ *
+ * Rounds are pipelined so that the CRM is not left idle while the store works: round N+1 is listed and
+ * prepared while round N's requests are in flight and sent as soon as it is ready; round N is then settled
+ * (its stale records re-read and retried) while N+1 is in flight, and only after that is N+2 prepared — at
+ * most two rounds are held at once. Every store call stays on this one async chain (a `write` only talks to
+ * the CRM), so transactions never interleave.
  */
 export async function pushPending(deps: EngineDeps, input: PushInput): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    if (input.signal?.aborted) return;
-    const round = await nextRound(deps, input, cursor);
-    let retry = round.items;
-    for (let attempt = 0; attempt <= maxStaleRetries && retry.length > 0; attempt += 1) {
-      retry = await pushRound(deps, input, retry);
-    }
-    cursor = round.cursor;
-  } while (cursor !== undefined);
+  // Records sent and not yet settled. A round prepared meanwhile skips them (their mark stays for the next
+  // pass), so a record is never in two rounds at once, whatever re-marks the outbox sees during the pass.
+  const unsettled = new Set<string>();
+  // Sent rounds not yet settled, oldest first: at most two.
+  const flights: Flight[] = [];
+  try {
+    let cursor: string | undefined;
+    do {
+      if (input.signal?.aborted) break;
+      const round = await nextRound(deps, input, cursor, unsettled);
+      cursor = round.cursor;
+      const prepared = await prepareRound(deps, input, round.items);
+      if (prepared.length > 0) {
+        for (const push of prepared) unsettled.add(keyOf(push.pending));
+        flights.push(send(deps, input, prepared));
+      }
+      // Settle the previous round while this one is in flight; the next is prepared only afterwards.
+      while (flights.length > 1) await land(deps, input, flights.shift() as Flight, unsettled);
+    } while (cursor !== undefined);
+    while (flights.length > 0) await land(deps, input, flights.shift() as Flight, unsettled);
+  } finally {
+    // After a failure (a store error, a write that threw) no request of this pass is left running.
+    await Promise.all(flights.map((flight) => flight.answer));
+  }
 }
 
-/** Up to `pushRoundSize` pending records after `cursor`, in pages the store allows. */
+/** Up to `pushRoundSize` pending records after `cursor`, in pages the store allows, minus unsettled ones. */
 async function nextRound(
   deps: EngineDeps,
   input: PushInput,
   after: string | undefined,
+  unsettled: ReadonlySet<string>,
 ): Promise<{ items: PendingPush[]; cursor: string | undefined }> {
   const items: PendingPush[] = [];
   let cursor = after;
+  let listed = 0;
   do {
     const page = await deps.store.listPendingPushes({
-      limit: Math.min(storeIdsPerCall, input.settings.pushRoundSize - items.length),
+      limit: Math.min(storeIdsPerCall, input.settings.pushRoundSize - listed),
       cursor,
       ...(input.only ?? {}),
     });
-    items.push(...page.items);
+    listed += page.items.length;
+    for (const pending of page.items) {
+      if (unsettled.has(keyOf(pending))) input.context.count(`${pending.entity}.toCrm.deferred`);
+      else items.push(pending);
+    }
     cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined && items.length < input.settings.pushRoundSize);
+  } while (cursor !== undefined && listed < input.settings.pushRoundSize);
   return { items, cursor };
 }
 
-/** Returns the pending pushes to try again in this pass (stale ETags that were re-read and merged). */
+/** Sends prepared updates in one `write` call, split so that several requests run in parallel. */
+function send(deps: EngineDeps, input: PushInput, prepared: readonly PreparedPush[]): Flight {
+  const requests = Math.max(minRequestsPerRound, deps.crm.stats().concurrencyLimit);
+  const batchSize = Math.min(
+    input.settings.writeBatchSize,
+    Math.max(minChunkSize, Math.ceil(prepared.length / requests)),
+  );
+  const answer = Promise.resolve()
+    .then(() =>
+      deps.crm.write(
+        prepared.map((push) => push.operation),
+        { batchSize, signal: input.signal },
+      ),
+    )
+    .then(
+      (outcomes) => ({ outcomes }),
+      (error: unknown) => ({ error }),
+    );
+  return { prepared, batchSize, answer };
+}
+
+/** Settles a sent round and retries its stale records (B4.5) before its records may be listed again. */
+async function land(
+  deps: EngineDeps,
+  input: PushInput,
+  flight: Flight,
+  unsettled: Set<string>,
+): Promise<void> {
+  try {
+    let retry = await settleRound(deps, input, flight);
+    for (let attempt = 1; attempt <= maxStaleRetries && retry.length > 0; attempt += 1) {
+      retry = await pushRound(deps, input, retry);
+    }
+  } finally {
+    for (const push of flight.prepared) unsettled.delete(keyOf(push.pending));
+  }
+}
+
+/** Prepares, sends and settles records again; returns those to try once more (stale again). */
 async function pushRound(
   deps: EngineDeps,
   input: PushInput,
@@ -96,18 +167,17 @@ async function pushRound(
 ): Promise<PendingPush[]> {
   const prepared = await prepareRound(deps, input, batch);
   if (prepared.length === 0) return [];
-  const requests = Math.max(minRequestsPerRound, deps.crm.stats().concurrencyLimit);
-  const batchSize = Math.min(
-    input.settings.writeBatchSize,
-    Math.max(minChunkSize, Math.ceil(prepared.length / requests)),
-  );
-  const outcomes = await deps.crm.write(
-    prepared.map((push) => push.operation),
-    { batchSize, signal: input.signal },
-  );
+  return settleRound(deps, input, send(deps, input, prepared));
+}
+
+/** Applies a round's outcomes; returns the pending pushes to try again (stale ETags re-read and merged). */
+async function settleRound(deps: EngineDeps, input: PushInput, flight: Flight): Promise<PendingPush[]> {
+  const answer = await flight.answer;
+  if ('error' in answer) throw answer.error;
+  const { outcomes } = answer;
   const accepted: { push: PreparedPush; etag: string | undefined }[] = [];
   const stale: PendingPush[] = [];
-  for (const [index, push] of prepared.entries()) {
+  for (const [index, push] of flight.prepared.entries()) {
     const outcome = outcomes[index];
     if (outcome.status === 'ok') {
       accepted.push({ push, etag: outcome.etag });
@@ -116,8 +186,8 @@ async function pushRound(
     const again = await handleOutcome(deps, input, push, outcome);
     if (again) stale.push(push.pending);
   }
-  for (let start = 0; start < accepted.length; start += batchSize) {
-    await settleAccepted(deps, input, accepted.slice(start, start + batchSize));
+  for (let start = 0; start < accepted.length; start += flight.batchSize) {
+    await settleAccepted(deps, input, accepted.slice(start, start + flight.batchSize));
   }
   // Fresh marks (re-merges) replace the stale ones: read them back with their new generation.
   const refreshed: PendingPush[] = [];
@@ -229,8 +299,9 @@ async function preparePush(
 }
 
 /**
- * Settles a chunk of accepted updates in one transaction: new bases, ETags, then marks cleared (a mark re-set
- * meanwhile stays), sync errors resolved and counts in bulk statements. An UpdateMultiple answer carries no ETag: the
+ * Settles a chunk of accepted updates in one transaction of multi-row statements per entity: new bases
+ * (`setBasesOf`), new ETags (`upsertLinks`), marks cleared (a mark re-set meanwhile stays, B2.4), sync errors
+ * resolved (`settlePushes`) and the synced count. An UpdateMultiple answer carries no ETag: the
  * link keeps the one the update was sent with, so a push before the next read meets a 412 and re-reads
  * (B4.5) instead of overwriting blindly with `If-Match: *`; the next read of the record brings the new ETag.
  */
@@ -243,12 +314,20 @@ async function settleAccepted(
   await deps.store.withTransaction(async (tx) => {
     for (const entity of entities) {
       const items = accepted.filter(({ push }) => push.pending.entity === entity);
+      await tx.setBasesOf(
+        entity,
+        items.map(({ push }) => ({ crmId: push.pending.crmId, values: push.bases })),
+      );
+      // Only `$batch` answers carry a new ETag; UpdateMultiple's 204 leaves the link as it is.
+      const etags = new Map<string, string>();
       for (const { push, etag } of items) {
-        await tx.setBases(entity, push.pending.crmId, push.bases);
-        // Only `$batch` answers carry a new ETag; UpdateMultiple's 204 leaves the link as it is.
-        if (etag === undefined || etag === push.etag) continue;
-        const link = await tx.getLink(entity, push.pending.crmId);
-        if (link !== undefined) await tx.upsertLink({ ...link, etag });
+        if (etag !== undefined && etag !== push.etag) etags.set(push.pending.crmId, etag);
+      }
+      if (etags.size > 0) {
+        const links = await tx.getLinks(entity, [...etags.keys()]);
+        await tx.upsertLinks(
+          [...links.values()].map((link) => ({ ...link, etag: etags.get(link.crmId) ?? link.etag })),
+        );
       }
       await tx.settlePushes(
         entity,
@@ -271,6 +350,10 @@ async function settleAccepted(
 
 function key(entity: string, crmId: string): string {
   return `${entity}:${crmId}`;
+}
+
+function keyOf(pending: PendingPush): string {
+  return key(pending.entity, pending.crmId);
 }
 
 function partsOf<T>(items: readonly T[], size: number): T[][] {
