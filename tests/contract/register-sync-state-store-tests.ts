@@ -243,6 +243,63 @@ export function registerSyncStateStoreTests(factory: StoreFactory): void {
     assert.equal((await store.getSyncError(results[0].error.id))!.count, 10);
   });
 
+  it('settlePushes clears the marks it read, keeps a newer generation, resolves errors where asked, counts the cleared (B2.4, B6.1)', async (store) => {
+    const person = await store.createPerson({ email: 'settle@example.com' }, 'sync');
+    for (const crmId of ['C-1', 'C-2', 'C-3', 'C-4']) {
+      await store.markPendingPush('contact', crmId, person.id, null);
+    }
+    await store.markPendingPush('lead', 'C-1', person.id, null);
+    const read = new Map(
+      (await store.listPendingPushes({ limit: 10, entity: 'contact' })).items.map((mark) => [
+        mark.crmId,
+        mark.generation,
+      ]),
+    );
+    // C-2 is re-marked after its generation was read: the accepted push did not carry that change.
+    await store.markPendingPush('contact', 'C-2', person.id, ['jobtitle']);
+    const error = (crmId: string): SyncErrorInput => ({
+      entity: 'contact',
+      crmId,
+      personId: person.id,
+      direction: 'toCrm',
+      operation: 'update',
+      code: '0x80040265',
+      message: `refused ${crmId}`,
+    });
+    await store.recordSyncError(error('C-1'));
+    await store.recordSyncError(error('C-3'));
+
+    const cleared = await store.settlePushes('contact', [
+      { crmId: 'C-1', generation: read.get('C-1')!, resolveErrors: true },
+      { crmId: 'C-2', generation: read.get('C-2')!, resolveErrors: true },
+      { crmId: 'C-3', generation: read.get('C-3')!, resolveErrors: false },
+      { crmId: 'C-9', generation: 1, resolveErrors: true },
+    ]);
+    assert.equal(cleared, 2, 'C-1 and C-3; C-2 was re-marked, C-9 had no mark');
+    assert.equal(await store.getPendingPush('contact', 'C-1'), undefined);
+    assert.equal(await store.getPendingPush('contact', 'C-3'), undefined);
+    const newer = await store.getPendingPush('contact', 'C-2');
+    assert.equal(newer?.generation, read.get('C-2')! + 1, 'the newer mark stays');
+    assert.ok(await store.getPendingPush('contact', 'C-4'), 'a mark not settled stays');
+    assert.ok(await store.getPendingPush('lead', 'C-1'), 'another entity with the same id stays');
+
+    const open = await store.listSyncErrors({ limit: 10 });
+    assert.deepEqual(
+      open.items.map((item) => item.crmId),
+      ['C-3'],
+      'C-1 resolved; C-3 kept open (resolveErrors false)',
+    );
+    assert.equal((await store.listSyncErrors({ limit: 10, status: ['resolved'] })).items[0].crmId, 'C-1');
+    assert.equal(await store.settlePushes('contact', []), 0);
+    assert.equal(
+      await store.withTransaction((tx) =>
+        tx.settlePushes('contact', [{ crmId: 'C-4', generation: 1, resolveErrors: true }]),
+      ),
+      1,
+      'inside a transaction, as the pusher settles a chunk',
+    );
+  });
+
   it('conflicts keep the losing value, newest first, per person (B4.3)', async (store) => {
     const person = await store.createPerson({ email: 'c@example.com' }, 'sync');
     const other = await store.createPerson({ email: 'd@example.com' }, 'sync');
