@@ -1,6 +1,6 @@
 /**
  * `npm run bench:connector [-- --contacts 100000] [-- --rounds 2] [-- --readers connector,dwa-retrieveAll]
- *  [-- --cpu-prof] [-- --node-flags=--max-semi-space-size=8]`
+ *  [-- --cpu-prof] [-- --engine-heap] [-- --node-flags=--max-semi-space-size=8]`
  *
  * The connector's read path against a bare client, side by side in one run: the Dataverse emulator in its own
  * process (`syncline emulator --seed demo --contacts N`), then each reader in a fresh process of its own
@@ -8,7 +8,8 @@
  * 5,000-row pages and change tracking, rows discarded. Rounds alternate the readers so that a change in the
  * machine's load hits each of them alike; the best round of each reader is reported (the least disturbed).
  * `--cpu-prof` writes V8 CPU profiles of the connector's reader to ./bench-profiles. `--node-flags` (space
- * separated) are given to every reader process, e.g. V8 heap sizes, to see what they do to peak RSS.
+ * separated) are given to every reader process, e.g. V8 heap sizes, to see what they do to peak RSS;
+ * `--engine-heap` gives the connector's reader the heap limits the engine process runs with (`engineHeapFlags`).
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -21,6 +22,7 @@ import { defaultEngineSettings } from '../../src/engine/engine-deps.ts';
 import { buildPlans } from '../../src/engine/pass-runner.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { startEmulatorProcess } from '../../tests/engine/sync-world.ts';
+import { engineHeapFlags } from '../../src/runtime/engine-heap.ts';
 import { openTestStore } from '../../tests/helpers/test-store.ts';
 import { readerKinds, type ReaderArgs, type ReaderKind, type ReaderResult } from './reader-process.ts';
 
@@ -36,6 +38,7 @@ function parsePlan() {
       'page-size': { type: 'string', default: '5000' },
       'cpu-prof': { type: 'boolean', default: false },
       'node-flags': { type: 'string', default: '' },
+      'engine-heap': { type: 'boolean', default: false },
     },
   });
   const contacts = Number(values.contacts);
@@ -49,7 +52,15 @@ function parsePlan() {
   if (unknown.length > 0)
     throw new Error(`--readers: unknown ${unknown.join(', ')} (${readerKinds.join(', ')})`);
   const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
-  return { contacts, rounds, pageSize, readers, cpuProf: values['cpu-prof'], nodeFlags };
+  return {
+    contacts,
+    rounds,
+    pageSize,
+    readers,
+    cpuProf: values['cpu-prof'],
+    nodeFlags,
+    engineHeap: values['engine-heap'],
+  };
 }
 
 /** The engine's select for contacts, as `buildPlans` makes it on a fresh store with the default settings. */
@@ -155,7 +166,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < plan.rounds; round++) {
       const order = round % 2 === 0 ? plan.readers : [...plan.readers].reverse();
       for (const reader of order) {
-        const result = await runReader(reader, emulator.url, args, plan.cpuProf, plan.nodeFlags);
+        const flags =
+          plan.engineHeap && reader === 'connector'
+            ? [...engineHeapFlags, ...plan.nodeFlags]
+            : plan.nodeFlags;
+        const result = await runReader(reader, emulator.url, args, plan.cpuProf, flags);
         if (result.rows !== plan.contacts)
           throw new Error(`${reader} read ${result.rows} contacts, expected ${plan.contacts}`);
         log(
@@ -174,7 +189,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${number(plan.contacts)} contacts, ${plan.pageSize}-row pages, best of ${plan.rounds} round(s); ` +
       `load average ${load1.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; Node.js ${process.version}` +
-      `${plan.nodeFlags.length > 0 ? `; reader flags ${plan.nodeFlags.join(' ')}` : ''}\n\n` +
+      `${plan.nodeFlags.length > 0 ? `; reader flags ${plan.nodeFlags.join(' ')}` : ''}` +
+      `${plan.engineHeap ? `; connector reader with the engine's ${engineHeapFlags.join(' ')}` : ''}\n\n` +
       `${table(best)}\n`,
   );
 }
