@@ -1,5 +1,5 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { PersonValue } from './store.ts';
+import { timeOrderedId } from './time-ordered-id.ts';
 
 /**
  * Normalising what the two backends return (see schema.ts): JSON as text or object, timestamps as text or
@@ -30,7 +30,7 @@ export const nowIso = (): string => new Date().toISOString();
  * Time-ordered ids (UUIDv7): keyset paging by id is creation order, and inserts append to the index's end,
  * which keeps bulk loads fast on both backends.
  */
-export const newId = (): string => uuidv7();
+export const newId = (): string => timeOrderedId();
 
 /** Ids arrive from URLs and the CRM; anything not shaped like a key can match no row (and PG rejects NUL). */
 export function isPlausibleKey(value: unknown): value is string {
