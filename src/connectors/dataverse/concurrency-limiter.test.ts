@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConcurrencyLimiter } from './concurrency-limiter.ts';
+import { ConcurrencyLimiter, throttleKindOf } from './concurrency-limiter.ts';
 
 test('grants at most floor(limit) permits and queues the rest', async () => {
   const limiter = new ConcurrencyLimiter({ initial: 2 });
@@ -48,6 +48,51 @@ test('multiplicative decrease: a 429 halves the limit once per congestion event'
   const floor = new ConcurrencyLimiter({ initial: 1 });
   floor.release(await floor.acquire(), 'throttled');
   assert.equal(floor.limit, 1);
+});
+
+test('a budget 429 (requests, execution time) leaves the limit to the Retry-After pause', async () => {
+  let now = 1000;
+  const limiter = new ConcurrencyLimiter({ initial: 16, now: () => now });
+  const permit = await limiter.acquire();
+  now = 1001;
+  limiter.release(permit, 'throttled', throttleKindOf('0x80072321'));
+  assert.equal(limiter.limit, 16);
+  limiter.throttled(await limiter.acquire(), throttleKindOf('0x80072322'));
+  assert.equal(limiter.limit, 16);
+  // The concurrency limit, or a 429 without a known code, still halves it.
+  limiter.release(await limiter.acquire(), 'throttled', throttleKindOf('0x80072326'));
+  assert.equal(limiter.limit, 8);
+  now = 1002;
+  limiter.release(await limiter.acquire(), 'throttled', throttleKindOf(undefined));
+  assert.equal(limiter.limit, 4);
+});
+
+test('a resent request waits before the requests not sent yet, resends in their own order', async () => {
+  const limiter = new ConcurrencyLimiter({ initial: 1 });
+  const held = await limiter.acquire();
+  const order: string[] = [];
+  const take = (name: string, resend: boolean, signal?: AbortSignal) =>
+    limiter.acquire(signal, { resend }).then((permit) => {
+      order.push(name);
+      limiter.release(permit, 'failure');
+    });
+  const aborted = new AbortController();
+  const waits = [
+    take('new 1', false),
+    take('resend 1', true),
+    take('new 2', false),
+    take('resend gone', true, aborted.signal).catch(() => order.push('aborted')),
+    take('resend 2', true),
+  ];
+  aborted.abort();
+  limiter.release(held, 'failure');
+  await Promise.all(waits);
+  // The aborted resend left the queue without disturbing the order of the others.
+  assert.deepEqual(
+    order.filter((name) => name !== 'aborted'),
+    ['resend 1', 'resend 2', 'new 1', 'new 2'],
+  );
+  assert.ok(order.includes('aborted'));
 });
 
 test('x-ms-dop-hint sets the starting point once', () => {

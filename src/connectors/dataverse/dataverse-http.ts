@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../../logging/logger.ts';
 import { CrmError, isCrmError } from '../crm-error.ts';
-import { ConcurrencyLimiter } from './concurrency-limiter.ts';
+import { ConcurrencyLimiter, throttleKindOf } from './concurrency-limiter.ts';
 import type { TokenProvider } from './dataverse-auth.ts';
 import { classifyFailure, type DataverseFailure } from './error-classifier.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
@@ -107,8 +107,8 @@ export class DataverseHttp {
     const idempotent = req.idempotent ?? req.method === 'GET';
     const budget = new RetryBudget(this.#retry, this.#random);
     let refreshedToken = false;
-    for (;;) {
-      const permit = await this.limiter.acquire(req.signal);
+    for (let attempt = 0; ; attempt += 1) {
+      const permit = await this.limiter.acquire(req.signal, { resend: attempt > 0 });
       let result: AttemptResult;
       try {
         result = await this.#attempt(url, req);
@@ -122,7 +122,7 @@ export class DataverseHttp {
       }
       const { failure, retryAfterMs } = result;
       const throttled = failure.httpStatus === 429;
-      this.limiter.release(permit, throttled ? 'throttled' : 'failure');
+      this.limiter.release(permit, throttled ? 'throttled' : 'failure', throttleKindOf(failure.crmCode));
       if (failure.httpStatus === 401 && !refreshedToken && this.#tokens.invalidate()) {
         refreshedToken = true;
         continue;
@@ -149,6 +149,11 @@ export class DataverseHttp {
         { method: req.method, status: failure.httpStatus, reason: classification.reason, delayMs: delay },
         'retrying Dataverse request',
       );
+      // A throttled request needs no sleep of its own: the limiter holds every request until its Retry-After has
+      // passed (the pause above) and then gives resends the first slots. Sleeping as well (Retry-After plus
+      // jitter) let the requests queued meanwhile take every slot first, and the retried one — often the last
+      // of a push round — came back up to a second later to wait behind them (S4, docs/benchmarks.md).
+      if (throttled && retryAfterMs !== undefined) continue;
       await sleep(delay, undefined, { signal: req.signal });
     }
   }

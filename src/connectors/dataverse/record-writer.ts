@@ -8,6 +8,7 @@ import {
   type BatchRequest,
 } from './batch-codec.ts';
 import { updateMultiple } from './bulk-writer.ts';
+import { throttleKindOf, type ThrottleKind } from './concurrency-limiter.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
 import { parseErrorBody } from './dataverse-http.ts';
 import { classifyFailure } from './error-classifier.ts';
@@ -174,12 +175,17 @@ async function writeIndependent(
     const retry: number[] = [];
     let retryAfterMs: number | undefined;
     let throttled = false;
+    // Which limit the throttled parts hit; one concurrency refusal is enough to lower the limit.
+    let kind: ThrottleKind = 'budget';
     pending.forEach((i, k) => {
       const part = parts[k];
       const outcome = part ? toOutcome(operations[i], part) : missingPart();
       if (outcome.status === 'transient' && part) {
         retry.push(i);
-        throttled ||= part.status === 429;
+        if (part.status === 429) {
+          throttled = true;
+          if (throttleKindOf(parseErrorBody(part.body).crmCode) === 'concurrency') kind = 'concurrency';
+        }
         retryAfterMs = Math.max(
           retryAfterMs ?? 0,
           parseRetryAfter(part.headers['retry-after'], Date.now()) ?? 0,
@@ -191,7 +197,7 @@ async function writeIndependent(
     const delay = budget.next({ throttled, retryAfterMs: retryAfterMs || undefined });
     if (delay === undefined) break;
     if (throttled) {
-      context.http.limiter.throttled({ startedAt });
+      context.http.limiter.throttled({ startedAt }, kind);
       if (retryAfterMs) context.http.limiter.pause(retryAfterMs);
     }
     await sleep(delay, undefined, { signal });

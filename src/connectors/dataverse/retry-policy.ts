@@ -5,6 +5,8 @@
  * - A 429 carries `Retry-After`: we wait at least that long (Dataverse lengthens the penalty for clients that
  *   come back early, api-limits doc) plus a little jitter so parallel workers do not return in lock-step.
  *   Throttling is the service working as designed, so it is bounded by time, not by a count of attempts.
+ *   (`DataverseHttp` charges that delay to the budget but waits in its concurrency limiter instead, which holds
+ *   every request until the Retry-After has passed and then lets the retried ones go first.)
  * - Other transient failures (5xx, network, time-outs) back off exponentially with "equal jitter"
  *   (half fixed, half random): spreads retries while keeping a floor that grows.
  * - Everything is bounded: `maxAttempts` failures of the non-throttling kind and `budgetMs` of total waiting.
