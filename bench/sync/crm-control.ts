@@ -2,6 +2,12 @@ import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { crmAdmin, type CrmResponse } from '../../tests/engine/sync-world.ts';
 import type { CostModel } from './cost-model.ts';
 
+/** Counters of `GET /_emulator/stats`. */
+export interface Served {
+  readonly requests: number;
+  readonly throttled: number;
+}
+
 /** The harness's hand on the emulator: its control API and a person editing the CRM. */
 export class CrmControl {
   readonly url: string;
@@ -24,9 +30,14 @@ export class CrmControl {
 
   /** Requests the emulator has served so far (all callers). */
   async requestsServed(): Promise<number> {
+    return (await this.served()).requests;
+  }
+
+  /** Requests served and 429s answered so far (all callers): read before and after a phase, then subtract. */
+  async served(): Promise<Served> {
     const response = await this.#crm('GET', '/_emulator/stats');
     expectOk(response, 'reading emulator stats');
-    return response.json.requests as number;
+    return { requests: response.json.requests as number, throttled: response.json.throttled as number };
   }
 
   /** Ids of the first `count` contacts (≤ 5,000: one page). */

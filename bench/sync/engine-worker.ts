@@ -24,7 +24,7 @@ interface Engine {
   rowsRead: number;
 }
 
-/** Times the `write` calls of a pass: the push phase's span and how many operations it sent. */
+/** Times the `write` calls of a pass: the push phase's span (to the last answered call) and its operations. */
 class WriteTimeline {
   firstStart: number | undefined;
   lastEnd: number | undefined;
@@ -50,11 +50,11 @@ function timedWrites(connector: CrmConnector, timeline: WriteTimeline): CrmConne
       return async (operations: readonly WriteOperation[], options?: WriteOptions) => {
         timeline.firstStart ??= performance.now();
         timeline.operations += operations.length;
-        try {
-          return await target.write(operations, options);
-        } finally {
-          timeline.lastEnd = performance.now();
-        }
+        const outcomes = await target.write(operations, options);
+        // Only an answered write ends the span: a round cut off by the pass's budget (its requests aborted, its
+        // rows not counted as pushed) would otherwise add up to a request's duration of time and no rows.
+        timeline.lastEnd = performance.now();
+        return outcomes;
       };
     },
   });
@@ -118,6 +118,7 @@ async function pass(current: Engine, budgetMs: number | undefined): Promise<Work
     cpuMs: (used.user + used.system) / 1000,
     requests: after.requests - before.requests,
     throttled: after.throttled - before.throttled,
+    retries: after.retries - before.retries,
     rowsRead: current.rowsRead,
     rowsWritten: current.writes.operations,
     writeMs: current.writes.spanMs,

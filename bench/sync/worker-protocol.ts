@@ -18,12 +18,15 @@ export interface PassMeasurement {
   readonly cpuMs: number;
   /** HTTP requests the connector sent (retries included). */
   readonly requests: number;
+  /** HTTP 429 answers the connector received (throttled parts inside a `$batch` answer not included). */
   readonly throttled: number;
+  /** Requests the connector sent again after a transient failure (429 included). */
+  readonly retries: number;
   /** CRM rows the pass read and applied (all entities, from the pass's progress events). */
   readonly rowsRead: number;
   /** Operations sent through `write` (each `$batch` operation counts once). */
   readonly rowsWritten: number;
-  /** Wall time between the start of the first and the end of the last `write` call. */
+  /** Wall time between the start of the first and the end of the last answered `write` call. */
   readonly writeMs: number;
   readonly counts: Readonly<Record<string, number>>;
 }

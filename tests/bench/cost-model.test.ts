@@ -4,6 +4,8 @@ import {
   ceilingOver,
   costModel,
   executionMs,
+  idealPushMs,
+  pushShape,
   sustainedCeiling,
   type CostModel,
 } from '../../bench/sync/cost-model.ts';
@@ -57,5 +59,41 @@ describe('bench cost model', () => {
     assert.equal(ceiling.bound, 'concurrency');
     // 52 slots × one 4,080-ms request each at most in one second (less than one request each).
     assert.ok(Math.abs(ceiling.rowsPerSecond - (52 * 1000 * 100) / 4080) < 1e-9);
+  });
+
+  it('times a push that fits one window by the slots alone: 5,000 rows over 52 slots', () => {
+    // 120,000 ms / 20.02 ms per row = 5,994 rows fit the first window; 5,000 / 52 rows per slot × 20 ms + 20 + 80.
+    assert.ok(Math.abs(idealPushMs(costModel, 5000, 1000) - (20 + (5000 / 52) * 20 + 80)) < 1e-9);
+  });
+
+  it('lets a fixed amount of work reach 100 %: 10,000 rows take one window plus the rest spread over the slots', () => {
+    const perWindow = 120_000 / 20.02;
+    const expected = 30_000 + 20 + ((10_000 - perWindow) / 52) * 20 + 80;
+    assert.ok(Math.abs(idealPushMs(costModel, 10_000, 1000) - expected) < 1e-9);
+    // ceilingOver would grant two full windows (11,988 rows) to any push of 30-60 s: at most 83.4 % for these.
+    const span = expected / 1000;
+    assert.ok(
+      10_000 / span / ceilingOver(costModel, pushShape(1000, 'UpdateMultiple'), span).rowsPerSecond < 0.85,
+    );
+  });
+
+  it('converges to the sustained ceiling for long pushes and grows with the work', () => {
+    const sustained = sustainedCeiling(costModel, pushShape(1000, 'UpdateMultiple')).rowsPerSecond;
+    const rows = 1_000_000;
+    const rate = rows / (idealPushMs(costModel, rows, 1000) / 1000);
+    assert.ok(rate >= sustained && rate < sustained * 1.01, String(rate));
+    let previous = 0;
+    for (const count of [1, 100, 5994, 5995, 9000, 12_000, 30_000]) {
+      const ms = idealPushMs(costModel, count, 1000);
+      assert.ok(ms >= previous, `${count}: ${ms} < ${previous}`);
+      previous = ms;
+    }
+  });
+
+  it('is bound by the slots when the limits are off', () => {
+    const open: CostModel = { ...costModel, limits: { ...costModel.limits, executionMsPerWindow: 0 } };
+    // 100,000 rows / 52 slots, each row 20 ms plus a share of the 20-ms request charge and 80-ms latency.
+    const expected = (100_000 / 52) * (20 + 100 / 1000);
+    assert.ok(Math.abs(idealPushMs(open, 100_000, 1000) - expected) < 1e-6);
   });
 });
