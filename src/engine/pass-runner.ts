@@ -9,6 +9,7 @@ import { refreshFieldCatalog } from './field-selection.ts';
 import { collectMarketingChanges } from './marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
+import { StatisticsRefresher } from './statistics-refresher.ts';
 
 export const initialLoadSetting = 'sync:initial-load-done';
 
@@ -47,13 +48,21 @@ export async function runPass(
   try {
     const plans = await buildPlans(deps, settings);
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
-    await pullCrmChanges(deps, {
-      plans,
-      context,
-      settings,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
+    const statistics = new StatisticsRefresher(deps.store, log);
+    try {
+      await pullCrmChanges(deps, {
+        plans,
+        context,
+        settings,
+        signal: options.signal,
+        onProgress: (event) => {
+          statistics.rowsWritten(event.rows);
+          options.onProgress?.(event);
+        },
+      });
+    } finally {
+      await statistics.settled();
+    }
     await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
     await pushPending(deps, { plans, context, settings, signal: options.signal });
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);

@@ -32,6 +32,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     capabilities: ctx.backend.capabilities,
     migrate: lifecycle.migrate,
     close: lifecycle.close,
+    refreshStatistics: () => ctx.backend.refreshStatistics(ctx.db),
     async withTransaction(fn) {
       if (ctx.inTransaction) return fn(self);
       return ctx.db

@@ -33,6 +33,12 @@ export interface StoreBackend {
   readChanges(db: Kysely<Database>, after: string | undefined, limit: number): Promise<ChangeRow[]>;
   /** Deletes feed rows up to and including `through`; returns how many. */
   pruneChanges(db: Kysely<Database>, through: string): Promise<number>;
+  /**
+   * Brings the query planner's statistics of the tables the sync reads in bulk up to date (ANALYZE). Lookups
+   * of a page's rows (`crm_id in (…5,000 ids)`) need them: without statistics PostgreSQL takes such a list to
+   * match most of the table and scans it, so every page costs more than the one before.
+   */
+  refreshStatistics(db: Kysely<Database>): Promise<void>;
   /** The error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** The error means the database cannot be reached or opened (→ STORE_UNAVAILABLE). */

@@ -112,6 +112,11 @@ export interface Store extends SyncStateStore {
   migrate(): Promise<MigrationReport>;
   /** Closes the connections. Only the root store may be closed, not a transaction's. */
   close(): Promise<void>;
+  /**
+   * Refreshes the database's query-planner statistics (ANALYZE). Call after writing many rows (an initial load
+   * does, as its tables grow); never needed for correctness, only so bulk lookups keep using the indexes.
+   */
+  refreshStatistics(): Promise<void>;
 
   /**
    * Runs `fn` in one database transaction: every write made through `tx` commits together or not at all

@@ -76,3 +76,22 @@ export async function openTestStore(kind: StoreKind, logger: Logger = silentLogg
   };
   return { store, database, dispose, [Symbol.asyncDispose]: dispose };
 }
+
+/** A plain `pg` client on a PostgreSQL test database, its schema first on the search path, for raw SQL. */
+export async function withRawPostgres<T>(
+  database: TestDatabase,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  if (database.config.kind !== 'postgres') throw new Error('withRawPostgres needs a PostgreSQL database');
+  const url = new URL(database.config.url);
+  const schema = url.searchParams.get('schema')!;
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`set search_path to ${schema}`);
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

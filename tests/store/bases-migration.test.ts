@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import pg from 'pg';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
-import { createTestDatabase, storeKinds, type TestDatabase } from '../helpers/test-store.ts';
+import { createTestDatabase, storeKinds, withRawPostgres, type TestDatabase } from '../helpers/test-store.ts';
 
 /** Raw SQL on a test database, beside the store: to put it back into the shape of schema version 0002. */
 async function execute(database: TestDatabase, statements: readonly string[]): Promise<void> {
@@ -17,17 +16,9 @@ async function execute(database: TestDatabase, statements: readonly string[]): P
     }
     return;
   }
-  const url = new URL(database.config.url);
-  const schema = url.searchParams.get('schema')!;
-  url.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`set search_path to ${schema}`);
+  await withRawPostgres(database, async (client) => {
     for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 for (const kind of storeKinds) {
