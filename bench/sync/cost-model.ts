@@ -122,24 +122,28 @@ export function ceilingOver(model: CostModel, shape: RequestShape, seconds: numb
  * any client — 10,000 updates need 200 s of execution, two 30-s windows' budget, so every push of them spans
  * two windows, and `ceilingOver` then grants 2 × 5,994 rows: 83.4 % at best, however fast the client is. What
  * a fixed amount of work can do is finish sooner, so the ideal time is what S4 compares with:
- * - the ideal client spends each window's whole execution budget at the instant the window opens, in requests
- *   of `bulkRows` rows (the cheapest per row: one `msPerRequest` per request), so `rows` need
- *   n = ⌈rows / rows-per-window⌉ windows and the last batch of work is sent (n − 1) × W after the first;
+ * - the ideal client spends each window's whole budget at the instant the window opens, in requests of up to
+ *   `bulkRows` rows (the cheapest per row: one `msPerRequest` per request); the last part is sent (n − 1) × W
+ *   after the first, n being the windows the rows need;
+ * - a window admits requests while its charged time is at most the budget (Dataverse's limits trip only
+ *   after being exceeded, reference §6; the emulator does the same), so it holds the budget plus one more
+ *   request: up to `bulkRows` rows more. That is worth 1.7 % of the real 300-s window but 17 % of the bench's
+ *   10× shorter one — an artefact of the shortened window, yet a client can use it, and a yardstick without it
+ *   was beaten: 24,000 updates fit four windows with the engine's ~290-row overshoots (103 s, 116 %) but five
+ *   without any. So it is counted: the ideal time is a true lower bound in the emulator, never flattering;
  * - that last part runs spread over every concurrent slot (fractional rows, no per-request charge for the
  *   smaller requests: relaxations in the ideal client's favour, never the engine's), plus the response latency;
  * - and no client beats the slots themselves: rows ÷ slots × (per-row time incl. latency) is a floor.
- * Each window's budget counts as exactly `executionMsPerWindow`. Dataverse (and the emulator) refuse only once
- * the budget is exceeded, so a client may start one more request while just under it — worth up to one
- * 1,000-row request per window: 1.7 % of the real 300-s window, but 17 % of the bench's 10× shorter one. That
- * bonus is an artefact of the shortened window, not of the published 4 s of execution per second, so it is
- * left out: a push that squeezes it in every window could read above 100 % (by at most that much).
+ * The result is still a step function of `rows` (a row more than n windows hold costs a whole window), as the
+ * limits are; a push near such a step reads low or high by up to the tail of one window.
  */
 export function idealPushMs(model: CostModel, rows: number, bulkRows: number): number {
   if (rows <= 0) return 0;
   const { windowSeconds, msPerRequest, msPerRecordWrite } = model.limits;
   const [requestsPerWindow, executionMsPerWindow, maxConcurrent] = limitsOf(model);
-  const perRow = executionMs(model, pushShape(bulkRows, 'UpdateMultiple')) / bulkRows;
-  const rowsPerWindow = Math.min(executionMsPerWindow / perRow, requestsPerWindow * bulkRows);
+  const largest = executionMs(model, pushShape(bulkRows, 'UpdateMultiple'));
+  const perRow = largest / bulkRows;
+  const rowsPerWindow = Math.min((executionMsPerWindow + largest) / perRow, requestsPerWindow * bulkRows);
   const windows = Number.isFinite(rowsPerWindow) ? Math.max(1, Math.ceil(rows / rowsPerWindow)) : 1;
   const last = Number.isFinite(rowsPerWindow) ? rows - (windows - 1) * rowsPerWindow : rows;
   const slots = Number.isFinite(maxConcurrent) ? maxConcurrent : Math.ceil(rows / bulkRows);

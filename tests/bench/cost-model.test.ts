@@ -62,12 +62,12 @@ describe('bench cost model', () => {
   });
 
   it('times a push that fits one window by the slots alone: 5,000 rows over 52 slots', () => {
-    // 120,000 ms / 20.02 ms per row = 5,994 rows fit the first window; 5,000 / 52 rows per slot × 20 ms + 20 + 80.
+    // A window holds its 120,000 ms plus one more 1,000-row request: 140,020 / 20.02 = 6,994 rows; 5,000 fit.
     assert.ok(Math.abs(idealPushMs(costModel, 5000, 1000) - (20 + (5000 / 52) * 20 + 80)) < 1e-9);
   });
 
   it('lets a fixed amount of work reach 100 %: 10,000 rows take one window plus the rest spread over the slots', () => {
-    const perWindow = 120_000 / 20.02;
+    const perWindow = (120_000 + 20_020) / 20.02;
     const expected = 30_000 + 20 + ((10_000 - perWindow) / 52) * 20 + 80;
     assert.ok(Math.abs(idealPushMs(costModel, 10_000, 1000) - expected) < 1e-9);
     // ceilingOver would grant two full windows (11,988 rows) to any push of 30-60 s: at most 83.4 % for these.
@@ -77,13 +77,19 @@ describe('bench cost model', () => {
     );
   });
 
-  it('converges to the sustained ceiling for long pushes and grows with the work', () => {
-    const sustained = sustainedCeiling(costModel, pushShape(1000, 'UpdateMultiple')).rowsPerSecond;
+  it('counts the request a window admits past its budget: 24,000 rows fit four windows, not five', () => {
+    // Four windows of exactly 120,000 ms hold 23,976 rows; with one more request each they hold 27,976.
+    assert.ok(idealPushMs(costModel, 24_000, 1000) < 3 * 30_000 + 5000);
+  });
+
+  it('converges to the budget plus one request per window for long pushes, and grows with the work', () => {
     const rows = 1_000_000;
     const rate = rows / (idealPushMs(costModel, rows, 1000) / 1000);
-    assert.ok(rate >= sustained && rate < sustained * 1.01, String(rate));
+    const perWindow = (120_000 + 20_020) / 20.02 / 30;
+    assert.ok(rate >= perWindow && rate < perWindow * 1.01, String(rate));
+    assert.ok(rate > sustainedCeiling(costModel, pushShape(1000, 'UpdateMultiple')).rowsPerSecond);
     let previous = 0;
-    for (const count of [1, 100, 5994, 5995, 9000, 12_000, 30_000]) {
+    for (const count of [1, 100, 6994, 6995, 9000, 12_000, 30_000]) {
       const ms = idealPushMs(costModel, count, 1000);
       assert.ok(ms >= previous, `${count}: ${ms} < ${previous}`);
       previous = ms;
