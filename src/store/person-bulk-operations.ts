@@ -1,8 +1,9 @@
 import { SynclineError } from '../errors/syncline-error.ts';
-import { lookupFor, recordChanges, toPerson, writeUpdate } from './person-operations.ts';
+import { lookupFor, planUpdate, recordChanges, toPerson } from './person-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { isPlausibleKey } from './row-values.ts';
 import type { Person, Store } from './store.ts';
+import type { PersonRowUpdate } from './store-backend.ts';
 import { atomically, type StoreContext } from './store-context.ts';
 
 /** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
@@ -52,14 +53,17 @@ export function personBulkOperations(
         }
         const updated: Person[] = [];
         const changes: Parameters<typeof recordChanges>[1][number][] = [];
+        const writes: PersonRowUpdate[] = [];
+        const current = await lookupFor(tx, []);
         for (const item of wanted) {
           const existing = rows.get(item.id);
           if (existing === undefined) continue;
-          const result = await writeUpdate(tx, existing, item.fields);
-          updated.push(result.person);
-          if (result.changed.length > 0)
-            changes.push({ personId: item.id, kind: 'update', fields: result.changed });
+          const { person, changed, row } = planUpdate(existing, item.fields, current);
+          updated.push(person);
+          if (row !== undefined) writes.push(row);
+          if (changed.length > 0) changes.push({ personId: item.id, kind: 'update', fields: changed });
         }
+        await tx.backend.updatePersonRows(tx.db, writes);
         if (changes.length > 0) await recordChanges(tx, changes, origin);
         return updated;
       });

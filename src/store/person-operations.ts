@@ -7,6 +7,7 @@ import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import type { PersonsTable } from './schema.ts';
 import type { Person, PersonValue, Store, WriteOrigin } from './store.ts';
+import type { PersonRowUpdate } from './store-backend.ts';
 import { atomically, type StoreContext } from './store-context.ts';
 
 type PersonRow = Selectable<PersonsTable>;
@@ -273,18 +274,36 @@ export async function writeUpdate(
   existing: PersonRow,
   changes: StoredFields,
 ): Promise<{ person: Person; changed: string[] }> {
+  const { person, changed, row } = planUpdate(existing, changes, await lookupFor(tx, []));
+  if (row !== undefined) await tx.backend.updatePersonRows(tx.db, [row]);
+  return { person, changed };
+}
+
+/**
+ * What writing `changes` over a person row means: the fields that change, the row's new values (none when
+ * nothing changes) and the person as it reads afterwards. Pure, so a page of updates is planned first and
+ * written with one statement per chunk (`StoreBackend.updatePersonRows`).
+ */
+export function planUpdate(
+  existing: PersonRow,
+  changes: StoredFields,
+  lookup: PersonFieldLookup,
+): { person: Person; changed: string[]; row: PersonRowUpdate | undefined } {
   const before = json<StoredFields>(existing.fields);
   const changed = Object.keys(changes).filter((name) => (before[name] ?? null) !== changes[name]);
-  const lookup = await lookupFor(tx, []);
-  if (changed.length === 0) return { person: toPerson(existing, lookup), changed };
+  if (changed.length === 0) return { person: toPerson(existing, lookup), changed, row: undefined };
   const fields = withoutNulls({ ...before, ...changes });
   const updatedAt = nowIso();
-  await tx.db
-    .updateTable('persons')
-    .set({ ...derivedColumns(fields), fields: JSON.stringify(fields), updated_at: updatedAt })
-    .where('id', '=', existing.id)
-    .execute();
-  return { person: toPerson({ ...existing, fields, updated_at: updatedAt }, lookup), changed };
+  return {
+    person: toPerson({ ...existing, fields, updated_at: updatedAt }, lookup),
+    changed,
+    row: {
+      id: existing.id,
+      ...derivedColumns(fields),
+      fields: JSON.stringify(fields),
+      updated_at: updatedAt,
+    },
+  };
 }
 
 /** Appends change-feed entries; must run in the transaction of the write it describes. */

@@ -12,6 +12,16 @@ export interface ChangeRow {
   readonly at: string | Date;
 }
 
+/** New values of one person row (`fields` as JSON text), as `updatePersonRows` writes them. */
+export interface PersonRowUpdate {
+  readonly id: string;
+  readonly email_norm: string | null;
+  readonly crm_type: string | null;
+  readonly crm_account_id: string | null;
+  readonly fields: string;
+  readonly updated_at: string;
+}
+
 /**
  * What differs between SQLite and PostgreSQL below the shared store code (Kysely's adapter idea): declared
  * here once, so no caller ever asks which backend it has.
@@ -39,6 +49,13 @@ export interface StoreBackend {
    * match most of the table and scans it, so every page costs more than the one before.
    */
   refreshStatistics(db: Kysely<Database>): Promise<void>;
+  /**
+   * Writes new values into existing person rows (inside the caller's transaction, rows already locked).
+   * PostgreSQL: one statement per 1,000 rows, as each statement is a round trip (an incremental pass of
+   * 1,000 CRM changes spent most of its 3.3 s on them at 1,000,000 persons). SQLite: a prepared statement per
+   * row, which costs no round trip.
+   */
+  updatePersonRows(db: Kysely<Database>, rows: readonly PersonRowUpdate[]): Promise<void>;
   /** The error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** The error means the database cannot be reached or opened (→ STORE_UNAVAILABLE). */

@@ -93,6 +93,30 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
     assert.equal((await store.getPerson(ann.id))!.fields.city, null, 'a refused call writes nothing');
   });
 
+  it('updatePersons: more rows than one statement takes (1,001 + 200): every row written and found by its new email', async (store) => {
+    const ids = await store.createPersonIds(
+      Array.from({ length: 1_201 }, (_, i) => ({ email: `bulk${i}@example.com`, city: 'Old' })),
+      'sync',
+    );
+    const updated = await store.updatePersons(
+      ids.map((id, i) => ({ id, fields: { city: `City ${i}`, email: `moved${i}@example.com` } })),
+      'sync',
+    );
+    assert.equal(updated.length, 1_201);
+    for (const i of [0, 999, 1_000, 1_200]) {
+      const person = await store.getPerson(ids[i]);
+      assert.equal(person!.fields.city, `City ${i}`, `row ${i}`);
+      assert.equal(person!.updatedAt, updated[i].updatedAt, `row ${i} reads as returned`);
+      const byEmail = await store.listPersons({ email: `MOVED${i}@example.com`, limit: 2 });
+      assert.deepEqual(
+        byEmail.items.map((item) => item.id),
+        [ids[i]],
+        `email_norm of row ${i} rewritten`,
+      );
+    }
+    assert.equal((await store.listPersons({ email: 'bulk1000@example.com', limit: 2 })).items.length, 0);
+  });
+
   it('createPersonIds: the ids of a bulk create in input order; one invalid item writes nothing', async (store) => {
     const ids = await store.createPersonIds(
       [{ email: 'one@example.com', firstName: 'One' }, { firstName: 'Two' }, { email: 'three@example.com' }],

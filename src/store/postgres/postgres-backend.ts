@@ -102,6 +102,21 @@ export const postgresBackend: StoreBackend = {
     return Number(result.numAffectedRows ?? 0n);
   },
 
+  async updatePersonRows(db, rows) {
+    for (let start = 0; start < rows.length; start += 1000) {
+      const chunk = rows.slice(start, start + 1000);
+      const column = <K extends keyof (typeof chunk)[number]>(key: K) => chunk.map((row) => row[key]);
+      // One array parameter per column: six bind parameters whatever the chunk size.
+      await sql`update persons as p
+        set email_norm = u.email_norm, crm_type = u.crm_type, crm_account_id = u.crm_account_id,
+            fields = u.fields::jsonb, updated_at = u.updated_at::timestamptz
+        from unnest(${column('id')}::text[], ${column('email_norm')}::text[], ${column('crm_type')}::text[],
+                    ${column('crm_account_id')}::text[], ${column('fields')}::text[], ${column('updated_at')}::text[])
+          as u(id, email_norm, crm_type, crm_account_id, fields, updated_at)
+        where p.id = u.id`.execute(db);
+    }
+  },
+
   async refreshStatistics(db) {
     // What autovacuum's autoanalyze would do, had it run: it may be off (this is a server setting, not ours)
     // and lags behind a bulk load in any case. ANALYZE samples (30,000 rows per table) and takes no lock that

@@ -29,6 +29,12 @@ export const sqliteBackend: StoreBackend = {
     // As lockKey: nothing to take.
   },
 
+  async updatePersonRows(db, rows) {
+    for (const { id, ...values } of rows) {
+      await db.updateTable('persons').set(values).where('id', '=', id).execute();
+    }
+  },
+
   async refreshStatistics(db) {
     // SQLite uses the primary keys for IN lists without statistics; sqlite_stat1 still helps it choose between
     // indexes (e.g. email against crm_type). A sampling ANALYZE (about 1,000 rows per index) stays cheap at
