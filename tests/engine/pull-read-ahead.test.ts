@@ -119,7 +119,8 @@ function tracedPull(world: SyncWorld, settings: Partial<EngineSettings>, gate?: 
           eventsOf(events, 'applied', entity).length === 0
         ) {
           const timedOut = Symbol('timed out');
-          if ((await Promise.race([gateOpen, sleep(15_000, timedOut)])) === timedOut) traced.gaveUp = true;
+          if ((await Promise.race([gateOpen, sleep(15_000, timedOut, { ref: false })])) === timedOut)
+            traced.gaveUp = true;
         }
         await tx.setCursor(name, cursor);
         if (entity === undefined) return;
