@@ -195,3 +195,14 @@ test('control routes validate bodies and apply settings', () => {
   assert.equal(putFaults(traffic, { seed: 9, latencyMs: 10 }).status, 200);
   assert.equal(traffic.faults.latencyMs, 10);
 });
+
+test('the time spent building an answer counts towards its modelled execution time, not on top of it', async () => {
+  const { clock, traffic } = setup({ msPerRequest: 20, msPerRecordRead: 0.4 }, { latencyMs: 80 });
+  const page = admitted(traffic.admit('sync'));
+  clock.t += 500; // reading and serialising 5,000 rows took 0.5 s of real time
+  assert.equal((await page.finish({ rowsRead: 5000, rowsWritten: 0 })).executionMs, 2020);
+  const slow = admitted(traffic.admit('sync'));
+  clock.t += 3000; // longer than modelled: no extra wait, only the latency
+  await slow.finish({ rowsRead: 5000, rowsWritten: 0 });
+  assert.deepEqual(clock.slept, [1520 + 80, 80]);
+});
