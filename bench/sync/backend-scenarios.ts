@@ -7,6 +7,7 @@ import {
   idealPushMs,
   pushShape,
   sustainedCeiling,
+  trackedLoadBound,
   type RequestShape,
 } from './cost-model.ts';
 import { naivePatchLoop, type CrmControl, type Served } from './crm-control.ts';
@@ -282,7 +283,27 @@ export async function runInitialLoadUnderModel(
       `${backend}: S3 ${describeRows(pass)} = ${fmt(rate)}/s, ceiling ${fmt(ceiling.rowsPerSecond)}/s`,
     );
     const stopped = pass.status === 'aborted' ? `; stopped after the ${seconds(plan.budgetMs)} s budget` : '';
+    // S3's data: N contacts and N/5 new_subscription rows (demo seed), read as parallel chains; the contact
+    // chain is the longest. The few small-table rows are left out of the bound (≈ 0.05 % of the rows).
+    const chainBound = trackedLoadBound(
+      costModel,
+      defaultEngineSettings.pageSize,
+      plan.contacts,
+      plan.contacts + Math.ceil(plan.contacts / 5),
+    );
     return [
+      result({
+        backend,
+        scale: plan.scale,
+        id: 'S3',
+        metric: 'initial load under the cost model: vs one tracked chain per entity',
+        value: (100 * rate) / chainBound,
+        unit: '% of chain bound',
+        target: null,
+        note:
+          `${fmt(rate)} rows/s against ${fmt(chainBound)} rows/s: every entity's change-tracking chain read at once, ` +
+          `one page in flight per chain, the contact chain (${fmt(Math.ceil(plan.contacts / defaultEngineSettings.pageSize))} pages) the longest`,
+      }),
       result({
         backend,
         scale: plan.scale,

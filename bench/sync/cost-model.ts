@@ -153,6 +153,28 @@ export function idealPushMs(model: CostModel, rows: number, bulkRows: number): n
   return Math.max((windows - 1) * windowSeconds * 1000 + tail, slotFloor);
 }
 
+/**
+ * The most rows/s a change-tracked initial load can reach under the model, whatever the client (B2.3 keeps
+ * change tracking): each entity's tracked load is one `@odata.nextLink` chain — `$filter`/`$top` are refused
+ * under `odata.track-changes` and the delta link comes only on the last page — so a chain has one page in
+ * flight, and with every entity's chain read at once the load lasts at least its longest chain. Rows per
+ * second ≤ all rows ÷ (pages of the longest chain × (execution time of a page + response latency)). S3 reports
+ * its rate against this bound beside the model's ceiling (docs/benchmarks.md, S3).
+ */
+export function trackedLoadBound(
+  model: CostModel,
+  pageSize: number,
+  longestChainRows: number,
+  allRows: number,
+): number {
+  const pageMs = (rows: number) =>
+    executionMs(model, { operations: 1, rowsRead: rows, rowsWritten: 0 }) + model.faults.latencyMs;
+  const fullPages = Math.floor(longestChainRows / pageSize);
+  const rest = longestChainRows - fullPages * pageSize;
+  const chainMs = fullPages * pageMs(pageSize) + (rest > 0 || fullPages === 0 ? pageMs(rest) : 0);
+  return allRows / (chainMs / 1000);
+}
+
 /** Requests and execution time per window, concurrency; the emulator turns a limit off with 0. */
 function limitsOf(model: CostModel): [number, number, number] {
   const { requestsPerWindow, executionMsPerWindow, maxConcurrent } = model.limits;

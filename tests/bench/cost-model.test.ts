@@ -7,6 +7,7 @@ import {
   idealPushMs,
   pushShape,
   sustainedCeiling,
+  trackedLoadBound,
   type CostModel,
 } from '../../bench/sync/cost-model.ts';
 
@@ -101,5 +102,16 @@ describe('bench cost model', () => {
     // 100,000 rows / 52 slots, each row 20 ms plus a share of the 20-ms request charge and 80-ms latency.
     const expected = (100_000 / 52) * (20 + 100 / 1000);
     assert.ok(Math.abs(idealPushMs(open, 100_000, 1000) - expected) < 1e-6);
+  });
+});
+
+describe('tracked initial load bound', () => {
+  it('is all rows over the longest chain: one page of 2,020 + 80 ms in flight per chain', () => {
+    // Scale 0.1: 100,000 contacts (20 pages) and 20,000 subscriptions read as parallel chains.
+    assert.equal(Math.round(trackedLoadBound(costModel, 5000, 100_000, 120_000)), 2857);
+    // One chain alone: 5,000 rows per 2.1 s.
+    assert.equal(Math.round(trackedLoadBound(costModel, 5000, 100_000, 100_000)), 2381);
+    // A partial last page costs its own rows: 5,001 rows = 2,100 ms + (20 + 0.4 + 80) ms.
+    assert.equal(Math.round(trackedLoadBound(costModel, 5000, 5_001, 5_001)), 2273);
   });
 });
