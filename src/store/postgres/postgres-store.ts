@@ -32,10 +32,15 @@ export async function createPostgresStore(options: PostgresStoreOptions, logger:
       `Invalid PostgreSQL schema name ${schema}: use lowercase letters, digits and _.`,
     );
   }
+  // `pg` lets the URL's own parameters override the pool's, so an `options=` in the URL (say a statement
+  // timeout) would silently drop our search_path and put every table in `public`: both are passed together.
+  const url = new URL(options.url);
+  const urlOptions = url.searchParams.get('options');
+  url.searchParams.delete('options');
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url.toString(),
     max: options.poolSize ?? 10,
-    options: `-c search_path=${schema}`,
+    options: [urlOptions, `-c search_path=${schema}`].filter((part) => part !== null).join(' '),
     connectionTimeoutMillis: 10_000,
   });
   const log = logger.child({ component: 'store', backend: 'postgres' });
