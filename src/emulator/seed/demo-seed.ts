@@ -25,6 +25,9 @@ export interface SeedOptions {
 /** Demo sizes when no flag says otherwise: small enough to read in a second, large enough to page. */
 export const demoDefaults = { contacts: 50, leads: 30, accounts: 10 } as const;
 
+/** `new_subscription` rows the demo seed makes for `contacts` contacts (one per five). */
+export const demoSubscriptions = (contacts: number): number => Math.ceil(contacts / 5);
+
 const day = 86_400_000;
 /** Demo rows are created in the year before this instant (fixed, so the data set is deterministic). */
 const epoch = Date.UTC(2025, 0, 1);
@@ -187,7 +190,7 @@ function seedBusinessData(random: SeedRandom, options: SeedOptions, ins: Insert)
     );
   }
 
-  const subscriptions = Math.ceil(contactIds.length / 5);
+  const subscriptions = demoSubscriptions(contactIds.length);
   for (let i = 0; i < subscriptions; i++) {
     ins(
       'new_subscription',
