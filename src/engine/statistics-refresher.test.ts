@@ -5,8 +5,11 @@ import { createLogger } from '../logging/logger.ts';
 import type { Store } from '../store/store.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 
-/** A store whose refreshStatistics calls are recorded and finish when the test says so. */
-function recordingStore() {
+/**
+ * A refresher over a store whose refreshStatistics calls are recorded and end when the test says so, with a
+ * logger whose lines are kept.
+ */
+function setup(firstAt: number) {
   const calls: { finish: () => void; fail: (error: Error) => void }[] = [];
   const store = {
     refreshStatistics: () =>
@@ -14,10 +17,6 @@ function recordingStore() {
         calls.push({ finish: resolve, fail: reject });
       }),
   } as unknown as Store;
-  return { store, calls };
-}
-
-function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -25,48 +24,45 @@ function capturingLogger() {
       done();
     },
   });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
+  const refresher = new StatisticsRefresher(store, createLogger({ level: 'debug', destination }), firstAt);
+  /** Ends the latest refresh and waits until the refresher has seen it end. */
+  const finishLatest = async () => {
+    calls.at(-1)!.finish();
+    await refresher.settled();
+  };
+  return { refresher, calls, lines, finishLatest };
 }
 
 test('refreshes after the first threshold, then each time the rows written have doubled', async () => {
-  const { store, calls } = recordingStore();
-  const refresher = new StatisticsRefresher(store, capturingLogger().logger, 1_000);
+  const { refresher, calls, finishLatest } = setup(1_000);
   refresher.rowsWritten(999);
   assert.equal(calls.length, 0, 'below the first threshold');
   refresher.rowsWritten(1);
   assert.equal(calls.length, 1, 'at 1,000 rows');
-  calls[0].finish();
-  await refresher.settled();
+  await finishLatest();
   refresher.rowsWritten(999);
   assert.equal(calls.length, 1, '1,999 rows: not yet doubled');
   refresher.rowsWritten(1);
   assert.equal(calls.length, 2, 'at 2,000 rows');
-  calls[1].finish();
-  await refresher.settled();
+  await finishLatest();
   refresher.rowsWritten(2_000);
   assert.equal(calls.length, 3, 'at 4,000 rows');
-  calls[2].finish();
-  await refresher.settled();
+  await finishLatest();
 });
 
 test('never runs two refreshes at once; a threshold crossed meanwhile is taken by the next page', async () => {
-  const { store, calls } = recordingStore();
-  const refresher = new StatisticsRefresher(store, capturingLogger().logger, 100);
+  const { refresher, calls, finishLatest } = setup(100);
   refresher.rowsWritten(100);
   refresher.rowsWritten(500);
   assert.equal(calls.length, 1, 'the first refresh is still running');
-  calls[0].finish();
-  await refresher.settled();
+  await finishLatest();
   refresher.rowsWritten(1);
   assert.equal(calls.length, 2, '601 rows ≥ 200: the next page starts one');
-  calls[1].finish();
-  await refresher.settled();
+  await finishLatest();
 });
 
 test('a failed refresh is logged as a warning, not thrown, and settled() resolves', async () => {
-  const { store, calls } = recordingStore();
-  const { logger, lines } = capturingLogger();
-  const refresher = new StatisticsRefresher(store, logger, 10);
+  const { refresher, calls, lines, finishLatest } = setup(10);
   refresher.rowsWritten(10);
   calls[0].fail(new Error('permission denied for table persons'));
   await refresher.settled();
@@ -75,6 +71,5 @@ test('a failed refresh is logged as a warning, not thrown, and settled() resolve
   assert.equal((warning.err as { message: string }).message, 'permission denied for table persons');
   refresher.rowsWritten(10);
   assert.equal(calls.length, 2, 'the next threshold (20 rows) still refreshes');
-  calls[1].finish();
-  await refresher.settled();
+  await finishLatest();
 });

@@ -71,6 +71,7 @@ for (const kind of storeKinds) {
         } else {
           assert.match(plan, /Index Cond: \(\(entity = 'contact'::text\) AND \(crm_id = ANY/, plan);
         }
+        // Also callable inside a transaction (ANALYZE may run in one on PostgreSQL); it must not throw.
         await store.withTransaction((tx) => tx.refreshStatistics());
       } finally {
         await store.close();
