@@ -103,8 +103,9 @@ export const postgresBackend: StoreBackend = {
   },
 
   async updatePersonRows(db, rows) {
-    for (let start = 0; start < rows.length; start += 1000) {
-      const chunk = rows.slice(start, start + 1000);
+    const batch = postgresBackend.capabilities.maxBatchRows;
+    for (let start = 0; start < rows.length; start += batch) {
+      const chunk = rows.slice(start, start + batch);
       const column = <K extends keyof (typeof chunk)[number]>(key: K) => chunk.map((row) => row[key]);
       // One array parameter per column: six bind parameters whatever the chunk size.
       await sql`update persons as p
