@@ -7,7 +7,7 @@ import type { CrmConnector } from './connectors/connector.ts';
 import { createCrmConnector } from './connectors/create-connector.ts';
 import { openCrmTarget } from './crm-target.ts';
 import { defaultEngineSettings } from './engine/engine-deps.ts';
-import { SyncService } from './engine/sync-service.ts';
+import { SyncService } from './engine/run/sync-service.ts';
 import { CampaignRunner } from './flows/campaign-runner.ts';
 import { FlowService } from './flows/flow-service.ts';
 import { withFlowStatus } from './flows/flow-status.ts';

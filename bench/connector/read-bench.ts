@@ -19,7 +19,7 @@ import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-con
 import { wireColumns } from '../../src/connectors/dataverse/record-mapper.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { defaultEngineSettings } from '../../src/engine/engine-deps.ts';
-import { buildPlans } from '../../src/engine/pass-runner.ts';
+import { buildPlans } from '../../src/engine/run/pass-runner.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { startEmulatorProcess } from '../../tests/engine/sync-world.ts';
 import { engineHeapFlags } from '../../src/runtime/engine-heap.ts';

@@ -42,9 +42,9 @@ await import('../../src/connectors/dataverse/dataverse-connector.ts');
 show('+ rest of the connector (MSAL, zod)');
 const { createStore } = await import('../../src/store/registry.ts');
 show('+ store registry (kysely, node:sqlite, pg)');
-await import('../../src/engine/pass-runner.ts');
+await import('../../src/engine/run/pass-runner.ts');
 show('+ engine');
-await import('../../bench/sync/engine-worker.ts');
+await import('../sync/engine-worker.ts');
 show('+ engine-worker itself');
 const directory = await mkdtemp(join(tmpdir(), 'syncline-startup-'));
 try {

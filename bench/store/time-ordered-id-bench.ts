@@ -4,7 +4,7 @@
  * `node_modules/.bin/node …`).
  */
 import { v7 } from 'uuid';
-import { timeOrderedId } from '../../src/store/time-ordered-id.ts';
+import { timeOrderedId } from '../../src/store/sql/time-ordered-id.ts';
 
 const count = 200_000;
 const time = (make: () => string) => {

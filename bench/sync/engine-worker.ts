@@ -9,7 +9,7 @@ import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-con
 import { wireColumns } from '../../src/connectors/dataverse/record-mapper.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
-import { buildPlans, runPass } from '../../src/engine/pass-runner.ts';
+import { buildPlans, runPass } from '../../src/engine/run/pass-runner.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
 import type { Store } from '../../src/store/store.ts';

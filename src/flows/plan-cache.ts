@@ -1,6 +1,6 @@
 import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
-import type { EntityPlan } from '../engine/entity-plan.ts';
-import { buildPlans } from '../engine/pass-runner.ts';
+import type { EntityPlan } from '../engine/fields/entity-plan.ts';
+import { buildPlans } from '../engine/run/pass-runner.ts';
 import { isSynclineError } from '../errors/syncline-error.ts';
 
 /** How long built plans serve flow actions; a saved field selection reaches them within this time. */

@@ -1,11 +1,11 @@
 import { isLookupValue, type CrmRecord, type CrmValue } from '../connectors/connector.ts';
 import { isCrmError } from '../connectors/crm-error.ts';
 import { toCrmValue } from '../domain/crm-attribute.ts';
-import { pushPending } from '../engine/crm-pusher.ts';
+import { pushPending } from '../engine/push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
-import type { EntityPlan } from '../engine/entity-plan.ts';
-import { quarantineField } from '../engine/field-selection.ts';
-import { PassContext } from '../engine/pass-context.ts';
+import type { EntityPlan } from '../engine/fields/entity-plan.ts';
+import { quarantineField } from '../engine/fields/field-selection.ts';
+import { PassContext } from '../engine/run/pass-context.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { Person } from '../store/store.ts';
 import type { LinkedEntity } from '../store/sync-state-store.ts';

@@ -1,5 +1,5 @@
 import type { PersonFieldType } from '../domain/person-fields.ts';
-import type { MigrationReport } from './store-migrator.ts';
+import type { MigrationReport } from './sql/store-migrator.ts';
 import type { SyncStateStore } from './sync-state-store.ts';
 
 /**

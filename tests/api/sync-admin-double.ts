@@ -4,7 +4,7 @@ import type {
   SyncFieldView,
   SyncPreview,
   SyncStatus,
-} from '../../src/engine/sync-admin.ts';
+} from '../../src/engine/admin/sync-admin.ts';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
 import type { Page, PageRequest } from '../../src/store/store.ts';
 import type {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import type { SyncFieldView } from '../../src/engine/sync-admin.ts';
+import type { SyncFieldView } from '../../src/engine/admin/sync-admin.ts';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
 import { registeredRoutes } from '../../src/api/server.ts';
 import type { ApiApp } from '../../src/api/routes/route.ts';

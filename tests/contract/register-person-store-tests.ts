@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { standardFields, systemFields } from '../../src/domain/person-fields.ts';
-import { maxStringLength } from '../../src/store/person-validation.ts';
+import { maxStringLength } from '../../src/store/sql/person-validation.ts';
 import type { Store } from '../../src/store/store.ts';
 import {
   allChanges,

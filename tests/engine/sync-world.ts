@@ -7,7 +7,7 @@ import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-con
 import type { RetryPolicyOptions } from '../../src/connectors/dataverse/retry-policy.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
-import { SyncService } from '../../src/engine/sync-service.ts';
+import { SyncService } from '../../src/engine/run/sync-service.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import type { Activity, Person, PersonValue } from '../../src/store/store.ts';
 import { openTestStore, type StoreKind, type TestStore } from '../helpers/test-store.ts';

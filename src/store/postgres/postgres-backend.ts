@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
-import { decodeCursor, encodeCursor } from '../page-cursor.ts';
-import type { ChangeRow, StoreBackend } from '../store-backend.ts';
+import { decodeCursor, encodeCursor } from '../sql/page-cursor.ts';
+import type { ChangeRow, StoreBackend } from '../sql/store-backend.ts';
 
 const cursorKind = 'person-changes:pg';
 

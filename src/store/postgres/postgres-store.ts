@@ -2,11 +2,11 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { PersonFieldCatalog } from '../person-field-catalog.ts';
-import type { Database } from '../schema.ts';
-import { createSqlStore } from '../sql-store.ts';
+import { PersonFieldCatalog } from '../sql/person-field-catalog.ts';
+import type { Database } from '../sql/schema.ts';
+import { createSqlStore } from '../sql/sql-store.ts';
 import type { Store } from '../store.ts';
-import { migrateToLatest } from '../store-migrator.ts';
+import { migrateToLatest } from '../sql/store-migrator.ts';
 import { postgresBackend } from './postgres-backend.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { decodeCursor, encodeCursor } from '../page-cursor.ts';
-import type { StoreBackend } from '../store-backend.ts';
+import { decodeCursor, encodeCursor } from '../sql/page-cursor.ts';
+import type { StoreBackend } from '../sql/store-backend.ts';
 
 const cursorKind = 'person-changes:sqlite';
 

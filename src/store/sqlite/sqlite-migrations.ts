@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { createCoreTables } from '../core-tables.ts';
-import { createEngineTables } from '../engine-tables.ts';
-import { createRecordBasesTable } from '../record-bases-table.ts';
-import type { StoreMigrations } from '../store-migrator.ts';
+import { createCoreTables } from '../sql/migrations/core-tables.ts';
+import { createEngineTables } from '../sql/migrations/engine-tables.ts';
+import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
+import type { StoreMigrations } from '../sql/store-migrator.ts';
 
 /**
  * SQLite schema versions, applied in name order by store-migrator.ts inside one `BEGIN IMMEDIATE`

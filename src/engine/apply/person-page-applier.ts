@@ -1,0 +1,225 @@
+import { isLookupValue, type CrmRecord } from '../../connectors/connector.ts';
+import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
+import type { Person, PersonValue, Store } from '../../store/store.ts';
+import type { CrmLink } from '../../store/sync-state-store.ts';
+import type { PersonPageInput } from './person-page-input.ts';
+import { applyDelete, applyRecord, newPersonOf } from './person-record-applier.ts';
+import { mergeRecord } from './person-record-merge.ts';
+import { PageWrites } from './person-writes.ts';
+
+export type { PersonPageInput } from './person-page-input.ts';
+
+/** `getPersons` takes at most this many ids per call. */
+const personReadChunk = 1000;
+
+/**
+ * Applies one page of lead or contact changes to the marketing database inside the caller's transaction:
+ * links (B3.1–B3.2), qualify (B3.4), merge (B3.5), deletes (B3.6), the sync filter (B3.7) and the field-level
+ * merge (B4). Values the marketing side wins are marked for pushing; nothing here talks to the CRM, so the
+ * page, its bases, its pending pushes and the cursor commit together (B2.4).
+ *
+ * Page at a time (issue 7): what every record needs is read in one query per kind (links, bases, persons,
+ * accounts, email matches), new persons are created with multi-row inserts and merges write through
+ * `PageWrites`. Only the records whose handling depends on what an earlier record wrote go one at a time,
+ * after the others and in page order.
+ */
+export async function applyPersonPage(tx: Store, input: PersonPageInput): Promise<void> {
+  const entity = input.plan.entity.name as PersonEntity;
+  const records = input.page.upserts;
+  const links = await tx.getLinks(
+    entity,
+    records.map((record) => record.id),
+  );
+  const bases = await tx.getBasesOf(
+    entity,
+    records.map((record) => record.id),
+  );
+  await prefetchMirrorRows(tx, input, records);
+  const sorted = await sortRecords(tx, input, entity, records, links);
+
+  const writes = new PageWrites();
+  for (const { record, link, person } of sorted.merges) {
+    await mergeRecord(
+      tx,
+      input,
+      entity,
+      record,
+      { ...link, state: 'active' },
+      person,
+      bases.get(record.id) ?? new Map(),
+      writes,
+    );
+  }
+  await createPersons(tx, input, entity, sorted.creates);
+  await writes.flush(tx);
+
+  // Merged subordinates last, so their master is linked first when both are in the page (B3.5).
+  const oneByOne = [...sorted.oneByOne].sort(
+    (a, b) => Number(a.values.merged === true) - Number(b.values.merged === true),
+  );
+  for (const record of oneByOne) {
+    const link = await tx.getLink(entity, record.id);
+    await applyRecord(tx, input, entity, record, link, bases.get(record.id) ?? new Map());
+  }
+  for (const id of input.page.deletes) await applyDelete(tx, input, entity, id);
+}
+
+interface SortedRecords {
+  /** Linked records (active, or excluded whose filter turned true again, B3.7) with their persons. */
+  readonly merges: { record: CrmRecord; link: CrmLink; person: Person }[];
+  /** Unlinked records that become new persons: no qualified lead to re-link, no single email match. */
+  readonly creates: CrmRecord[];
+  readonly oneByOne: CrmRecord[];
+}
+
+/** Splits a page into what can be applied in bulk and what must go one record at a time. */
+async function sortRecords(
+  tx: Store,
+  input: PersonPageInput,
+  entity: PersonEntity,
+  records: readonly CrmRecord[],
+  links: Map<string, CrmLink>,
+): Promise<SortedRecords> {
+  const { context } = input;
+  const persons = await personsOf(
+    tx,
+    [...links.values()].map((link) => link.personId),
+  );
+  const leadLinks = await qualifiedFrom(tx, entity, records, links);
+  const emailMatches = await marketingOnlyMatches(tx, records, links);
+  const sorted: SortedRecords = { merges: [], creates: [], oneByOne: [] };
+  const seenIds = new Set<string>();
+  const seenPersons = new Set<string>();
+  for (const record of records) {
+    const link = links.get(record.id);
+    const first = !seenIds.has(record.id);
+    seenIds.add(record.id);
+    if (!first || (record.values.merged === true && isLookupValue(record.values.masterid))) {
+      sorted.oneByOne.push(record);
+    } else if (!passesSyncFilter(record.values)) {
+      // B3.7: an unlinked record is not created; a linked one is marked excluded, one at a time (rare).
+      if (link === undefined) context.count(`${entity}.fromCrm.filtered`);
+      else sorted.oneByOne.push(record);
+    } else if (link === undefined) {
+      const origin = record.values.originatingleadid;
+      const relinks = isLookupValue(origin) && leadLinks.has(origin.id);
+      const email = record.values.emailaddress1;
+      const matches = typeof email === 'string' ? (emailMatches.get(email) ?? 0) : 0;
+      if (relinks || matches === 1) sorted.oneByOne.push(record);
+      else sorted.creates.push(record);
+    } else if (link.state === 'active' || link.state === 'excluded') {
+      const person = persons.get(link.personId);
+      if (person === undefined) continue;
+      if (seenPersons.has(person.id)) {
+        sorted.oneByOne.push(record);
+        continue;
+      }
+      seenPersons.add(person.id);
+      sorted.merges.push({ record, link, person });
+    }
+    // Superseded and deleted links receive nothing (B3.4–B3.6).
+  }
+  return sorted;
+}
+
+/** New persons for a page's unlinked records, with their links, bases and activities (B3.2). */
+async function createPersons(
+  tx: Store,
+  input: PersonPageInput,
+  entity: PersonEntity,
+  records: readonly CrmRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  const drafts: { fields: Record<string, PersonValue>; bases: Record<string, PersonValue> }[] = [];
+  for (const record of records) drafts.push(await newPersonOf(tx, input, record));
+  const personIds = await tx.createPersonIds(
+    drafts.map((draft) => draft.fields),
+    'sync',
+  );
+  await tx.upsertLinks(
+    records.map((record, index) => ({
+      entity,
+      crmId: record.id,
+      personId: personIds[index],
+      state: 'active' as const,
+      etag: record.etag ?? null,
+      version: null,
+    })),
+  );
+  await tx.setBasesOf(
+    entity,
+    records.map((record, index) => ({ crmId: record.id, values: drafts[index].bases })),
+  );
+  await tx.appendActivities(
+    records.map((record, index) => ({
+      personId: personIds[index],
+      type: 'crm.created-person',
+      attributes: { entity, crmId: record.id },
+    })),
+  );
+  input.context.count(`${entity}.fromCrm.created`, records.length);
+}
+
+async function personsOf(tx: Store, ids: readonly string[]): Promise<Map<string, Person>> {
+  const persons = new Map<string, Person>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += personReadChunk) {
+    for (const person of await tx.getPersons(unique.slice(start, start + personReadChunk))) {
+      persons.set(person.id, person);
+    }
+  }
+  return persons;
+}
+
+/** The live lead links of unlinked contacts qualified from a lead (B3.4 re-links them, one at a time). */
+async function qualifiedFrom(
+  tx: Store,
+  entity: PersonEntity,
+  records: readonly CrmRecord[],
+  links: Map<string, CrmLink>,
+): Promise<Set<string>> {
+  if (entity !== 'contact') return new Set();
+  const origins = records.flatMap((record) => {
+    const origin = record.values.originatingleadid;
+    return !links.has(record.id) && isLookupValue(origin) ? [origin.id] : [];
+  });
+  if (origins.length === 0) return new Set();
+  const leadLinks = await tx.getLinks('lead', origins);
+  return new Set(
+    [...leadLinks.values()].filter((link) => link.state !== 'deleted').map((link) => link.crmId),
+  );
+}
+
+/** How many marketing-only persons share each unlinked record's email (B3.2: exactly one is linked). */
+async function marketingOnlyMatches(
+  tx: Store,
+  records: readonly CrmRecord[],
+  links: Map<string, CrmLink>,
+): Promise<Map<string, number>> {
+  const emails = records.flatMap((record) => {
+    const email = record.values.emailaddress1;
+    return !links.has(record.id) && typeof email === 'string' && email.trim() !== '' ? [email] : [];
+  });
+  const matches = new Map<string, number>();
+  if (emails.length === 0) return matches;
+  for (const [email, persons] of await tx.findPersonsByEmails(emails, { crmType: 'none' })) {
+    matches.set(email, persons.filter((person) => person.fields.crmIsDeleted !== true).length);
+  }
+  return matches;
+}
+
+/** Owners and accounts of the page in one query per entity (B1.4, B1.5), before the records read them. */
+async function prefetchMirrorRows(tx: Store, input: PersonPageInput, records: readonly CrmRecord[]) {
+  const byEntity = new Map<string, string[]>();
+  for (const record of records) {
+    for (const attribute of ['ownerid', 'parentcustomerid']) {
+      const value = record.values[attribute];
+      if (!isLookupValue(value) || value.entity === 'contact') continue;
+      const entity = attribute === 'ownerid' ? (value.entity === 'team' ? 'team' : 'systemuser') : 'account';
+      let ids = byEntity.get(entity);
+      if (ids === undefined) byEntity.set(entity, (ids = []));
+      ids.push(value.id);
+    }
+  }
+  for (const [entity, ids] of byEntity) await input.context.prefetchMirrorRows(tx, entity, ids);
+}

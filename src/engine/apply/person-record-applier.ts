@@ -1,0 +1,225 @@
+import { isLookupValue, type CrmRecord } from '../../connectors/connector.ts';
+import { fromCrmValue } from '../../domain/crm-attribute.ts';
+import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
+import type { PersonValue, Store } from '../../store/store.ts';
+import type { CrmLink } from '../../store/sync-state-store.ts';
+import type { PersonPageInput } from './person-page-input.ts';
+import { companyFields, mergeRecord } from './person-record-merge.ts';
+import { immediateWrites } from './person-writes.ts';
+import { systemFieldsOf } from './system-fields.ts';
+
+/**
+ * One CRM lead or contact at a time, for the records whose handling reads what an earlier record of the
+ * page wrote: merges (B3.5), qualified leads (B3.4), email matches (B3.2), filter changes (B3.7), deletes
+ * (B3.6). Ordinary creates and merges go page-at-a-time through person-page-applier.ts.
+ */
+export async function applyRecord(
+  tx: Store,
+  input: PersonPageInput,
+  entity: PersonEntity,
+  record: CrmRecord,
+  link: CrmLink | undefined,
+  bases: Map<string, PersonValue>,
+): Promise<void> {
+  const { context } = input;
+  if (record.values.merged === true && isLookupValue(record.values.masterid)) {
+    await applyMerge(tx, input, entity, record, link, record.values.masterid.id);
+    return;
+  }
+  if (link?.state === 'superseded' || link?.state === 'deleted') return;
+  if (!passesSyncFilter(record.values)) {
+    // B3.7: an unlinked record is not created; a linked one stops receiving updates (stale, not deleted).
+    if (link?.state === 'active') await tx.upsertLink({ ...link, state: 'excluded' });
+    context.count(`${entity}.fromCrm.filtered`);
+    return;
+  }
+  if (link === undefined && entity === 'contact') {
+    const relinked = await relinkQualifiedLead(tx, input, record);
+    if (relinked) return;
+  }
+  if (link === undefined) {
+    await linkOrCreate(tx, input, entity, record);
+    return;
+  }
+  const person = await tx.getPerson(link.personId);
+  if (person === undefined) return;
+  // An excluded record whose filter turned true again syncs like any linked record (B3.7 false → true).
+  await mergeRecord(
+    tx,
+    input,
+    entity,
+    record,
+    { ...link, state: 'active' },
+    person,
+    bases,
+    immediateWrites(tx),
+  );
+}
+
+/** B3.2: exactly one marketing-only person with the same email is linked; otherwise a new person. */
+export async function linkOrCreate(
+  tx: Store,
+  input: PersonPageInput,
+  entity: PersonEntity,
+  record: CrmRecord,
+) {
+  const email = record.values.emailaddress1;
+  if (typeof email === 'string' && email.trim() !== '') {
+    const candidates = await tx.listPersons({ email, crmType: 'none', limit: 2 });
+    const marketingOnly = candidates.items.filter((person) => person.fields.crmIsDeleted !== true);
+    if (marketingOnly.length === 1) {
+      const person = marketingOnly[0];
+      await mergeRecord(
+        tx,
+        input,
+        entity,
+        record,
+        { entity, crmId: record.id, personId: person.id, state: 'active', etag: null, version: null },
+        person,
+        new Map(),
+        immediateWrites(tx),
+      );
+      input.context.count(`${entity}.fromCrm.linked`);
+      return;
+    }
+  }
+  const { fields, bases } = await newPersonOf(tx, input, record);
+  const person = await tx.createPerson(fields, 'sync');
+  await tx.upsertLink({
+    entity,
+    crmId: record.id,
+    personId: person.id,
+    state: 'active',
+    etag: record.etag ?? null,
+    version: null,
+  });
+  await tx.setBases(entity, record.id, bases);
+  await tx.appendActivity(person.id, 'crm.created-person', { entity, crmId: record.id });
+  input.context.count(`${entity}.fromCrm.created`);
+}
+
+/**
+ * B3.4: a contact qualified from a linked lead re-links the lead's person (same id, `crmType` contact). A
+ * person the contact produced earlier is merged into the lead's person.
+ */
+async function relinkQualifiedLead(tx: Store, input: PersonPageInput, record: CrmRecord): Promise<boolean> {
+  const origin = record.values.originatingleadid;
+  if (!isLookupValue(origin)) return false;
+  const leadLink = await tx.getLink('lead', origin.id);
+  if (leadLink === undefined || leadLink.state === 'deleted') return false;
+  const person = await tx.getPerson(leadLink.personId);
+  if (person === undefined) return false;
+  await tx.upsertLink({ ...leadLink, state: 'superseded' });
+  await tx.updatePerson(person.id, { crmType: 'contact', crmContactId: record.id }, 'sync');
+  await tx.appendActivity(person.id, 'crm.converted', { leadId: origin.id, contactId: record.id });
+  input.context.count('lead.fromCrm.converted');
+  const relinked = await tx.getPerson(person.id);
+  await mergeRecord(
+    tx,
+    input,
+    'contact',
+    record,
+    { entity: 'contact', crmId: record.id, personId: person.id, state: 'active', etag: null, version: null },
+    relinked!,
+    new Map(),
+    immediateWrites(tx),
+  );
+  return true;
+}
+
+/**
+ * B3.5: the subordinate's person is merged into the master's person — master values win, the loser fills
+ * blanks, activities and links move, and the loser id resolves to the survivor from then on.
+ */
+async function applyMerge(
+  tx: Store,
+  input: PersonPageInput,
+  entity: PersonEntity,
+  record: CrmRecord,
+  link: CrmLink | undefined,
+  masterId: string,
+): Promise<void> {
+  if (link === undefined || link.state === 'superseded') return;
+  const masterLink = await tx.getLink(entity, masterId);
+  const loser = await tx.getPerson(link.personId);
+  if (loser === undefined) return;
+  if (masterLink === undefined) {
+    // The master never synced: the subordinate's person becomes the master's person.
+    await tx.upsertLink({
+      entity,
+      crmId: masterId,
+      personId: loser.id,
+      state: 'active',
+      etag: null,
+      version: null,
+    });
+    await tx.upsertLink({ ...link, state: 'superseded' });
+    await tx.updatePerson(loser.id, { [entity === 'lead' ? 'crmLeadId' : 'crmContactId']: masterId }, 'sync');
+    await tx.appendActivity(loser.id, 'crm.merged', { entity, subordinateId: record.id, masterId });
+    input.context.count(`${entity}.fromCrm.merged`);
+    return;
+  }
+  if (masterLink.personId === loser.id) {
+    await tx.upsertLink({ ...link, state: 'superseded' });
+    return;
+  }
+  const survivor = await tx.getPerson(masterLink.personId);
+  if (survivor === undefined) return;
+  const blanks: Record<string, PersonValue> = {};
+  for (const [field, value] of Object.entries(loser.fields)) {
+    if (field.startsWith('crm')) continue;
+    const current = survivor.fields[field];
+    if ((current === null || current === undefined || current === '') && value !== null && value !== '') {
+      blanks[field] = value;
+    }
+  }
+  if (Object.keys(blanks).length > 0) {
+    await tx.updatePerson(survivor.id, blanks, 'sync');
+    // Blanks the loser filled are marketing-side changes of the master's record: push them (B3.5).
+    await tx.markPendingPush(entity, masterId, survivor.id, null);
+  }
+  await tx.mergePersonInto(loser.id, survivor.id, 'sync');
+  await tx.upsertLink({ ...link, personId: survivor.id, state: 'superseded' });
+  await tx.appendActivity(survivor.id, 'crm.merged', {
+    entity,
+    subordinateId: record.id,
+    masterId,
+    mergedPersonId: loser.id,
+  });
+  input.context.count(`${entity}.fromCrm.merged`);
+}
+
+/** B3.6: a CRM delete never deletes the person; it is flagged and no longer synced. */
+export async function applyDelete(
+  tx: Store,
+  input: PersonPageInput,
+  entity: PersonEntity,
+  id: string,
+): Promise<void> {
+  const link = await tx.getLink(entity, id);
+  if (link === undefined || link.state === 'deleted' || link.state === 'superseded') return;
+  await tx.upsertLink({ ...link, state: 'deleted' });
+  const person = await tx.getPerson(link.personId);
+  if (person === undefined) return;
+  await tx.updatePerson(person.id, { crmIsDeleted: true }, 'sync');
+  await tx.appendActivity(person.id, 'crm.deleted', { entity, crmId: id });
+  input.context.count(`${entity}.fromCrm.deleted`);
+}
+
+/** A new person's fields from a CRM record, and the bases they start from (B4.1). */
+export async function newPersonOf(
+  tx: Store,
+  input: PersonPageInput,
+  record: CrmRecord,
+): Promise<{ fields: Record<string, PersonValue>; bases: Record<string, PersonValue> }> {
+  const fields: Record<string, PersonValue> = await systemFieldsOf(tx, input.context, input.plan, record);
+  const bases: Record<string, PersonValue> = {};
+  for (const mapping of input.plan.mappings) {
+    if (mapping.personField === undefined) continue;
+    const value = fromCrmValue(mapping.attribute, record.values[mapping.attribute.logicalName]);
+    fields[mapping.personField] = value;
+    bases[mapping.attribute.logicalName] = value;
+  }
+  Object.assign(fields, await companyFields(tx, input, record));
+  return { fields, bases };
+}

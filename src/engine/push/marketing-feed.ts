@@ -1,0 +1,94 @@
+import { toCrmValue } from '../../domain/crm-attribute.ts';
+import { companyFieldNames } from '../../domain/person-fields.ts';
+import type { PersonValue, Store } from '../../store/store.ts';
+import type { EngineDeps } from '../engine-deps.ts';
+import type { EntityPlan } from '../fields/entity-plan.ts';
+import type { PassContext } from '../run/pass-context.ts';
+
+export const marketingCursorName = 'marketing:persons';
+const feedPageSize = 1000;
+
+/**
+ * Follows the marketing change feed from its cursor: every person changed by anyone but the sync itself
+ * (B4.4) gets its linked record marked for pushing; the marks and the advanced cursor commit together, so a
+ * crash never loses a change (B2.4). The push itself happens afterwards (`crm-pusher.ts`).
+ */
+export async function collectMarketingChanges(
+  deps: EngineDeps,
+  context: PassContext,
+  accountPlan: EntityPlan | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  let cursor = await deps.store.getCursor(marketingCursorName);
+  for (;;) {
+    if (signal?.aborted) return;
+    const page = await deps.store.readPersonChanges(cursor, feedPageSize);
+    const changes = page.items.filter((change) => change.origin !== 'sync' && change.kind !== 'delete');
+    await deps.store.withTransaction(async (tx) => {
+      const seen = new Set<string>();
+      for (const change of changes) {
+        if (seen.has(change.personId)) continue;
+        seen.add(change.personId);
+        for (const link of await tx.listLinksOfPerson(change.personId)) {
+          if (link.state === 'active') await tx.markPendingPush(link.entity, link.crmId, link.personId, null);
+        }
+        if (change.fields.some((field) => companyFieldNames.includes(field))) {
+          await applyCompanyEdit(tx, context, accountPlan, change.personId);
+        }
+      }
+      if (page.nextCursor !== null && page.nextCursor !== cursor)
+        await tx.setCursor(marketingCursorName, page.nextCursor);
+    });
+    context.count('marketing.changes', changes.length);
+    if (page.nextCursor === null || page.nextCursor === cursor || page.items.length < feedPageSize) return;
+    cursor = page.nextCursor;
+  }
+}
+
+/**
+ * B1.4: a marketing edit of a company field of a contact's person changes the account's mirror row and every
+ * person of that account — and is never pushed; the next CRM change of the account overwrites it.
+ */
+async function applyCompanyEdit(
+  tx: Store,
+  context: PassContext,
+  accountPlan: EntityPlan | undefined,
+  personId: string,
+) {
+  const person = await tx.getPerson(personId);
+  const accountId = person?.fields.crmAccountId;
+  if (
+    person === undefined ||
+    person.fields.crmType !== 'contact' ||
+    typeof accountId !== 'string' ||
+    !accountPlan
+  )
+    return;
+  const account = await tx.getMirrorRow('account', accountId);
+  if (account === undefined || account.deleted) return;
+  const attributes: Record<string, unknown> = { ...account.attributes };
+  const personValues: Record<string, PersonValue> = {};
+  for (const mapping of accountPlan.mappings) {
+    const field = mapping.personField;
+    if (field === undefined || !(field in person.fields)) continue;
+    const raw = toCrmValue(mapping.attribute, person.fields[field] ?? null);
+    if (!raw.ok) continue;
+    attributes[mapping.attribute.logicalName] = raw.value;
+    personValues[field] = person.fields[field] ?? null;
+  }
+  await tx.upsertMirrorRows([{ entity: 'account', id: accountId, attributes, deleted: false }]);
+  context.forgetMirrorRow('account', accountId);
+  let cursor: string | undefined;
+  do {
+    const page = await tx.listPersonsOfAccount(accountId, { limit: 500, cursor });
+    for (const other of page.items) {
+      if (other.id === personId) continue;
+      const changed = Object.fromEntries(
+        Object.entries(personValues).filter(([field, value]) => (other.fields[field] ?? null) !== value),
+      );
+      // Origin `sync`: the fan-out is not itself a marketing change to push or fan out again.
+      if (Object.keys(changed).length > 0) await tx.updatePerson(other.id, changed, 'sync');
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}

@@ -1,0 +1,159 @@
+import { isCrmError } from '../../connectors/crm-error.ts';
+import {
+  builtInEntities,
+  customEntity,
+  isPersonEntity,
+  type SyncEntity,
+} from '../../domain/sync-entities.ts';
+import type { PassRecord } from '../../store/sync-state-store.ts';
+import { pullCrmChanges, type PullProgress } from '../pull/crm-puller.ts';
+import { pushPending } from '../push/crm-pusher.ts';
+import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
+import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
+import { refreshFieldCatalog } from '../fields/field-selection.ts';
+import { collectMarketingChanges } from '../push/marketing-feed.ts';
+import { PassContext } from './pass-context.ts';
+import { ensurePersonFields } from '../fields/person-field-registry.ts';
+import { StatisticsRefresher } from './statistics-refresher.ts';
+
+export const initialLoadSetting = 'sync:initial-load-done';
+
+export function syncEntitiesOf(settings: EngineSettings): SyncEntity[] {
+  return [...builtInEntities, ...settings.customEntities.map(customEntity)];
+}
+
+export interface PassOptions {
+  readonly trigger: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: PullProgress;
+}
+
+export interface PassOutcome {
+  readonly pass: PassRecord;
+  readonly status: 'succeeded' | 'failed' | 'aborted';
+  readonly counts: Record<string, number>;
+  readonly error: string | null;
+}
+
+/**
+ * One pass (B2.2): refresh the field catalog when it is empty, read and apply the CRM's changes per entity,
+ * collect the marketing side's changes, push them. A failure of the whole pass (authentication, CRM
+ * unreachable, privilege on an entity) is recorded with a clear message and a notification (B6.3); the
+ * schedule retries after the interval.
+ */
+export async function runPass(
+  deps: EngineDeps,
+  settings: EngineSettings,
+  options: PassOptions,
+): Promise<PassOutcome> {
+  const pass = await deps.store.startPass(options.trigger);
+  const context = new PassContext();
+  const log = deps.logger.child({ pass: pass.id });
+  log.info({ trigger: options.trigger }, 'pass started');
+  try {
+    const plans = await buildPlans(deps, settings);
+    const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
+    const statistics = new StatisticsRefresher(deps.store, log);
+    try {
+      await pullCrmChanges(deps, {
+        plans,
+        context,
+        settings,
+        signal: options.signal,
+        onProgress: (event) => {
+          statistics.rowsWritten(event.rows);
+          options.onProgress?.(event);
+        },
+      });
+    } finally {
+      await statistics.settled();
+    }
+    await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
+    await pushPending(deps, { plans, context, settings, signal: options.signal });
+    if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
+    if (initialLoad) await completeInitialLoad(deps, plans, context);
+    await notifyNewFailures(deps, context);
+    log.info({ counts: context.counts }, 'pass finished');
+    return await finish(deps, pass, 'succeeded', context, null);
+  } catch (error) {
+    const message = describeFailure(error);
+    log.error(
+      { err: error instanceof Error ? { message: error.message, name: error.name } : error },
+      'pass failed',
+    );
+    await deps.store.addNotification({
+      type: 'pass-failed',
+      message: `A sync pass failed: ${message}`,
+      details: { passId: pass.id },
+    });
+    return await finish(deps, pass, options.signal?.aborted ? 'aborted' : 'failed', context, message);
+  }
+}
+
+async function finish(
+  deps: EngineDeps,
+  pass: PassRecord,
+  status: PassOutcome['status'],
+  context: PassContext,
+  error: string | null,
+): Promise<PassOutcome> {
+  await deps.store.finishPass(pass.id, { status, counts: context.counts, error });
+  return { pass, status, counts: context.counts, error };
+}
+
+/** Plans of every entity the CRM has; a configured custom entity it lacks is skipped with a warning. */
+export async function buildPlans(
+  deps: EngineDeps,
+  settings: EngineSettings,
+): Promise<Map<string, EntityPlan>> {
+  const plans = new Map<string, EntityPlan>();
+  for (const entity of syncEntitiesOf(settings)) {
+    let description;
+    try {
+      if ((await deps.store.listSyncFields(entity.name)).length === 0)
+        await refreshFieldCatalog(deps, entity);
+      description = await deps.crm.describeEntity(entity.name);
+    } catch (error) {
+      if (isCrmError(error) && error.reason === 'unknown-entity' && !isPersonEntity(entity.name)) {
+        deps.logger.warn({ entity: entity.name }, 'entity not found in the CRM; skipped');
+        continue;
+      }
+      throw error;
+    }
+    plans.set(
+      entity.name,
+      buildEntityPlan(entity, description, await deps.store.listSyncFields(entity.name)),
+    );
+  }
+  await ensurePersonFields(deps.store, [...plans.values()]);
+  return plans;
+}
+
+/** B2.6: the first pass is the initial load; its end is announced once. */
+async function completeInitialLoad(deps: EngineDeps, plans: Map<string, EntityPlan>, context: PassContext) {
+  const created = Object.entries(context.counts)
+    .filter(([key]) => key.endsWith('.fromCrm.created') || key.endsWith('.fromCrm.updated'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  await deps.store.setSetting(initialLoadSetting, new Date().toISOString());
+  await deps.store.addNotification({
+    type: 'initial-load-done',
+    message: `The initial load is done: ${created} records read from ${plans.size} entities.`,
+    details: { counts: context.counts },
+  });
+}
+
+/** B6.6: new failing records are announced when they happen, once per pass (not as a daily digest). */
+async function notifyNewFailures(deps: EngineDeps, context: PassContext) {
+  const count = context.counts['errors.new'] ?? 0;
+  if (count === 0) return;
+  await deps.store.addNotification({
+    type: 'new-failing-records',
+    message: `${count} record${count === 1 ? '' : 's'} newly failed to sync; see the sync errors.`,
+    details: { count },
+  });
+}
+
+function describeFailure(error: unknown): string {
+  if (isCrmError(error)) return `${error.message} (${error.errorClass}: ${error.reason})`;
+  return error instanceof Error ? error.message : String(error);
+}

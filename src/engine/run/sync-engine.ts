@@ -1,0 +1,140 @@
+import type { PassRecord } from '../../store/sync-state-store.ts';
+import type { PullProgress } from '../pull/crm-puller.ts';
+import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
+import { runPass, type PassOutcome } from './pass-runner.ts';
+
+export const enabledSetting = 'sync:enabled';
+
+export type EngineState = 'idle' | 'running' | 'disabled' | 'failed';
+
+/**
+ * The sync loop (B2.1): run a pass, wait the interval **after it ends**, run again; passes never overlap.
+ * Disabling stops the running pass at the next page boundary (B8.1) and no new pass starts until enabled;
+ * changes of both sides accumulate meanwhile. "Run a pass now" (B8.2) wakes the loop without changing the
+ * schedule that follows.
+ */
+export class SyncEngine {
+  readonly #deps: EngineDeps;
+  readonly #settings: EngineSettings;
+  #enabled = true;
+  #running: Promise<PassOutcome> | undefined;
+  #passAbort: AbortController | undefined;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #runRequested = false;
+  #lastOutcome: PassOutcome | undefined;
+  #nextPassAt: Date | undefined;
+  #progress: PullProgress | undefined;
+
+  constructor(deps: EngineDeps, settings: EngineSettings) {
+    this.#deps = deps;
+    this.#settings = settings;
+  }
+
+  /** Starts the loop; the enabled flag is read from the store (enabled unless an admin disabled it). */
+  async start(): Promise<void> {
+    this.#enabled = (await this.#deps.store.getSetting(enabledSetting)) !== 'false';
+    this.#loop = this.#runLoop();
+  }
+
+  /** Stops at a safe boundary (B2.4) and waits for the running pass to end. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#passAbort?.abort();
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  get state(): EngineState {
+    if (!this.#enabled) return 'disabled';
+    if (this.#running) return 'running';
+    return this.#lastOutcome?.status === 'failed' ? 'failed' : 'idle';
+  }
+
+  get nextPassAt(): Date | undefined {
+    return this.#enabled ? this.#nextPassAt : undefined;
+  }
+
+  /** Receives CRM-side progress of every pass (initial-load bar, `sync --once`). */
+  set onProgress(listener: PullProgress | undefined) {
+    this.#progress = listener;
+  }
+
+  async setEnabled(enabled: boolean): Promise<void> {
+    await this.#deps.store.setSetting(enabledSetting, String(enabled));
+    this.#enabled = enabled;
+    if (!enabled) this.#passAbort?.abort();
+    this.#wake?.();
+  }
+
+  /** B8.2: runs a pass as soon as the current one (if any) ends; the interval restarts after it. */
+  requestPass(): void {
+    this.#runRequested = true;
+    this.#wake?.();
+  }
+
+  /** Runs one pass now (after a running one ends) and returns its outcome (`sync --once`, tests). */
+  async runOnce(trigger = 'manual'): Promise<PassOutcome> {
+    return this.#runPass(trigger);
+  }
+
+  async #runLoop(): Promise<void> {
+    while (!this.#stopped) {
+      if (this.#enabled) {
+        const trigger = this.#runRequested ? 'manual' : 'schedule';
+        this.#runRequested = false;
+        await this.#runPass(trigger).catch((error: unknown) =>
+          this.#deps.logger.error({ err: error }, 'pass crashed'),
+        );
+      }
+      if (this.#stopped) break;
+      if (this.#runRequested && this.#enabled) continue;
+      this.#nextPassAt = new Date(this.#deps.now().getTime() + this.#settings.intervalSeconds * 1000);
+      await this.#sleep(this.#settings.intervalSeconds * 1000);
+    }
+  }
+
+  async #runPass(trigger: string): Promise<PassOutcome> {
+    // Passes never overlap (B2.1): wait for a running one. No await between the check and the assignment below.
+    while (this.#running) await this.#running.catch(() => undefined);
+    const abort = new AbortController();
+    this.#passAbort = abort;
+    const running = runPass(this.#deps, this.#settings, {
+      trigger,
+      signal: abort.signal,
+      onProgress: this.#progress,
+    });
+    this.#running = running;
+    try {
+      const outcome = await running;
+      this.#lastOutcome = outcome;
+      return outcome;
+    } finally {
+      this.#running = undefined;
+      this.#passAbort = undefined;
+    }
+  }
+
+  /** Sleeps until the interval passes or something wakes the loop (stop, enable, run-now). */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
+  }
+
+  /** The outcome of the last pass this process ran. */
+  get lastOutcome(): { pass: PassRecord; status: string; error: string | null } | undefined {
+    return this.#lastOutcome;
+  }
+}

@@ -1,0 +1,188 @@
+import { isPersonEntity } from '../../domain/sync-entities.ts';
+import { SynclineError } from '../../errors/syncline-error.ts';
+import type { SyncField } from '../../store/sync-state-store.ts';
+import { BackfillRunner } from '../fields/backfill-runner.ts';
+import { pushPending } from '../push/crm-pusher.ts';
+import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
+import { saveFieldSelection } from '../fields/field-selection.ts';
+import { PassContext } from './pass-context.ts';
+import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
+import { applyPersonPage } from '../apply/person-page-applier.ts';
+import { previewNextPass } from '../admin/sync-preview.ts';
+import type {
+  FieldSelection,
+  ResyncResult,
+  SyncAdmin,
+  SyncFieldView,
+  SyncStatus,
+} from '../admin/sync-admin.ts';
+import { SyncEngine } from './sync-engine.ts';
+import { StatusReporter } from '../admin/sync-status.ts';
+
+/**
+ * The running sync: the pass loop, the backfill runner and the admin facade over both. The composition root
+ * starts it after the store and stops it before the store closes.
+ */
+export class SyncService implements SyncAdmin {
+  readonly engine: SyncEngine;
+  readonly backfills: BackfillRunner;
+  readonly #deps: EngineDeps;
+  readonly #settings: EngineSettings;
+  readonly #status: StatusReporter;
+
+  constructor(deps: EngineDeps, settings: EngineSettings) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.engine = new SyncEngine(deps, settings);
+    this.backfills = new BackfillRunner(deps, settings);
+    this.#status = new StatusReporter(deps, settings, this.engine);
+    this.engine.onProgress = (event) => this.#status.addInitialLoadProgress(event.rows);
+  }
+
+  async start(): Promise<void> {
+    await this.engine.start();
+    this.backfills.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.engine.stop(), this.backfills.stop()]);
+  }
+
+  status(): Promise<SyncStatus> {
+    return this.#status.status();
+  }
+
+  async setEnabled(enabled: boolean): Promise<SyncStatus> {
+    await this.engine.setEnabled(enabled);
+    return this.status();
+  }
+
+  async requestPass(): Promise<{ requested: true }> {
+    this.engine.requestPass();
+    return { requested: true };
+  }
+
+  listPasses(page: { limit: number; cursor?: string }) {
+    return this.#deps.store.listPasses(page);
+  }
+
+  async resync(
+    target: { personId: string } | { entity: 'lead' | 'contact'; crmId: string },
+  ): Promise<ResyncResult> {
+    const { store, crm } = this.#deps;
+    const link =
+      'personId' in target
+        ? (await store.listLinksOfPerson(target.personId)).find((candidate) => candidate.state === 'active')
+        : await store.getLink(target.entity, target.crmId);
+    if (link === undefined || link.state !== 'active') {
+      throw new SynclineError('NOT_FOUND', 'No actively synced CRM record for that person or record.', {
+        details: { ...target },
+      });
+    }
+    const before = await store.getPerson(link.personId);
+    const plans = await buildPlans(this.#deps, this.#settings);
+    const plan = plans.get(link.entity)!;
+    const record = await crm.retrieve(link.entity, link.crmId, plan.select);
+    const context = new PassContext();
+    await store.withTransaction((tx) =>
+      applyPersonPage(tx, {
+        plan,
+        accountPlan: plans.get('account'),
+        context,
+        page: {
+          upserts: record === undefined ? [] : [record],
+          deletes: record === undefined ? [link.crmId] : [],
+          cursor: '',
+          final: true,
+        },
+      }),
+    );
+    // A resync pushes every field that differs from its base, not just the latest edits (B8.2).
+    await store.markPendingPush(link.entity, link.crmId, link.personId, null);
+    const pushed: string[] = [];
+    await pushPending(this.#deps, {
+      plans,
+      context,
+      settings: this.#settings,
+      only: { entity: link.entity, crmId: link.crmId },
+      onPushed: (attributes) => pushed.push(...attributes),
+    });
+    const after = await store.getPerson(link.personId);
+    const changed = Object.keys(after?.fields ?? {}).filter(
+      (field) =>
+        !field.startsWith('crm') && (before?.fields[field] ?? null) !== (after?.fields[field] ?? null),
+    );
+    return {
+      personId: link.personId,
+      entity: link.entity,
+      crmId: link.crmId,
+      toMarketing: changed,
+      toCrm: pushed,
+    };
+  }
+
+  preview() {
+    return previewNextPass(this.#deps, this.#settings);
+  }
+
+  async listFields(): Promise<SyncFieldView[]> {
+    const fields: SyncField[] = [];
+    for (const entity of syncEntitiesOf(this.#settings))
+      fields.push(...(await this.#deps.store.listSyncFields(entity.name)));
+    return fields.map(toView);
+  }
+
+  async saveFields(selection: FieldSelection): Promise<SyncFieldView[]> {
+    const result = await saveFieldSelection(this.#deps, syncEntitiesOf(this.#settings), selection);
+    if (result.backfills.length > 0) this.backfills.poke();
+    return this.listFields();
+  }
+
+  listErrors(query: { limit: number; cursor?: string; entity?: string; q?: string }) {
+    return this.#deps.store.listSyncErrors(query);
+  }
+
+  async retryError(id: string) {
+    const { store } = this.#deps;
+    const error = await store.getSyncError(id);
+    if (error === undefined)
+      throw new SynclineError('NOT_FOUND', `No sync error with id ${id}.`, { details: { id } });
+    await store.setSyncErrorStatus(id, 'retry');
+    if (error.crmId !== null && isPersonEntity(error.entity) && error.direction === 'toCrm') {
+      const link = await store.getLink(error.entity, error.crmId);
+      if (link?.state === 'active') {
+        await store.markPendingPush(error.entity, error.crmId, link.personId, null);
+        const plans = await buildPlans(this.#deps, this.#settings);
+        await pushPending(this.#deps, {
+          plans,
+          context: new PassContext(),
+          settings: this.#settings,
+          only: { entity: error.entity, crmId: error.crmId },
+        });
+      }
+    }
+    return (await store.getSyncError(id))!;
+  }
+
+  listConflicts(query: { limit: number; cursor?: string; personId?: string }) {
+    return this.#deps.store.listConflicts(query);
+  }
+
+  listNotifications(page: { limit: number; cursor?: string }) {
+    return this.#deps.store.listNotifications(page);
+  }
+}
+
+function toView(field: SyncField): SyncFieldView {
+  return {
+    entity: field.entity,
+    attribute: field.attribute,
+    personField: field.personField,
+    type: field.type,
+    access: field.access,
+    selected: field.selected,
+    state: field.state,
+    stateReason: field.stateReason,
+    policy: field.policy,
+  };
+}

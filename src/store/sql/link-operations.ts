@@ -1,0 +1,346 @@
+import type { Kysely, Selectable } from 'kysely';
+import { SynclineError } from '../../errors/syncline-error.ts';
+import { recordChanges } from './person-operations.ts';
+import { iso, isPlausibleKey, json, nowIso } from './row-values.ts';
+import type { CrmLinksTable, Database } from './schema.ts';
+import type { PersonValue, Store } from '../store.ts';
+import { atomically, type StoreContext } from './store-context.ts';
+import type { CrmLink, LinkedEntity, LinkState } from '../sync-state-store.ts';
+
+const linkStates: readonly LinkState[] = ['active', 'excluded', 'deleted', 'superseded'];
+/** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
+const inListChunk = 500;
+
+/** Links person ⇄ CRM record (B3), per-field bases (B4.1), and person merges (B3.4, B3.5). */
+export function linkOperations(
+  ctx: StoreContext,
+): Pick<
+  Store,
+  | 'upsertLink'
+  | 'upsertLinks'
+  | 'getLink'
+  | 'getLinks'
+  | 'listLinksOfPerson'
+  | 'deleteLink'
+  | 'getBases'
+  | 'getBasesOf'
+  | 'setBases'
+  | 'setBasesOf'
+  | 'mergePersonInto'
+  | 'resolvePersonId'
+> {
+  return {
+    async upsertLink(link) {
+      validateLink(link);
+      return atomically(ctx, async (tx) => {
+        await requirePersons(tx.db, [link.personId]);
+        const now = nowIso();
+        const existing = await selectLink(tx.db, link.entity, link.crmId);
+        const values = {
+          person_id: link.personId,
+          state: link.state,
+          etag: link.etag,
+          version: link.version,
+          updated_at: now,
+        };
+        if (existing === undefined) {
+          await tx.db
+            .insertInto('crm_links')
+            .values({ entity: link.entity, crm_id: link.crmId, linked_at: now, ...values })
+            .execute();
+          return toLink({ entity: link.entity, crm_id: link.crmId, linked_at: now, ...values });
+        }
+        // Re-linking the record to another person is a new link (B3.4 re-links keep the person instead).
+        const linkedAt = existing.person_id === link.personId ? existing.linked_at : now;
+        await tx.db
+          .updateTable('crm_links')
+          .set({ ...values, linked_at: iso(linkedAt) })
+          .where('entity', '=', link.entity)
+          .where('crm_id', '=', link.crmId)
+          .execute();
+        return toLink({ ...existing, ...values, linked_at: linkedAt });
+      });
+    },
+
+    async upsertLinks(links) {
+      for (const link of links) validateLink(link);
+      if (links.length === 0) return;
+      const now = nowIso();
+      await atomically(ctx, async (tx) => {
+        const batch = ctx.backend.capabilities.maxBatchRows;
+        for (let start = 0; start < links.length; start += batch) {
+          // The foreign key on person_id refuses an unknown person (upsertLink checks first for a clear error).
+          await tx.db
+            .insertInto('crm_links')
+            .values(
+              links.slice(start, start + batch).map((link) => ({
+                entity: link.entity,
+                crm_id: link.crmId,
+                person_id: link.personId,
+                state: link.state,
+                etag: link.etag,
+                version: link.version,
+                linked_at: now,
+                updated_at: now,
+              })),
+            )
+            .onConflict((conflict) =>
+              conflict.columns(['entity', 'crm_id']).doUpdateSet((eb) => ({
+                // Re-linking the record to another person is a new link, as in upsertLink.
+                linked_at: eb
+                  .case()
+                  .when('crm_links.person_id', '=', eb.ref('excluded.person_id'))
+                  .then(eb.ref('crm_links.linked_at'))
+                  .else(eb.ref('excluded.linked_at'))
+                  .end(),
+                person_id: eb.ref('excluded.person_id'),
+                state: eb.ref('excluded.state'),
+                etag: eb.ref('excluded.etag'),
+                version: eb.ref('excluded.version'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async getLink(entity, crmId) {
+      const row = isPlausibleKey(crmId) ? await selectLink(ctx.db, entity, crmId) : undefined;
+      return row === undefined ? undefined : toLink(row);
+    },
+
+    async getLinks(entity, crmIds) {
+      const links = new Map<string, CrmLink>();
+      for (const chunk of chunks(crmIds.filter(isPlausibleKey))) {
+        const rows = await ctx.db
+          .selectFrom('crm_links')
+          .selectAll()
+          .where('entity', '=', entity)
+          .where('crm_id', 'in', chunk)
+          .execute();
+        for (const row of rows) links.set(row.crm_id, toLink(row));
+      }
+      return links;
+    },
+
+    async listLinksOfPerson(personId) {
+      if (!isPlausibleKey(personId)) return [];
+      const rows = await ctx.db
+        .selectFrom('crm_links')
+        .selectAll()
+        .where('person_id', '=', personId)
+        .execute();
+      return rows
+        .map(toLink)
+        .sort(
+          (a, b) =>
+            Number(b.state === 'active') - Number(a.state === 'active') ||
+            b.updatedAt.localeCompare(a.updatedAt),
+        );
+    },
+
+    async deleteLink(entity, crmId) {
+      return atomically(ctx, async (tx) => {
+        await tx.db
+          .deleteFrom('record_bases')
+          .where('entity', '=', entity)
+          .where('crm_id', '=', crmId)
+          .execute();
+        const result = await tx.db
+          .deleteFrom('crm_links')
+          .where('entity', '=', entity)
+          .where('crm_id', '=', crmId)
+          .executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
+    },
+
+    async getBases(entity, crmId) {
+      return (await basesOf(ctx.db, entity, [crmId])).get(crmId) ?? new Map();
+    },
+
+    async getBasesOf(entity, crmIds) {
+      return basesOf(ctx.db, entity, crmIds);
+    },
+
+    async setBases(entity, crmId, values) {
+      await writeBases(ctx, entity, [{ crmId, values }]);
+    },
+
+    async setBasesOf(entity, items) {
+      await writeBases(ctx, entity, items);
+    },
+
+    async mergePersonInto(loserId, survivorId, origin) {
+      if (loserId === survivorId) {
+        throw new SynclineError('VALIDATION_FAILED', 'A person cannot be merged into itself.');
+      }
+      await atomically(ctx, async (tx) => {
+        await requirePersons(tx.db, [loserId, survivorId]);
+        const move = { person_id: survivorId };
+        await tx.db.updateTable('activities').set(move).where('person_id', '=', loserId).execute();
+        await tx.db.updateTable('crm_links').set(move).where('person_id', '=', loserId).execute();
+        await tx.db.updateTable('sync_conflicts').set(move).where('person_id', '=', loserId).execute();
+        await tx.db.updateTable('sync_errors').set(move).where('person_id', '=', loserId).execute();
+        await tx.db
+          .updateTable('opportunity_contact_roles')
+          .set(move)
+          .where('person_id', '=', loserId)
+          .execute();
+        await tx.db.updateTable('campaign_runs').set(move).where('person_id', '=', loserId).execute();
+        // Aliases stay one hop deep: whatever pointed at the loser now points at the survivor.
+        await tx.db
+          .updateTable('person_aliases')
+          .set({ to_id: survivorId })
+          .where('to_id', '=', loserId)
+          .execute();
+        await tx.db
+          .insertInto('person_aliases')
+          .values({ from_id: loserId, to_id: survivorId, at: nowIso() })
+          .execute();
+        await tx.db.deleteFrom('persons').where('id', '=', loserId).execute();
+        await recordChanges(tx, [{ personId: loserId, kind: 'delete', fields: [] }], origin);
+      });
+    },
+
+    async resolvePersonId(id) {
+      if (!isPlausibleKey(id)) return undefined;
+      const person = await ctx.db.selectFrom('persons').select('id').where('id', '=', id).executeTakeFirst();
+      if (person !== undefined) return id;
+      const alias = await ctx.db
+        .selectFrom('person_aliases')
+        .innerJoin('persons', 'persons.id', 'person_aliases.to_id')
+        .select('persons.id')
+        .where('person_aliases.from_id', '=', id)
+        .executeTakeFirst();
+      return alias?.id;
+    },
+  };
+}
+
+function validateLink(link: Pick<CrmLink, 'entity' | 'crmId' | 'state'>): void {
+  if ((link.entity !== 'lead' && link.entity !== 'contact') || !linkStates.includes(link.state)) {
+    throw new SynclineError('VALIDATION_FAILED', `Invalid link: entity ${link.entity}, state ${link.state}.`);
+  }
+  if (!isPlausibleKey(link.crmId)) throw new SynclineError('VALIDATION_FAILED', 'A link needs a CRM id.');
+}
+
+async function requirePersons(db: Kysely<Database>, ids: readonly string[]): Promise<void> {
+  const found = ids.every(isPlausibleKey)
+    ? await db.selectFrom('persons').select('id').where('id', 'in', ids).execute()
+    : [];
+  const missing = ids.filter((id) => !found.some((row) => row.id === id));
+  if (missing.length > 0) {
+    throw new SynclineError('NOT_FOUND', `No person with id ${missing.join(', ')}.`, {
+      details: { missing },
+    });
+  }
+}
+
+function selectLink(db: Kysely<Database>, entity: string, crmId: string) {
+  return db
+    .selectFrom('crm_links')
+    .selectAll()
+    .where('entity', '=', entity)
+    .where('crm_id', '=', crmId)
+    .executeTakeFirst();
+}
+
+async function basesOf(
+  db: Kysely<Database>,
+  entity: string,
+  crmIds: readonly string[],
+): Promise<Map<string, Map<string, PersonValue>>> {
+  const bases = new Map<string, Map<string, PersonValue>>();
+  for (const chunk of chunks(crmIds.filter(isPlausibleKey))) {
+    const rows = await db
+      .selectFrom('record_bases')
+      .select(['crm_id', 'bases'])
+      .where('entity', '=', entity)
+      .where('crm_id', 'in', chunk)
+      .execute();
+    for (const row of rows) {
+      bases.set(row.crm_id, new Map(Object.entries(json<Record<string, PersonValue>>(row.bases))));
+    }
+  }
+  return bases;
+}
+
+/**
+ * Sets (and with `undefined` removes) fields of records' bases: one read of the current documents and one
+ * multi-row upsert per chunk of records. A record at most once per call (the last entry wins).
+ */
+async function writeBases(
+  ctx: StoreContext,
+  entity: string,
+  items: readonly { crmId: string; values: Readonly<Record<string, PersonValue | undefined>> }[],
+): Promise<void> {
+  const byRecord = new Map<string, Record<string, PersonValue | undefined>>();
+  for (const item of items) {
+    if (!isPlausibleKey(item.crmId)) throw new SynclineError('VALIDATION_FAILED', 'Bases need a CRM id.');
+    byRecord.set(item.crmId, { ...byRecord.get(item.crmId), ...item.values });
+  }
+  if (byRecord.size === 0) return;
+  const now = nowIso();
+  await atomically(ctx, async (tx) => {
+    const batch = ctx.backend.capabilities.maxBatchRows;
+    const ids = [...byRecord.keys()];
+    for (let start = 0; start < ids.length; start += Math.min(batch, inListChunk)) {
+      const chunk = ids.slice(start, start + Math.min(batch, inListChunk));
+      const current = await basesOf(tx.db, entity, chunk);
+      const emptied: string[] = [];
+      const rows = chunk.flatMap((crmId) => {
+        const document: Record<string, PersonValue> = Object.fromEntries(current.get(crmId) ?? []);
+        for (const [field, value] of Object.entries(byRecord.get(crmId)!)) {
+          if (value === undefined) delete document[field];
+          else document[field] = value;
+        }
+        // A record without bases has no row, as before any was set.
+        if (Object.keys(document).length === 0) {
+          if (current.has(crmId)) emptied.push(crmId);
+          return [];
+        }
+        return [{ entity, crm_id: crmId, bases: JSON.stringify(document), updated_at: now }];
+      });
+      if (emptied.length > 0) {
+        await tx.db
+          .deleteFrom('record_bases')
+          .where('entity', '=', entity)
+          .where('crm_id', 'in', emptied)
+          .execute();
+      }
+      if (rows.length === 0) continue;
+      await tx.db
+        .insertInto('record_bases')
+        .values(rows)
+        .onConflict((conflict) =>
+          conflict.columns(['entity', 'crm_id']).doUpdateSet((eb) => ({
+            bases: eb.ref('excluded.bases'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  });
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += inListChunk)
+    result.push(items.slice(start, start + inListChunk));
+  return result;
+}
+
+export function toLink(row: Selectable<CrmLinksTable>): CrmLink {
+  return {
+    entity: row.entity as LinkedEntity,
+    crmId: row.crm_id,
+    personId: row.person_id,
+    state: row.state as LinkState,
+    etag: row.etag,
+    version: row.version,
+    linkedAt: iso(row.linked_at),
+    updatedAt: iso(row.updated_at),
+  };
+}

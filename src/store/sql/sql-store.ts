@@ -1,0 +1,97 @@
+import { isSynclineError, SynclineError } from '../../errors/syncline-error.ts';
+import { activityOperations } from './activity-operations.ts';
+import { changeFeedOperations } from './change-feed-operations.ts';
+import { jobOperations } from './job-operations.ts';
+import { linkOperations } from './link-operations.ts';
+import { mirrorOperations } from './mirror-operations.ts';
+import { outboxOperations } from './outbox-operations.ts';
+import { passOperations } from './pass-operations.ts';
+import { personFieldOperations } from './person-field-operations.ts';
+import { personBulkOperations } from './person-bulk-operations.ts';
+import { personOperations } from './person-operations.ts';
+import { settingOperations } from './setting-operations.ts';
+import type { Store } from '../store.ts';
+import type { MigrationReport } from './store-migrator.ts';
+import type { StoreContext } from './store-context.ts';
+import { syncErrorOperations } from './sync-error-operations.ts';
+import { syncFieldOperations } from './sync-field-operations.ts';
+
+/** What only the root store (not a transaction's) can do; supplied by the backend's factory. */
+export interface StoreLifecycle {
+  migrate(): Promise<MigrationReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one Store implementation above both backends: the operation groups all run on Kysely through a
+ * `StoreContext`, and everything backend-specific sits behind `ctx.backend`. A transaction is the same
+ * store over the transaction's connection.
+ */
+export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): Store {
+  const store: Store = {
+    capabilities: ctx.backend.capabilities,
+    migrate: lifecycle.migrate,
+    close: lifecycle.close,
+    refreshStatistics: () => ctx.backend.refreshStatistics(ctx.db),
+    async withTransaction(fn) {
+      if (ctx.inTransaction) return fn(self);
+      return ctx.db
+        .transaction()
+        .execute((trx) => fn(createSqlStore({ ...ctx, db: trx, inTransaction: true }, inTransaction)));
+    },
+    ...personOperations(ctx),
+    ...personBulkOperations(ctx),
+    ...changeFeedOperations(ctx),
+    ...activityOperations(ctx),
+    ...personFieldOperations(ctx),
+    ...mirrorOperations(ctx),
+    ...settingOperations(ctx),
+    ...linkOperations(ctx),
+    ...syncErrorOperations(ctx),
+    ...syncFieldOperations(ctx),
+    ...passOperations(ctx),
+    ...jobOperations(ctx),
+    ...outboxOperations(ctx),
+  };
+  // `withTransaction` hands out `self`, so code inside a transaction sees translated errors too.
+  const self = translateErrors(store, ctx);
+  return self;
+}
+
+const inTransaction: StoreLifecycle = {
+  migrate: () => Promise.reject(new Error('migrate() cannot run inside withTransaction')),
+  close: () => Promise.reject(new Error('close() the root store, not a transaction')),
+};
+
+/**
+ * Callers see SynclineErrors for expected failures: a database that cannot be reached or opened becomes
+ * STORE_UNAVAILABLE (with the driver's error as `cause`, never the connection string); anything else is a
+ * bug and passes through unchanged.
+ */
+function translateErrors(store: Store, ctx: StoreContext): Store {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    wrapped[name] =
+      typeof value !== 'function'
+        ? value
+        : async (...args: unknown[]) => {
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+            } catch (error) {
+              if (isSynclineError(error) || !ctx.backend.isUnavailable(error)) throw error;
+              throw new SynclineError(
+                'STORE_UNAVAILABLE',
+                `The ${ctx.backend.capabilities.kind} database is unavailable: ${describe(error)}`,
+                {
+                  cause: error,
+                },
+              );
+            }
+          };
+  }
+  return wrapped as unknown as Store;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
