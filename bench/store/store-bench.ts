@@ -19,9 +19,10 @@ import pg from 'pg';
 import * as prettier from 'prettier';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
-import type { PersonValue, Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { testDatabaseUrl } from '../../tests/helpers/test-env.ts';
 import { createTestDatabase, storeKinds, type StoreKind } from '../../tests/helpers/test-store.ts';
+import type { PersonValue } from '../../src/domain/person.ts';
 
 const fullSize = 1_000_000;
 const loadAtStart = loadavg()[0];

@@ -1,4 +1,5 @@
-import type { PersonChange, PersonValue } from '../store/store.ts';
+import type { PersonChange } from '../store/store.ts';
+import type { PersonValue } from '../domain/person.ts';
 
 /**
  * Trigger campaigns (B7.5) as data: a trigger, filters on person fields, and flow steps. The API validates a

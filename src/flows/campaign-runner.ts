@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
-import type { Person, PersonChange, PersonValue, Store } from '../store/store.ts';
+import type { PersonChange, Store } from '../store/store.ts';
 import type { Campaign } from '../store/sync-state-store.ts';
 import {
   filtersMatch,
@@ -11,6 +11,7 @@ import {
 } from './campaign-definition.ts';
 import { taskIdForStep } from './flow-ids.ts';
 import type { FlowActions } from './flow-service.ts';
+import type { Person, PersonValue } from '../domain/person.ts';
 
 /** The runner's own position in the marketing change feed (the engine has another, B2.4). */
 export const campaignCursorName = 'flows:campaigns';

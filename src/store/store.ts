@@ -1,3 +1,4 @@
+import type { Person, PersonValue, WriteOrigin } from '../domain/person.ts';
 import type { PersonFieldType } from '../domain/person-fields.ts';
 import type { MigrationReport } from './sql/store-migrator.ts';
 import type { SyncStateStore } from './sync-state-store.ts';
@@ -15,20 +16,6 @@ import type { SyncStateStore } from './sync-state-store.ts';
  * Paging: every list method takes a `limit` (1–1000) and returns an opaque `nextCursor` (keyset, so a row is
  * visited exactly once even while rows are inserted or deleted between pages).
  */
-
-/** A person field value as stored and as served by the API. Dates are ISO strings. */
-export type PersonValue = string | number | boolean | null;
-
-/** Who made a write. The engine skips its own writes when it reads the change feed (B4.4). */
-export type WriteOrigin = 'api' | 'sync' | 'flow' | 'system';
-
-export interface Person {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** Every person field (standard, CRM-derived custom, marketing-only) and the system fields. */
-  readonly fields: Readonly<Record<string, PersonValue>>;
-}
 
 export interface PersonField {
   readonly name: string;

@@ -1,5 +1,7 @@
+import type { SyncField, SyncFieldInput, SyncFieldState } from '../domain/sync-field.ts';
 import type { FieldPolicy } from '../domain/field-policy.ts';
-import type { Page, PageRequest, Person, PersonValue } from './store.ts';
+import type { Page, PageRequest } from './store.ts';
+import type { Person, PersonValue } from '../domain/person.ts';
 
 /**
  * The sync engine's own state (behaviour.md B2–B7), part of the `Store` port. Everything here is written by
@@ -31,31 +33,6 @@ export interface CrmLink {
   readonly linkedAt: string;
   readonly updatedAt: string;
 }
-
-/** A field's sync state as shown by `GET /api/v1/sync/fields` (interfaces.md §4, B5). */
-export type SyncFieldState = 'available' | 'inaccessible' | 'synced' | 'backfilling' | 'quarantined';
-
-/** Per-field policy overrides (B4.6); null = the entity rule (B4.3). */
-export type { FieldPolicy } from '../domain/field-policy.ts';
-
-export interface SyncField {
-  readonly entity: string;
-  readonly attribute: string;
-  readonly personField: string | null;
-  /** The person-field type (string, integer, …) or the CRM attribute type for one-way entities. */
-  readonly type: string;
-  readonly access: { readonly read: boolean; readonly create: boolean; readonly update: boolean };
-  readonly selected: boolean;
-  readonly state: SyncFieldState;
-  /** Why the field is inaccessible or quarantined (B5.6); null otherwise. */
-  readonly stateReason: string | null;
-  readonly policy: FieldPolicy | null;
-  /** Free-form metadata the engine keeps with the field (option sets, max length, date-only…). */
-  readonly metadata: Readonly<Record<string, unknown>> | null;
-  readonly updatedAt: string;
-}
-
-export type SyncFieldInput = Omit<SyncField, 'updatedAt'>;
 
 export type SyncDirection = 'toCrm' | 'fromCrm';
 

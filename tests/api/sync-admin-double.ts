@@ -1,10 +1,4 @@
-import type {
-  ResyncResult,
-  SyncAdmin,
-  SyncFieldView,
-  SyncPreview,
-  SyncStatus,
-} from '../../src/engine/admin/sync-admin.ts';
+import type { ResyncResult, SyncAdmin, SyncPreview, SyncStatus } from '../../src/engine/admin/sync-admin.ts';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
 import type { Page, PageRequest } from '../../src/store/store.ts';
 import type {
@@ -13,6 +7,7 @@ import type {
   PassRecord,
   SyncErrorRecord,
 } from '../../src/store/sync-state-store.ts';
+import type { SyncFieldView } from '../../src/domain/sync-field.ts';
 
 /**
  * An in-memory `SyncAdmin` for testing the HTTP layer at the port: it answers from the data it is given, pages

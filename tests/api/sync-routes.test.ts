@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import type { SyncFieldView } from '../../src/engine/admin/sync-admin.ts';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
 import { registeredRoutes } from '../../src/api/server.ts';
 import type { ApiApp } from '../../src/api/routes/route.ts';
@@ -9,6 +8,7 @@ import type { ConflictRecord, NotificationRecord, PassRecord } from '../../src/s
 import { syncAdminDouble, syncError, syncStatus, type SyncAdminData } from './sync-admin-double.ts';
 import { auth, buildTestServer, jsonRequest } from './support/test-server.ts';
 import { tripwireStore } from './support/tripwire-store.ts';
+import type { SyncFieldView } from '../../src/domain/sync-field.ts';
 
 // The sync-administration routes (interfaces.md §4) tested at the SyncAdmin port: a recording double stands in
 // for the engine, and the store is a tripwire (the routes must never reach the database themselves).

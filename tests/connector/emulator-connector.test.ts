@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ChangePage, CrmRecord } from '../../src/connectors/connector.ts';
+import type { ChangePage } from '../../src/connectors/connector.ts';
 import { isCrmError } from '../../src/connectors/crm-error.ts';
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
+import type { CrmRecord } from '../../src/domain/crm-record.ts';
 
 /**
  * The connector against the emulator over real HTTP (in-process emulator on port 0, fresh demo data per suite):

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Store } from '../../src/store/store.ts';
-import type {
-  LinkedEntity,
-  LinkState,
-  SyncErrorInput,
-  SyncFieldInput,
-} from '../../src/store/sync-state-store.ts';
+import type { LinkedEntity, LinkState, SyncErrorInput } from '../../src/store/sync-state-store.ts';
 import { collectPages, rejectsWithCode, type StoreFactory, storeTest } from './store-contract-support.ts';
+import type { SyncFieldInput } from '../../src/domain/sync-field.ts';
 
 const unknownId = '01900000-0000-7000-8000-000000000000';
 

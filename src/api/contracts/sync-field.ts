@@ -1,17 +1,12 @@
 import { Type, type Static } from 'typebox';
+import { fieldPolicies } from '../../domain/field-policy.ts';
+import { syncFieldStates, type SyncFieldView } from '../../domain/sync-field.ts';
 
 /** Dataverse logical names are lower case: a letter, then letters, digits or `_` (e.g. `new_tier`). */
 const logicalNamePattern = '^[a-z][a-z0-9_]{0,127}$';
 
-/** Per-field policy overrides (B4.6). */
-const FieldPolicy = Type.Enum([
-  'two-way',
-  'crm-wins',
-  'marketing-wins',
-  'crm-to-marketing',
-  'marketing-to-crm',
-  'fill-blanks',
-]);
+/** Per-field policy overrides (B4.6): the domain's list, so the API cannot drift from the engine. */
+const FieldPolicy = Type.Enum([...fieldPolicies]);
 
 /** One CRM attribute and its sync state (`GET /api/v1/sync/fields`, B5). */
 export const SyncField = Type.Object(
@@ -27,7 +22,7 @@ export const SyncField = Type.Object(
       { description: 'What the sync user may do with the attribute (B5.1).' },
     ),
     selected: Type.Boolean(),
-    state: Type.Enum(['available', 'inaccessible', 'synced', 'backfilling', 'quarantined']),
+    state: Type.Enum([...syncFieldStates]),
     stateReason: Type.Union([Type.String(), Type.Null()], {
       description: 'Why the field is inaccessible or quarantined (B5.6).',
     }),
@@ -39,6 +34,16 @@ export const SyncField = Type.Object(
 );
 
 export const SyncFieldList = Type.Array(SyncField);
+
+// The contract and the domain type must describe the same object: this fails to compile when they drift.
+export type SyncFieldContractMatches = [Static<typeof SyncField>, SyncFieldView] extends [
+  SyncFieldView,
+  Static<typeof SyncField>,
+]
+  ? true
+  : never;
+const _contractMatches: SyncFieldContractMatches = true;
+void _contractMatches;
 
 /**
  * Body of `PUT /api/v1/sync/fields`: entity → the attributes to sync (B5.4–B5.6). Names are checked against the

@@ -1,7 +1,7 @@
 import type { Person as PersonBody } from '../contracts/person.ts';
-import type { Person } from '../../store/store.ts';
 import { isSystemField } from '../../domain/person-fields.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
+import type { Person } from '../../domain/person.ts';
 
 /** The flat shape persons are served in (interfaces.md §4): fields first, so identity can never be shadowed. */
 export function toPersonBody(person: Person): PersonBody {

@@ -1,4 +1,4 @@
-import type { ChangePage, CrmRecord } from '../connector.ts';
+import type { ChangePage } from '../connector.ts';
 import { CrmError, isCrmError } from '../crm-error.ts';
 import {
   advanceWatermark,
@@ -12,6 +12,7 @@ import {
 import type { DataverseHttp } from './dataverse-http.ts';
 import { readPages, type ODataPage } from './page-reader.ts';
 import { readPreferences, toRecord, wireColumns, type EntityShape } from './record-mapper.ts';
+import type { CrmRecord } from '../../domain/crm-record.ts';
 
 /**
  * Reading what changed (B2.3–B2.5). With change tracking: `Prefer: odata.track-changes`, the initial load paged

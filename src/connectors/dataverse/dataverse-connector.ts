@@ -8,7 +8,6 @@ import type {
   ChangePage,
   ConnectorStats,
   CrmConnector,
-  CrmRecord,
   DescribedAttribute,
   EntityAccessProbe,
   EntityDescription,
@@ -51,6 +50,7 @@ import {
 } from './record-mapper.ts';
 import { writeOperations } from './record-writer.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
+import type { CrmRecord } from '../../domain/crm-record.ts';
 
 export interface DataverseConnectorOptions {
   /** The organisation URL (`https://contoso.crm.dynamics.com`, or the emulator's). */

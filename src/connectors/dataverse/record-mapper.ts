@@ -1,10 +1,5 @@
-import {
-  isLookupValue,
-  type AttributeMetadata,
-  type CrmRecord,
-  type CrmValue,
-  type EntityMetadata,
-} from '../connector.ts';
+import { type AttributeMetadata, type EntityMetadata } from '../connector.ts';
+import { isLookupValue, type CrmRecord, type CrmValue } from '../../domain/crm-record.ts';
 
 /**
  * Translation between the engine's logical names and the Web API's wire names: lookups are read as

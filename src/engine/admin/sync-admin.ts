@@ -1,3 +1,4 @@
+import type { SyncFieldView } from '../../domain/sync-field.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 import type { Page, PageRequest } from '../../store/store.ts';
 import type {
@@ -78,18 +79,6 @@ export interface SyncStatus {
 export type FieldSelection = Readonly<
   Record<string, readonly (string | { readonly attribute: string; readonly policy: FieldPolicy | null })[]>
 >;
-
-export interface SyncFieldView {
-  readonly entity: string;
-  readonly attribute: string;
-  readonly personField: string | null;
-  readonly type: string;
-  readonly access: { readonly read: boolean; readonly create: boolean; readonly update: boolean };
-  readonly selected: boolean;
-  readonly state: 'available' | 'inaccessible' | 'synced' | 'backfilling' | 'quarantined';
-  readonly stateReason: string | null;
-  readonly policy: FieldPolicy | null;
-}
 
 export interface ResyncResult {
   readonly personId: string;

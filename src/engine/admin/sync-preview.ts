@@ -2,13 +2,13 @@ import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import { entityCollisionWinner } from '../../domain/field-policy.ts';
 import { mergeField, sameValue } from '../../domain/merge.ts';
 import { isPersonEntity, passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
-import type { CrmRecord } from '../../connectors/connector.ts';
 import { crmCursorName } from '../pull/crm-puller.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { marketingCursorName } from '../push/marketing-feed.ts';
 import { buildPlans } from '../run/pass-runner.ts';
 import type { PreviewWrite, SyncPreview } from './sync-admin.ts';
+import type { CrmRecord } from '../../domain/crm-record.ts';
 
 const previewLimit = 200;
 

@@ -1,9 +1,11 @@
-import { isLookupValue, type ChangePage, type CrmValue } from '../../connectors/connector.ts';
+import { type ChangePage } from '../../connectors/connector.ts';
 import { passesSyncFilter } from '../../domain/sync-entities.ts';
-import type { PersonValue, Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { companyFieldsOf } from './system-fields.ts';
+import { isLookupValue, type CrmValue } from '../../domain/crm-record.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
 export interface MirrorPageInput {
   readonly plan: EntityPlan;

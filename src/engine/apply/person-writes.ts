@@ -1,5 +1,6 @@
-import type { PersonValue, Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import type { CrmLink } from '../../store/sync-state-store.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
 type NewLink = Omit<CrmLink, 'linkedAt' | 'updatedAt'>;
 

@@ -1,8 +1,9 @@
-import { isLookupValue, type CrmRecord } from '../../connectors/connector.ts';
 import { fromCrmValue } from '../../domain/crm-attribute.ts';
-import type { PersonValue, Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { PassContext } from '../run/pass-context.ts';
+import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
 /**
  * The read-only system fields a CRM record gives its person (interfaces.md §6): type and ids, the owner

@@ -2,7 +2,7 @@ import type { DescribedAttribute, EntityDescription } from '../../connectors/con
 import { buildFieldMappings, type FieldMapping } from '../../domain/field-catalog.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 import { isPersonEntity, syncFilterAttribute, type SyncEntity } from '../../domain/sync-entities.ts';
-import type { SyncField } from '../../store/sync-state-store.ts';
+import type { SyncField } from '../../domain/sync-field.ts';
 
 /**
  * Structural attributes a pass reads besides the selected fields: links (B1.3–B1.5), qualify (B3.4), merge

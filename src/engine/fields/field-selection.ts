@@ -4,11 +4,11 @@ import { personFieldType } from '../../domain/crm-attribute.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 import type { SyncEntity } from '../../domain/sync-entities.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
-import type { SyncField, SyncFieldInput } from '../../store/sync-state-store.ts';
 import type { EngineDeps } from '../engine-deps.ts';
 import { mappingsOf } from './entity-plan.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
 import type { FieldSelection } from '../admin/sync-admin.ts';
+import type { SyncField, SyncFieldInput } from '../../domain/sync-field.ts';
 
 /** Attributes that are values (not links, not shadow columns like `owneridname`) can be selected (B5.1). */
 function isSelectable(attribute: DescribedAttribute): boolean {

@@ -1,9 +1,10 @@
 import { toCrmValue } from '../../domain/crm-attribute.ts';
 import { companyFieldNames } from '../../domain/person-fields.ts';
-import type { PersonValue, Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import type { EngineDeps } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { PassContext } from '../run/pass-context.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
 export const marketingCursorName = 'marketing:persons';
 const feedPageSize = 1000;

@@ -1,6 +1,5 @@
 import { isPersonEntity } from '../../domain/sync-entities.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
-import type { SyncField } from '../../store/sync-state-store.ts';
 import { BackfillRunner } from '../fields/backfill-runner.ts';
 import { pushPending } from '../push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
@@ -9,15 +8,11 @@ import { PassContext } from './pass-context.ts';
 import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
 import { applyPersonPage } from '../apply/person-page-applier.ts';
 import { previewNextPass } from '../admin/sync-preview.ts';
-import type {
-  FieldSelection,
-  ResyncResult,
-  SyncAdmin,
-  SyncFieldView,
-  SyncStatus,
-} from '../admin/sync-admin.ts';
+import type { FieldSelection, ResyncResult, SyncAdmin, SyncStatus } from '../admin/sync-admin.ts';
 import { SyncEngine } from './sync-engine.ts';
 import { StatusReporter } from '../admin/sync-status.ts';
+import type { SyncField } from '../../domain/sync-field.ts';
+import { toSyncFieldView, type SyncFieldView } from '../../domain/sync-field.ts';
 
 /**
  * The running sync: the pass loop, the backfill runner and the admin facade over both. The composition root
@@ -129,7 +124,7 @@ export class SyncService implements SyncAdmin {
     const fields: SyncField[] = [];
     for (const entity of syncEntitiesOf(this.#settings))
       fields.push(...(await this.#deps.store.listSyncFields(entity.name)));
-    return fields.map(toView);
+    return fields.map(toSyncFieldView);
   }
 
   async saveFields(selection: FieldSelection): Promise<SyncFieldView[]> {
@@ -171,18 +166,4 @@ export class SyncService implements SyncAdmin {
   listNotifications(page: { limit: number; cursor?: string }) {
     return this.#deps.store.listNotifications(page);
   }
-}
-
-function toView(field: SyncField): SyncFieldView {
-  return {
-    entity: field.entity,
-    attribute: field.attribute,
-    personField: field.personField,
-    type: field.type,
-    access: field.access,
-    selected: field.selected,
-    state: field.state,
-    stateReason: field.stateReason,
-    policy: field.policy,
-  };
 }

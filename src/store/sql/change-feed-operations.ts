@@ -1,7 +1,8 @@
 import { checkLimit } from './page-cursor.ts';
 import { iso, json } from './row-values.ts';
-import type { PersonChange, Store, WriteOrigin } from '../store.ts';
+import type { PersonChange, Store } from '../store.ts';
 import type { StoreContext } from './store-context.ts';
+import type { WriteOrigin } from '../../domain/person.ts';
 
 /** Largest page of the change feed (the engine and the benchmark read it in big pages). */
 export const maxChangePage = 10_000;

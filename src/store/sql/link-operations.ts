@@ -3,9 +3,10 @@ import { SynclineError } from '../../errors/syncline-error.ts';
 import { recordChanges } from './person-operations.ts';
 import { iso, isPlausibleKey, json, nowIso } from './row-values.ts';
 import type { CrmLinksTable, Database } from './schema.ts';
-import type { PersonValue, Store } from '../store.ts';
+import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
 import type { CrmLink, LinkedEntity, LinkState } from '../sync-state-store.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
 const linkStates: readonly LinkState[] = ['active', 'excluded', 'deleted', 'superseded'];
 /** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */

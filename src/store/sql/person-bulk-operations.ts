@@ -2,9 +2,10 @@ import { SynclineError } from '../../errors/syncline-error.ts';
 import { lookupFor, planUpdate, recordChanges, toPerson } from './person-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { isPlausibleKey } from './row-values.ts';
-import type { Person, Store } from '../store.ts';
+import type { Store } from '../store.ts';
 import type { PersonRowUpdate } from './store-backend.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { Person } from '../../domain/person.ts';
 
 /** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
 const inListChunk = 500;

@@ -6,9 +6,10 @@ import { listCustomFields } from './person-field-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import type { PersonsTable } from './schema.ts';
-import type { Person, PersonValue, Store, WriteOrigin } from '../store.ts';
+import type { Store } from '../store.ts';
 import type { PersonRowUpdate } from './store-backend.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { Person, PersonValue, WriteOrigin } from '../../domain/person.ts';
 
 type PersonRow = Selectable<PersonsTable>;
 type StoredFields = Record<string, PersonValue>;

@@ -1,5 +1,5 @@
-import type { PersonValue } from '../store.ts';
 import { timeOrderedId } from './time-ordered-id.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
 /**
  * Normalising what the two backends return (see schema.ts): JSON as text or object, timestamps as text or

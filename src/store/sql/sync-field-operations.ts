@@ -4,7 +4,8 @@ import { bool, iso, json, nowIso } from './row-values.ts';
 import type { SyncFieldsTable } from './schema.ts';
 import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
-import type { FieldPolicy, SyncField, SyncFieldState } from '../sync-state-store.ts';
+import type { SyncField, SyncFieldState } from '../../domain/sync-field.ts';
+import type { FieldPolicy } from '../../domain/field-policy.ts';
 
 const fieldStates: readonly SyncFieldState[] = [
   'available',
