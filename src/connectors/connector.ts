@@ -126,7 +126,7 @@ export interface CrmConnector {
    * (1) asks `sdkmessagefilters` whether the table has the message; (2) creates a scratch record named
    * `syncline-probe-<random>`, moves its ETag with a PATCH, sends an UpdateMultiple with the stale
    * `@odata.etag` and looks whether it is refused or applied; (3) deletes the scratch record, also when a step
-   * failed. Costs about six requests. Never throws: what cannot be told is `unknown`, with a readable reason.
+   * failed. Costs about seven requests. Never throws: what cannot be told is `unknown`, with a readable reason.
    */
   probeWritePath(entity: string): Promise<WritePathProbe>;
 
