@@ -99,11 +99,13 @@ export interface CrmConnector {
    * affects only its own record, `continue-on-error`); with `atomic` they go in one changeset: all or none.
    * Updates carry `If-Match` (the given ETag, else `*` so an update never creates a record).
    *
-   * Independent updates of one entity go as `UpdateMultiple` requests of up to `batchSize` (unless the connector
-   * was built with bulk messages off): one request per chunk instead of one inner request per record, each
-   * target carrying its ETag. Their `ok` outcomes carry **no ETag** (Dataverse answers 204 without one; the next
-   * read brings it). When an UpdateMultiple fails for a record, the whole chunk is rolled back by Dataverse and
-   * re-sent as `$batch` so every operation still gets its own outcome.
+   * Write path per entity (B4.5, `setWritePaths`): by default every operation goes through `$batch`, each update
+   * with its own `If-Match` — the optimistic concurrency Microsoft documents. Only for an entity set to `bulk`
+   * (after `probeWritePath` proved, on this organisation, that a stale `@odata.etag` is refused) do independent
+   * updates go as `UpdateMultiple` requests of up to `batchSize`: one request per chunk, each target carrying its
+   * ETag. Their `ok` outcomes carry **no ETag** (Dataverse answers 204 without one; the next read brings it).
+   * When an UpdateMultiple fails for a record, the whole chunk is rolled back by Dataverse and re-sent as
+   * `$batch` so every operation still gets its own outcome. Creates always go through `$batch`.
    */
   write(operations: readonly WriteOperation[], options?: WriteOptions): Promise<WriteOutcome[]>;
 
@@ -118,6 +120,22 @@ export interface CrmConnector {
 
   /** Creates a task regarding a lead or contact (B7.6); pass `id` to make retries idempotent. */
   createTask(task: NewTask): Promise<WriteOutcome>;
+
+  /**
+   * B4.5: finds out, on the connected organisation, whether `UpdateMultiple` may carry the entity's updates:
+   * (1) asks `sdkmessagefilters` whether the table has the message; (2) creates a scratch record named
+   * `syncline-probe-<random>`, moves its ETag with a PATCH, sends an UpdateMultiple with the stale
+   * `@odata.etag` and looks whether it is refused or applied; (3) deletes the scratch record, also when a step
+   * failed. Costs about seven requests. Never throws: what cannot be told is `unknown`, with a readable reason.
+   */
+  probeWritePath(entity: string): Promise<WritePathProbe>;
+
+  /**
+   * Sets the write path of the named entities (others keep theirs; the default is `batch`). `bulk` is meant only
+   * for entities whose probe `proved` that stale ETags are refused. A table that then answers that it has no
+   * UpdateMultiple falls back to `batch` by itself. Takes effect for the next `write`.
+   */
+  setWritePaths(paths: Readonly<Record<string, WritePath>>): void;
 
   /** Counters for status and metrics. */
   stats(): ConnectorStats;
@@ -303,4 +321,34 @@ export interface ConnectorStats {
   readonly throttled: number;
   readonly concurrencyLimit: number;
   readonly inFlight: number;
+  /**
+   * The write path in use for every entity set through `setWritePaths` (after any fallback: a table that refused
+   * UpdateMultiple shows `batch`). Entities not listed write through `batch`.
+   */
+  readonly writePaths: Readonly<Record<string, WritePath>>;
+}
+
+/**
+ * How updates of an entity reach Dataverse (B4.5): `batch` — `$batch` with a per-request `If-Match`, the
+ * documented optimistic concurrency (the default); `bulk` — `UpdateMultiple` with a per-target `@odata.etag`,
+ * only once the probe proved the organisation refuses a stale one.
+ */
+export type WritePath = 'bulk' | 'batch';
+
+/** What `probeWritePath` found for one entity. */
+export interface WritePathProbe {
+  readonly entity: string;
+  /** `sdkmessagefilters` lists UpdateMultiple for the table (or the message itself answered that it has none). */
+  readonly bulkAvailable: boolean | 'unknown';
+  /**
+   * `true`: an UpdateMultiple target with a stale `@odata.etag` was refused (412) and the record kept the newer
+   * value. `false`: it was applied — bulk writes would overwrite CRM edits. `unknown`: the probe could not tell.
+   */
+  readonly bulkEtagsHonoured: boolean | 'unknown';
+  /** Only `true` allows the `bulk` write path. */
+  readonly proved: boolean;
+  /** Readable explanation (for `syncline check`, logs and the status). */
+  readonly reason: string;
+  /** Id of a scratch record the probe could not delete (set only then): remove it by hand. */
+  readonly leftoverRecordId?: string;
 }

@@ -8,7 +8,7 @@ import { SortCache } from './query/collection-query.ts';
 import { seedState, type SeedOptions } from './seed/demo-seed.ts';
 import { FieldSecurity } from './security/field-security.ts';
 import { Identities } from './security/identities.ts';
-import { EmulatorState } from './state/emulator-state.ts';
+import { defaultBulkSettings, EmulatorState, type BulkSettings } from './state/emulator-state.ts';
 
 /** A request as `$batch` parts (and the HTTP adapter) hand it to the core. */
 export interface DispatchRequest {
@@ -41,8 +41,16 @@ export class EmulatorCore {
   readonly sortCache = new SortCache();
   private readonly logger: Logger;
 
-  constructor(options: { syncToken: string; adminToken: string; logger: Logger; seed: SeedOptions }) {
+  constructor(options: {
+    syncToken: string;
+    adminToken: string;
+    logger: Logger;
+    seed: SeedOptions;
+    bulk?: Partial<BulkSettings>;
+  }) {
     this.state = new EmulatorState();
+    // Before the seed: it writes the bulk messages' sdkmessagefilters rows from these settings.
+    this.state.bulk = { ...defaultBulkSettings, ...options.bulk };
     this.identities = new Identities(options.syncToken, options.adminToken);
     this.fls = new FieldSecurity(this.state);
     this.logger = options.logger;

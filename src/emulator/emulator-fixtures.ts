@@ -30,4 +30,12 @@ export const emulatorFixtures = {
     Update: '20bebb1b-ea3e-db11-86a7-000a3a5473e8',
     Delete: '21bebb1b-ea3e-db11-86a7-000a3a5473e8',
   },
+  /**
+   * The bulk messages' `sdkmessages` rows (emulator ids). Their `sdkmessagefilters` rows say on which tables
+   * they are available (`PUT /_emulator/bulk` removes them per table).
+   */
+  bulkMessageIds: {
+    CreateMultiple: '6a1e0c52-7d1b-4c6e-9f3a-0b6f2c1d9e01',
+    UpdateMultiple: '6a1e0c52-7d1b-4c6e-9f3a-0b6f2c1d9e02',
+  },
 } as const;

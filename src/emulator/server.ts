@@ -9,7 +9,7 @@ import { emulatorFixtures } from './emulator-fixtures.ts';
 import { dataverseCodes } from './http/dataverse-error.ts';
 import { jsonResponse, type EmulatorResponse, type Usage } from './http/emulator-request.ts';
 import type { SeedOptions } from './seed/demo-seed.ts';
-import type { EmulatorState } from './state/emulator-state.ts';
+import type { BulkSettings, EmulatorState } from './state/emulator-state.ts';
 import type { TokenIssuer } from './security/identities.ts';
 import { registerBatchRoute } from './batch/register-batch-route.ts';
 import { registerTrafficControl } from './limits/register-traffic-control.ts';
@@ -35,6 +35,11 @@ export interface EmulatorOptions {
   readonly logger?: Logger;
   /** Serve HTTPS with this key and certificate (`syncline emulator --tls`, docs/emulator-tls.md). */
   readonly tls?: TlsIdentity;
+  /**
+   * How the bulk messages behave (also `PUT /_emulator/bulk`; docs/emulator.md "Bulk messages"). Default:
+   * per-target ETags ignored, CreateMultiple/UpdateMultiple available on every table.
+   */
+  readonly bulk?: Partial<BulkSettings>;
 }
 
 export interface Emulator {
@@ -69,6 +74,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     adminToken: options.adminToken ?? emulatorFixtures.defaultAdminToken,
     logger: logger.child({ component: 'emulator' }),
     seed: options.seed ?? { seed: 'demo' },
+    bulk: options.bulk,
   });
   // No Fastify logger: per-request logs would dominate at benchmark rates; errors are logged by the core.
   const app: FastifyInstance = Fastify({

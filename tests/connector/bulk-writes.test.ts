@@ -8,22 +8,25 @@ import { silentLogger } from '../../src/logging/logger.ts';
 import { batchResponse, startFakeDataverse } from './fake-dataverse.ts';
 
 /**
- * `write()` with bulk messages (performance anchors §2: UpdateMultiple, whole-request rollback, fall back to
- * `$batch`) against the emulator: one outcome per operation in order, per-record outcomes after a fallback,
- * a stale ETag (B4.5) or a rejected record (B6.1) affecting only its own record.
+ * `write()` on the bulk write path (performance anchors §2: UpdateMultiple, whole-request rollback, fall back to
+ * `$batch`) against the emulator answering stale ETags with 412 — the organisation a successful write-path probe
+ * describes (B4.5; the probe and the default `$batch` path are in write-paths.test.ts): one outcome per
+ * operation in order, per-record outcomes after a fallback, a stale ETag or a rejected record (B6.1) affecting
+ * only its own record.
  */
 
 type Running = Awaited<ReturnType<typeof startEmulator>>;
 
 const fastRetry = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20, budgetMs: 5_000 };
 
-function connect(url: string, bulkMessages?: boolean): DataverseConnector {
+/** `bulk` (default here): contact and lead updates go as UpdateMultiple; `batch`: the connector's default. */
+function connect(url: string, path: 'bulk' | 'batch' = 'bulk'): DataverseConnector {
   return new DataverseConnector({
     url,
     auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken },
     logger: silentLogger(),
     retry: fastRetry,
-    ...(bulkMessages === undefined ? {} : { bulkMessages }),
+    ...(path === 'bulk' ? { writePaths: { contact: 'bulk', lead: 'bulk' } } : {}),
   });
 }
 
@@ -37,7 +40,11 @@ describe('connector bulk writes (UpdateMultiple) against the emulator', () => {
   let leads: string[];
 
   before(async () => {
-    emulator = await startEmulator({ port: 0, seed: { seed: 'demo', contacts: 60, leads: 20, accounts: 3 } });
+    emulator = await startEmulator({
+      port: 0,
+      seed: { seed: 'demo', contacts: 60, leads: 20, accounts: 3 },
+      bulk: { etags: 'honoured' },
+    });
     crm = connect(emulator.url);
     const ids = async (entity: string) => {
       const all: string[] = [];
@@ -143,8 +150,8 @@ describe('connector bulk writes (UpdateMultiple) against the emulator', () => {
     assert.equal(await crm.retrieve('contact', gone, ['jobtitle']), undefined);
   });
 
-  test('bulkMessages: false sends every update through $batch (ETags returned)', async () => {
-    const plain = connect(emulator.url, false);
+  test('without write paths (the default) every update goes through $batch (ETags returned)', async () => {
+    const plain = connect(emulator.url, 'batch');
     try {
       const ids = contacts.slice(40, 44);
       const outcomes = await plain.write(
@@ -161,7 +168,7 @@ describe('connector bulk writes (UpdateMultiple) against the emulator', () => {
   });
 });
 
-test('a table without UpdateMultiple (404 unknown segment) falls back and is not asked again', async () => {
+test('a table without UpdateMultiple (404 unknown segment) falls back, is not asked again and reports batch', async () => {
   const ids = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a2'];
   const server = await startFakeDataverse((req) => {
     if (req.url.includes('UpdateMultiple')) {
@@ -196,6 +203,7 @@ test('a table without UpdateMultiple (404 unknown segment) falls back and is not
     const batches = server.requests.filter((r) => r.url.endsWith('/$batch'));
     assert.equal(bulk.length, 1, 'asked once');
     assert.equal(batches.length, 2);
+    assert.deepEqual(connector.stats().writePaths, { contact: 'batch', lead: 'bulk' });
   } finally {
     await connector.close();
     await server.close();

@@ -23,7 +23,6 @@ async function setup(
   handler: FakeHandler,
   tokens?: { getToken(): Promise<string>; invalidate(): boolean },
   timeoutMs?: number,
-  bulkMessages?: boolean,
 ) {
   const server = await startFakeDataverse(handler);
   servers.push(server);
@@ -34,7 +33,6 @@ async function setup(
     retry: fastRetry,
     ...(tokens ? { tokens } : {}),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    ...(bulkMessages === undefined ? {} : { bulkMessages }),
   });
   connectors.push(connector);
   return { server, connector };
@@ -169,59 +167,54 @@ test('x-ms-dop-hint sets the starting concurrency', async () => {
 test('B4.5/B6.1/B5.6: one $batch with continue-on-error maps every part to its own outcome', async () => {
   const ids = ['00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b'];
   let batches = 0;
-  const { server, connector } = await setup(
-    (req) => {
-      if (!req.url.endsWith('/$batch')) return undefined;
-      batches += 1;
-      if (batches === 2) {
-        // The re-sent throttled part alone.
-        return batchResponse([{ status: '200 OK', body: { '@odata.etag': 'W/"9"', contactid: ids[0] } }]);
-      }
-      return batchResponse([
-        {
-          status: '429 Too Many Requests',
-          headers: { 'Retry-After': '0' },
-          body: {
-            error: { code: '0x80072326', message: 'Number of concurrent requests exceeded the limit of 52.' },
+  const { server, connector } = await setup((req) => {
+    if (!req.url.endsWith('/$batch')) return undefined;
+    batches += 1;
+    if (batches === 2) {
+      // The re-sent throttled part alone.
+      return batchResponse([{ status: '200 OK', body: { '@odata.etag': 'W/"9"', contactid: ids[0] } }]);
+    }
+    return batchResponse([
+      {
+        status: '429 Too Many Requests',
+        headers: { 'Retry-After': '0' },
+        body: {
+          error: { code: '0x80072326', message: 'Number of concurrent requests exceeded the limit of 52.' },
+        },
+      },
+      {
+        status: '412 Precondition Failed',
+        body: {
+          error: {
+            code: '',
+            message: "The version of the existing record doesn't match the RowVersion property provided.",
           },
         },
-        {
-          status: '412 Precondition Failed',
-          body: {
-            error: {
-              code: '',
-              message: "The version of the existing record doesn't match the RowVersion property provided.",
-            },
+      },
+      { status: '400 Bad Request', body: { error: { code: '0x80040265', message: 'Email is required.' } } },
+      {
+        status: '400 Bad Request',
+        body: {
+          error: {
+            code: '0x80060888',
+            message: "Could not find a property named 'new_gone' on type 'Microsoft.Dynamics.CRM.contact'.",
           },
         },
-        { status: '400 Bad Request', body: { error: { code: '0x80040265', message: 'Email is required.' } } },
-        {
-          status: '400 Bad Request',
-          body: {
-            error: {
-              code: '0x80060888',
-              message: "Could not find a property named 'new_gone' on type 'Microsoft.Dynamics.CRM.contact'.",
-            },
-          },
+      },
+      {
+        status: '201 Created',
+        headers: { 'OData-EntityId': `${server.url}/api/data/v9.2/contacts(${ids[1]})` },
+        body: { '@odata.etag': 'W/"7"', contactid: ids[1] },
+      },
+      {
+        status: '412 Precondition Failed',
+        body: {
+          error: { code: '0x80040237', message: 'A record with matching key values already exists.' },
         },
-        {
-          status: '201 Created',
-          headers: { 'OData-EntityId': `${server.url}/api/data/v9.2/contacts(${ids[1]})` },
-          body: { '@odata.etag': 'W/"7"', contactid: ids[1] },
-        },
-        {
-          status: '412 Precondition Failed',
-          body: {
-            error: { code: '0x80040237', message: 'A record with matching key values already exists.' },
-          },
-        },
-      ]);
-      // Bulk messages off: this test is about mapping the parts of one $batch (UpdateMultiple has its own tests).
-    },
-    undefined,
-    undefined,
-    false,
-  );
+      },
+    ]);
+    // The default write path ($batch): this test is about mapping the parts of one $batch.
+  });
   const outcomes = await connector.write([
     { kind: 'update', entity: 'contact', id: ids[0], values: { firstname: 'A' }, etag: 'W/"1"' },
     { kind: 'update', entity: 'contact', id: ids[0], values: { firstname: 'B' }, etag: 'W/"1"' },

@@ -15,7 +15,8 @@ const createMultiple = 'contacts/Microsoft.Dynamics.CRM.CreateMultiple';
 
 /**
  * Bulk messages as bound actions (performance anchors §2.1 "Bulk messages"): CreateMultiple and
- * UpdateMultiple, all-or-nothing on standard tables, per-target `@odata.etag`, charged once per request.
+ * UpdateMultiple, all-or-nothing on standard tables, per-target `@odata.etag` (when honoured; the switches are
+ * tested in bulk-switches.test.ts), charged once per request.
  */
 describe('emulator bulk messages: CreateMultiple, UpdateMultiple', () => {
   let ctx: EmulatorContext;
@@ -123,62 +124,71 @@ describe('emulator bulk messages: CreateMultiple, UpdateMultiple', () => {
     }
   });
 
-  test('a target with a stale @odata.etag → 412 0x80060882 for the whole request; current etags → 204', async () => {
-    const ids = await newContacts(2, 'E');
-    const [first, second] = await Promise.all(ids.map(contact));
-    // Someone else changes the second record after we read it.
-    const other = await ctx.request('PATCH', `contacts(${ids[1]})`, {
-      body: { jobtitle: 'Theirs' },
-      headers: { 'If-Match': '*' },
+  test('etags honoured: a target with a stale @odata.etag → 412 0x80060882 for the whole request; current etags → 204', async () => {
+    const switched = await ctx.request('PUT', '/_emulator/bulk', {
+      token: adminToken,
+      body: { etags: 'honoured' },
     });
-    assert.equal(other.status, 204);
-    const stale = await ctx.request('POST', updateMultiple, {
-      body: {
-        Targets: [
-          {
-            '@odata.type': contactType,
-            contactid: ids[0],
-            '@odata.etag': first['@odata.etag'],
-            jobtitle: 'Ours',
-          },
-          {
-            '@odata.type': contactType,
-            contactid: ids[1],
-            '@odata.etag': second['@odata.etag'],
-            jobtitle: 'Ours',
-          },
-        ],
-      },
-    });
-    assert.equal(stale.status, 412);
-    assert.equal(errorOf(stale).code, '0x80060882');
-    assert.equal(
-      (await contact(ids[0])).jobtitle,
-      null,
-      'the record with a current etag was rolled back too',
-    );
-    assert.equal((await contact(ids[1])).jobtitle, 'Theirs');
-    const fresh = await contact(ids[1]);
-    const ok = await ctx.request('POST', updateMultiple, {
-      body: {
-        Targets: [
-          {
-            '@odata.type': contactType,
-            contactid: ids[0],
-            '@odata.etag': first['@odata.etag'],
-            jobtitle: 'Ours',
-          },
-          {
-            '@odata.type': contactType,
-            contactid: ids[1],
-            '@odata.etag': fresh['@odata.etag'],
-            jobtitle: 'Ours',
-          },
-        ],
-      },
-    });
-    assert.equal(ok.status, 204, ok.text);
-    assert.equal((await contact(ids[1])).jobtitle, 'Ours');
+    assert.equal(switched.status, 200, switched.text);
+    try {
+      const ids = await newContacts(2, 'E');
+      const [first, second] = await Promise.all(ids.map(contact));
+      // Someone else changes the second record after we read it.
+      const other = await ctx.request('PATCH', `contacts(${ids[1]})`, {
+        body: { jobtitle: 'Theirs' },
+        headers: { 'If-Match': '*' },
+      });
+      assert.equal(other.status, 204);
+      const stale = await ctx.request('POST', updateMultiple, {
+        body: {
+          Targets: [
+            {
+              '@odata.type': contactType,
+              contactid: ids[0],
+              '@odata.etag': first['@odata.etag'],
+              jobtitle: 'Ours',
+            },
+            {
+              '@odata.type': contactType,
+              contactid: ids[1],
+              '@odata.etag': second['@odata.etag'],
+              jobtitle: 'Ours',
+            },
+          ],
+        },
+      });
+      assert.equal(stale.status, 412);
+      assert.equal(errorOf(stale).code, '0x80060882');
+      assert.equal(
+        (await contact(ids[0])).jobtitle,
+        null,
+        'the record with a current etag was rolled back too',
+      );
+      assert.equal((await contact(ids[1])).jobtitle, 'Theirs');
+      const fresh = await contact(ids[1]);
+      const ok = await ctx.request('POST', updateMultiple, {
+        body: {
+          Targets: [
+            {
+              '@odata.type': contactType,
+              contactid: ids[0],
+              '@odata.etag': first['@odata.etag'],
+              jobtitle: 'Ours',
+            },
+            {
+              '@odata.type': contactType,
+              contactid: ids[1],
+              '@odata.etag': fresh['@odata.etag'],
+              jobtitle: 'Ours',
+            },
+          ],
+        },
+      });
+      assert.equal(ok.status, 204, ok.text);
+      assert.equal((await contact(ids[1])).jobtitle, 'Ours');
+    } finally {
+      await ctx.request('PUT', '/_emulator/bulk', { token: adminToken, body: {} });
+    }
   });
 
   test('missing record → 404; missing key, wrong @odata.type, no Targets → 400; GET → 405', async () => {

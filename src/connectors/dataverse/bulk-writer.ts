@@ -3,7 +3,7 @@ import { CrmError } from '../crm-error.ts';
 import type { BatchRequest } from './batch-codec.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
 import { parseErrorBody } from './dataverse-http.ts';
-import { classifyFailure } from './error-classifier.ts';
+import { isMessageUnsupported } from './error-classifier.ts';
 
 /** What one UpdateMultiple chunk needs; `fallback` writes the same operations as `$batch` continue-on-error. */
 export interface BulkChunk {
@@ -28,7 +28,9 @@ const recordLevelStatuses = [400, 403, 404, 409, 412, 413];
 /**
  * Sends updates of one entity as one `UpdateMultiple` (performance anchors §2: one request, charged once, instead
  * of one inner request per record in `$batch`). Each target carries `@odata.etag` when the operation has an
- * ETag, so B4.5's optimistic concurrency still holds (docs/emulator.md: our reading of the Web API form).
+ * ETag. Whether Dataverse honours it is undocumented (reference §13): the record writer sends a table's updates
+ * here only when the composition root said the write-path probe proved it on this organisation (B4.5,
+ * `write-path-probe.ts`); otherwise they go as `$batch` with per-request `If-Match`.
  *
  * On standard tables any failing target rolls the whole request back and the answer names only that target's
  * error. Microsoft's advice is then to fall back to `$batch`/ExecuteMultiple: the chunk is re-sent with
@@ -68,8 +70,7 @@ export async function updateMultiple(chunk: BulkChunk): Promise<WriteOutcome[]> 
     return operations.map((operation) => ({ status: 'ok', id: operation.id, etag: undefined }));
   }
   const { crmCode, message } = parseErrorBody(response.text);
-  const classification = classifyFailure({ httpStatus: response.status, crmCode, message });
-  // A table without the message answers as for an unknown segment: remember it and stop asking.
-  if (classification.reason === 'unknown-entity') chunk.unsupported.add(entity);
+  // A table without the message: remember it and stop asking (the chunk's records were not touched).
+  if (isMessageUnsupported({ httpStatus: response.status, crmCode, message })) chunk.unsupported.add(entity);
   return chunk.fallback();
 }

@@ -23,6 +23,8 @@ import type {
   WriteOperation,
   WriteOptions,
   WriteOutcome,
+  WritePath,
+  WritePathProbe,
 } from '../connector.ts';
 import { CrmError, isCrmError } from '../crm-error.ts';
 import { decodeCursor } from './change-cursor.ts';
@@ -50,6 +52,7 @@ import {
 } from './record-mapper.ts';
 import { writeOperations } from './record-writer.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
+import { probeWritePath } from './write-path-probe.ts';
 import type { CrmRecord } from '../../domain/crm-record.ts';
 
 export interface DataverseConnectorOptions {
@@ -70,14 +73,13 @@ export interface DataverseConnectorOptions {
   /** Replaces the token source (tests). */
   readonly tokens?: TokenProvider;
   /**
-   * Send independent updates as `UpdateMultiple` (default true). Turn it off for an organisation whose custom
-   * plug-ins do not cope with bulk messages — written for one `Target` per execution, or failing for a whole
-   * request where a single update would fail alone, so every chunk pays for a rejected UpdateMultiple and then its
-   * `$batch` fallback — or whose tables lack the message (Microsoft lists the support per table in
-   * `sdkmessagefilters`; a table answering "not found" is remembered and skipped automatically). Off, every write
-   * goes through `$batch`, the single `Update` message per record.
+   * Initial write paths per entity (default: none, so every entity writes through `$batch` with per-request
+   * `If-Match`); `setWritePaths` changes them later. Set `bulk` only for an entity whose `probeWritePath` proved
+   * that this organisation refuses a stale ETag in UpdateMultiple (B4.5) — and leave it off for an organisation
+   * whose custom plug-ins do not cope with bulk messages (written for one `Target` per execution, or failing a
+   * whole request where a single update would fail alone).
    */
-  readonly bulkMessages?: boolean;
+  readonly writePaths?: Readonly<Record<string, WritePath>>;
 }
 
 /** The real-protocol Dataverse Web API connector (see `../connector.ts` for the contract). */
@@ -87,7 +89,10 @@ export class DataverseConnector implements CrmConnector {
   readonly #pageSize: number;
   readonly #overlapMs: number;
   readonly #retry: RetryPolicyOptions | undefined;
-  readonly #bulkMessages: boolean;
+  /** Entities whose updates go as UpdateMultiple (B4.5: only once the probe proved it). */
+  readonly #bulkEntities = new Set<string>();
+  /** Entities named by `setWritePaths`, reported in `stats()`. */
+  readonly #configuredPaths = new Set<string>();
   /** Tables that answered that they have no UpdateMultiple (kept for the connector's life). */
   readonly #bulkUnsupported = new Set<string>();
   readonly #entities = new Map<string, Promise<EntityMetadata>>();
@@ -100,7 +105,7 @@ export class DataverseConnector implements CrmConnector {
     this.#pageSize = Math.min(5000, Math.max(1, options.pageSize ?? 5000));
     this.#overlapMs = options.watermarkOverlapMs ?? 120_000;
     this.#retry = options.retry;
-    this.#bulkMessages = options.bulkMessages ?? true;
+    this.setWritePaths(options.writePaths ?? {});
     this.#http = new DataverseHttp({
       url: options.url,
       tokens:
@@ -334,7 +339,7 @@ export class DataverseConnector implements CrmConnector {
         shapes,
         entitySets,
         retry: this.#retry,
-        bulkMessages: this.#bulkMessages,
+        bulkEntities: this.#bulkEntities,
         bulkUnsupported: this.#bulkUnsupported,
       },
       operations,
@@ -392,8 +397,34 @@ export class DataverseConnector implements CrmConnector {
     return outcome;
   }
 
+  async probeWritePath(entity: string): Promise<WritePathProbe> {
+    let shape: EntityShape;
+    try {
+      shape = await this.#shape(entity);
+    } catch (error) {
+      const reason = `the metadata of ${entity} could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      return { entity, bulkAvailable: 'unknown', bulkEtagsHonoured: 'unknown', proved: false, reason };
+    }
+    const probe = await probeWritePath(this.#http, shape);
+    this.#log.info({ probe }, `write-path probe for ${entity}: ${probe.reason}`);
+    return probe;
+  }
+
+  setWritePaths(paths: Readonly<Record<string, WritePath>>): void {
+    for (const [entity, path] of Object.entries(paths)) {
+      this.#configuredPaths.add(entity);
+      if (path === 'bulk') this.#bulkEntities.add(entity);
+      else this.#bulkEntities.delete(entity);
+    }
+  }
+
   stats(): ConnectorStats {
-    return this.#http.stats();
+    const writePaths: Record<string, WritePath> = {};
+    for (const entity of this.#configuredPaths) {
+      writePaths[entity] =
+        this.#bulkEntities.has(entity) && !this.#bulkUnsupported.has(entity) ? 'bulk' : 'batch';
+    }
+    return { ...this.#http.stats(), writePaths };
   }
 
   close(): Promise<void> {

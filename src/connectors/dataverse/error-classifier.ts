@@ -131,3 +131,17 @@ function lookupToLogical(property: string): string {
   const lookup = /^_(.+)_value$/.exec(property);
   return lookup ? lookup[1] : property;
 }
+
+const messageUnsupportedPattern = /does not support entities of type|is not enabled on the entity/i;
+
+/**
+ * Whether a refused bulk message (`UpdateMultiple`, `CreateMultiple`) means "this table does not have the
+ * message" rather than a problem with its records. Microsoft documents no Web API answer for it; seen are
+ * SdkEntityDoesNotSupportMessage `0x80040800` "The '…' method does not support entities of type '…'", "… is not
+ * enabled on the entity" (team), and a 404 for an unknown segment (an organisation without the action at all).
+ */
+export function isMessageUnsupported(failure: DataverseFailure): boolean {
+  if (failure.crmCode?.toLowerCase() === '0x80040800') return true;
+  if (messageUnsupportedPattern.test(failure.message ?? '')) return true;
+  return failure.httpStatus === 404 && unknownSegmentPattern.test(failure.message ?? '');
+}

@@ -16,8 +16,8 @@ import { idFromEntityUrl, toBody, type EntityShape } from './record-mapper.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
 /**
- * Creates and updates through `$batch` (protocol reference §4) and, for updates, `UpdateMultiple`
- * (`bulk-writer.ts`). Independent operations go as plain parts with `Prefer: odata.continue-on-error`, so one
+ * Creates and updates through `$batch` (protocol reference §4) and, for updates of the entities in
+ * `bulkEntities`, `UpdateMultiple` (`bulk-writer.ts`). Independent operations go as plain parts with `Prefer: odata.continue-on-error`, so one
  * bad record never blocks the others (B6.1); atomic groups go in one changeset. Each part asks for
  * `return=representation` of the primary key only, which gives the new ETag without a second read. Parts that
  * fail transiently (429/5xx inside the batch) are re-sent alone after a back-off; a pass-level failure (401,
@@ -32,10 +32,11 @@ export interface WriteContext {
   readonly retry?: RetryPolicyOptions;
   readonly random?: () => number;
   /**
-   * Independent updates go as `UpdateMultiple` (default). Off: every operation goes through `$batch`
-   * (`DataverseConnectorOptions.bulkMessages` says why one would turn it off).
+   * Entities whose independent updates go as `UpdateMultiple` with per-target ETags: only those where the
+   * write-path probe proved that a stale ETag is refused (B4.5). Every other entity — the default — writes
+   * through `$batch` with per-request `If-Match`, the concurrency Microsoft documents.
    */
-  readonly bulkMessages?: boolean;
+  readonly bulkEntities?: ReadonlySet<string>;
   /** Entities whose table refused `UpdateMultiple`, shared across calls (the connector owns it). */
   readonly bulkUnsupported?: Set<string>;
 }
@@ -56,7 +57,8 @@ export async function writeOperations(
   const viaBatch: number[] = [];
   const updatesByEntity = new Map<string, number[]>();
   operations.forEach((operation, i) => {
-    if (context.bulkMessages === false || operation.kind !== 'update' || unsupported.has(operation.entity)) {
+    const bulk = context.bulkEntities?.has(operation.entity) === true && !unsupported.has(operation.entity);
+    if (!bulk || operation.kind !== 'update') {
       viaBatch.push(i);
       return;
     }

@@ -1,9 +1,18 @@
-import { badPayload, invalidArgument, notFound, versionMismatch } from '../http/dataverse-error.ts';
+import { emulatorFixtures } from '../emulator-fixtures.ts';
+import {
+  badPayload,
+  DataverseError,
+  dataverseCodes,
+  invalidArgument,
+  notFound,
+  versionMismatch,
+} from '../http/dataverse-error.ts';
 import { emptyResponse, jsonResponse, type EmulatorResponse } from '../http/emulator-request.ts';
 import { normalizeGuid } from '../http/odata-path.ts';
 import type { QueryContext } from '../query/collection-query.ts';
 import { createRecord, updateRecord, type WriteContext } from '../records/record-writer.ts';
 import { assertTablePrivilege } from '../security/field-security.ts';
+import type { EmulatorState } from '../state/emulator-state.ts';
 
 /** The bulk messages the emulator serves as bound actions on an entity set (reference §2.1 "Bulk messages"). */
 export const bulkActionNames = [
@@ -24,10 +33,13 @@ export function isBulkAction(segment: string): segment is BulkActionName {
  * lookups, field security, plug-in rules) and, as Microsoft documents for standard tables, **any failing
  * target rolls the whole request back**: the answer is that target's error and nothing is written.
  *
- * Optimistic concurrency: an UpdateMultiple target carrying `@odata.etag` is applied only when the row's
- * version still matches, else the whole request fails with 412 `0x80060882` as a single `If-Match` would.
- * Microsoft documents `ConcurrencyBehavior`/`RowVersion` for UpdateMultiple in the SDK; that the Web API takes
- * them as `@odata.etag` per target is our reading (docs/emulator.md, [UNCONFIRMED]).
+ * Availability: a message is served on a table only while its `sdkmessagefilters` row exists (the rows a
+ * client queries to ask); otherwise 400 `0x80040800` (`PUT /_emulator/bulk {unavailableOn}`).
+ *
+ * Optimistic concurrency (`state.bulk.etags`): whether the real Web API honours a per-target `@odata.etag` is
+ * undocumented (reference §13), so both answers are emulated. `ignored` (default) applies every target
+ * whatever its ETag; `honoured` fails the whole request with 412 `0x80060882` when a target's version is
+ * stale, as a single `If-Match` would.
  *
  * Cost model: the request is charged once (`msPerRequest`) plus `msPerRecordWrite` per target, and counts as
  * one request against the window — what makes bulk messages cheaper than `$batch`, whose inner requests are
@@ -37,6 +49,9 @@ export function bulkAction(ctx: QueryContext, action: BulkActionName): EmulatorR
   const { entity, request } = ctx;
   const creating = action === 'Microsoft.Dynamics.CRM.CreateMultiple';
   assertTablePrivilege(request.caller, entity, creating ? 'Create' : 'Write');
+  const message = creating ? 'CreateMultiple' : 'UpdateMultiple';
+  if (!bulkMessageAvailable(ctx.state, message, entity.logicalName))
+    throw messageUnsupported(message, entity.logicalName);
   const targets = readTargets(ctx);
   const write: WriteContext = {
     state: ctx.state,
@@ -93,7 +108,37 @@ function updateTarget(ctx: WriteContext, target: Record<string, unknown>): strin
   const row = ctx.table.get(id);
   if (!row) throw notFound(ctx.entity.logicalName, id);
   const etag = target['@odata.etag'];
-  if (etag !== undefined && etag !== `W/"${row[ctx.table.versionIndex] as number}"`) throw versionMismatch();
+  const honoured = ctx.state.bulk.etags === 'honoured';
+  if (honoured && etag !== undefined && etag !== `W/"${row[ctx.table.versionIndex] as number}"`)
+    throw versionMismatch();
   updateRecord(ctx, row, target);
   return id;
+}
+
+/** Whether an `sdkmessagefilters` row of `message` exists for the table (Learn's availability query). */
+export function bulkMessageAvailable(
+  state: EmulatorState,
+  message: keyof typeof emulatorFixtures.bulkMessageIds,
+  entity: string,
+): boolean {
+  const table = state.table('sdkmessagefilter');
+  const at = (name: string) => table.entity.byName.get(name)!.index;
+  const messageId = emulatorFixtures.bulkMessageIds[message];
+  for (const row of table.rows.values()) {
+    if (row[at('sdkmessageid')] === messageId && row[at('primaryobjecttypecode')] === entity) return true;
+  }
+  return false;
+}
+
+/**
+ * The platform's SdkEntityDoesNotSupportMessage. Microsoft documents no Web API answer for a bulk message on a
+ * table without it; code and text are those seen from the SDK for other messages ("The 'Create' method does not
+ * support entities of type …", third-party reports), the 400 status is our choice [UNCONFIRMED].
+ */
+function messageUnsupported(message: string, entity: string): DataverseError {
+  return new DataverseError(
+    400,
+    dataverseCodes.messageNotSupported,
+    `The '${message}' method does not support entities of type '${entity}'. MessageProcessorCache returned MessageProcessor.Empty.`,
+  );
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EmulatorCore } from '../emulator-core.ts';
 import { DataverseError, dataverseCodes } from '../http/dataverse-error.ts';
 import { jsonResponse, type Caller, type EmulatorResponse } from '../http/emulator-request.ts';
+import { syncBulkMessageFilters } from '../seed/demo-seed.ts';
 
 /**
  * The control API under `/_emulator` (interfaces.md §7), administrator token only. Limits and faults are the
@@ -25,6 +26,12 @@ const ruleBody = z.array(
     message: z.string().min(1),
   }),
 );
+
+/** `PUT /_emulator/bulk`: replaces the bulk-message behaviour; absent fields take their defaults. */
+const bulkBody = z.strictObject({
+  etags: z.enum(['honoured', 'ignored']).default('ignored'),
+  unavailableOn: z.array(z.string().min(1)).default([]),
+});
 
 const expireBody = z.strictObject({ entity: z.string().min(1).optional() });
 
@@ -78,6 +85,17 @@ export function handleControl(
         }
         return ok({ expiredThrough: through, entities: tables.map((t) => t!.entity.logicalName) });
       }
+      case 'PUT bulk': {
+        const body = parse(bulkBody, bodyText);
+        for (const entity of body.unavailableOn) {
+          if (!core.state.catalog.entity(entity)) throw invalid(400, `Unknown entity '${entity}'.`);
+        }
+        core.state.bulk = { etags: body.etags, unavailableOn: [...new Set(body.unavailableOn)] };
+        syncBulkMessageFilters(core.state);
+        return ok(core.state.bulk);
+      }
+      case 'GET bulk':
+        return ok(core.state.bulk);
       case 'GET stats':
         return ok({ ...core.state.stats, version: core.state.currentVersion, rows: rowCounts(core) });
       default:

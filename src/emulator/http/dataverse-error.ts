@@ -44,6 +44,8 @@ export const dataverseCodes = {
   /** Payload the OData reader rejects: malformed JSON, a value of the wrong type. */
   badPayload: '0x80048d19',
   methodNotAllowed: '0x80060888',
+  /** SdkEntityDoesNotSupportMessage: a message (e.g. UpdateMultiple) the table does not support. */
+  messageNotSupported: '0x80040800',
   internal: '0x80040216',
 } as const;
 

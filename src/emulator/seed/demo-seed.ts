@@ -325,6 +325,45 @@ function seedOrganization(state: EmulatorState, ins: Insert): void {
       });
     }
   }
+  for (const [name, id] of Object.entries(f.bulkMessageIds)) ins('sdkmessage', { sdkmessageid: id, name });
+  for (const values of bulkMessageFilters(state)) ins('sdkmessagefilter', values);
+}
+
+/**
+ * The `sdkmessagefilters` rows of CreateMultiple and UpdateMultiple: one per table and message, except on the
+ * tables `state.bulk.unavailableOn` names. The bulk actions look these rows up, so the query a client makes
+ * ("is UpdateMultiple available for contact?") and the actions' answers always agree.
+ */
+function bulkMessageFilters(state: EmulatorState): Record<string, Value>[] {
+  const unavailable = new Set(state.bulk.unavailableOn);
+  return Object.entries(f.bulkMessageIds).flatMap(([name, id]) =>
+    [...state.catalog.entities.values()]
+      .filter((entity) => !unavailable.has(entity.logicalName))
+      .map((entity) => ({
+        sdkmessagefilterid: guidFrom(`filter/${name}/${entity.logicalName}`),
+        sdkmessageid: id,
+        primaryobjecttypecode: entity.logicalName,
+      })),
+  );
+}
+
+/**
+ * Brings the bulk messages' `sdkmessagefilters` rows in line with `state.bulk` after it changed
+ * (`PUT /_emulator/bulk`): removes the rows of tables that lost the messages, adds those of tables that gained
+ * them. Each change is an ordinary versioned write (change tracking sees it).
+ */
+export function syncBulkMessageFilters(state: EmulatorState): void {
+  const table = state.table('sdkmessagefilter');
+  const wanted = new Map(bulkMessageFilters(state).map((values) => [values.sdkmessagefilterid, values]));
+  const bulkIds = new Set<Value>(Object.values(f.bulkMessageIds));
+  const messageIndex = table.entity.byName.get('sdkmessageid')!.index;
+  for (const [id, row] of [...table.rows]) {
+    if (bulkIds.has(row[messageIndex]) && !wanted.has(id)) table.remove(id, state.nextVersion());
+  }
+  for (const [id, values] of wanted) {
+    if (!table.get(id as string))
+      table.put(buildRow(state, table, values, epoch, [f.adminUserId, 'systemuser']));
+  }
 }
 
 /** A deterministic GUID for organisation rows whose ids tests may want to predict. */

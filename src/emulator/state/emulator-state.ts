@@ -13,6 +13,28 @@ export interface PluginRule {
   readonly message: string;
 }
 
+/**
+ * How the emulated organisation answers the bulk messages (`PUT /_emulator/bulk`, `startEmulator({ bulk })`,
+ * docs/emulator.md "Bulk messages"). Whether the real Web API honours a per-target `@odata.etag` in
+ * `UpdateMultiple` is not documented (reference §13), so both answers are emulated.
+ */
+export interface BulkSettings {
+  /**
+   * `ignored` (default): an UpdateMultiple target is applied whatever its `@odata.etag` says — the worst case,
+   * and what Microsoft's only statement on bulk concurrency suggests (2023 known issue: the SDK's
+   * `ConcurrencyBehavior` was ignored, the default always applied). `honoured`: a stale target fails the whole
+   * request with 412 `0x80060882`, as a single `If-Match` would.
+   */
+  readonly etags: 'honoured' | 'ignored';
+  /**
+   * Tables on which CreateMultiple and UpdateMultiple are not available: their `sdkmessagefilters` rows for the
+   * two messages are absent and the messages answer 400 `0x80040800` ("… does not support entities of type …").
+   */
+  readonly unavailableOn: readonly string[];
+}
+
+export const defaultBulkSettings: BulkSettings = { etags: 'ignored', unavailableOn: [] };
+
 /** A committed Create/Update/Delete; the webhook module turns these into RemoteExecutionContext posts. */
 export interface RecordChangedEvent {
   readonly message: 'Create' | 'Update' | 'Delete';
@@ -39,6 +61,8 @@ export class EmulatorState {
   readonly catalog: Catalog;
   readonly tables = new Map<string, Table>();
   rules: readonly PluginRule[] = [];
+  /** Kept across `reset` (it describes the organisation, like limits and faults); see `BulkSettings`. */
+  bulk: BulkSettings = defaultBulkSettings;
   readonly stats = { requests: 0, throttled: 0 };
   private version = 0;
   private journal: (() => void)[] | undefined;
