@@ -1,8 +1,86 @@
 // Lint rules: typescript-eslint's recommended set plus the few rules that catch real sync bugs
 // (floating promises lose errors; type-only imports keep type stripping erasable).
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The architecture's import boundaries (docs/architecture.md), checked on resolved paths by
+ * eslint-plugin-boundaries. Every folder of src/ is an element, matched from the repository root; `src` catches
+ * the files at its root (app.ts, main.ts). The first matching descriptor wins, so the API contracts come before
+ * api/ and src/ comes last.
+ */
+const elements = [
+  { type: 'api-contracts', pattern: 'src/api/contracts' },
+  ...[
+    ...['domain', 'engine', 'flows', 'api', 'cli', 'runtime', 'emulator', 'store', 'connectors'],
+    ...['config', 'errors', 'logging'],
+  ].map((folder) => ({ type: folder, pattern: `src/${folder}` })),
+  { type: 'src-root', pattern: 'src' },
+  { type: 'bench', pattern: 'bench' },
+  { type: 'web', pattern: 'web' },
+].map((element) => ({ ...element, partialMatch: false }));
+
+/** The engine's public face: the one file of engine/ that the layers above it may import. */
+const engineFace = 'src/engine/engine.ts';
+
+const forbid = (from, to, message) => ({
+  from: { element: { types: { anyOf: from } } },
+  disallow: { to: { element: { types: { anyOf: to } } } },
+  message,
+});
+
+/** Only `allowed` of ours; everything else of ours is reported (the last matching policy decides). */
+const only = (from, allowed, message) => [
+  { from: { element: { type: from } }, disallow: { to: { element: { type: '*' } } }, message },
+  { from: { element: { type: from } }, allow: { to: allowed } },
+];
+
+/** The message of each policy is what a developer reads in the lint report: the rule, and why. */
+const boundaryPolicies = [
+  ...only(
+    'domain',
+    [
+      { element: { type: 'domain' } },
+      // Result is the house's value type for expected failures, itself free of imports.
+      { element: { type: 'errors' }, file: { path: 'src/errors/result.ts' } },
+    ],
+    'domain/ is the ground floor: it imports nothing of ours outside domain/ (but errors/result.ts).',
+  ),
+  forbid(
+    ['engine'],
+    ['api', 'api-contracts', 'cli', 'flows', 'src-root', 'emulator'],
+    'engine/ never imports api/, cli/, flows/, app.ts or emulator/: they sit above it.',
+  ),
+  {
+    from: {
+      element: { types: { anyOf: ['flows', 'api', 'api-contracts', 'cli', 'src-root', 'runtime', 'bench'] } },
+    },
+    disallow: { to: { element: { type: 'engine' }, file: { path: `!${engineFace}` } } },
+    message: `Outside engine/, import the engine only through its public face ${engineFace}, not its internals.`,
+  },
+  forbid(
+    ['emulator'],
+    ['connectors', 'engine', 'store', 'api', 'api-contracts', 'flows'],
+    'emulator/ imports nothing from connectors/, engine/, store/, api/ or flows/: a misunderstanding of the protocol must not pass on both sides.',
+  ),
+  forbid(
+    ['store'],
+    ['engine', 'api', 'api-contracts', 'flows', 'connectors', 'cli'],
+    'store/ imports nothing from engine/, api/, flows/, connectors/ or cli/: the engine uses the store, not the reverse.',
+  ),
+  forbid(
+    ['connectors'],
+    ['engine', 'store', 'api', 'api-contracts', 'flows', 'cli'],
+    'connectors/ imports nothing from engine/, store/, api/, flows/ or cli/: the engine uses the connector, not the reverse.',
+  ),
+  ...only(
+    'web',
+    [{ element: { types: { anyOf: ['web', 'api-contracts'] } } }],
+    'web/ imports from src/ only the API contracts (src/api/contracts/**).',
+  ),
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'web/dist/', 'coverage/', 'bench-results*', 'test-output/'] },
@@ -32,6 +110,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
     },
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { boundaries },
+    settings: { 'boundaries/elements': elements },
+    rules: { 'boundaries/dependencies': ['error', { default: 'allow', policies: boundaryPolicies }] },
   },
   // The admin console (web/, its own tsconfig): the rules of hooks and React's render-purity checks.
   { files: ['web/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },

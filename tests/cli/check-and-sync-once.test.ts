@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,7 @@ describe('syncline check and sync --once against the emulator process', () => {
     assert.match(result.stdout, /credentials valid — WhoAmI: user d96e9f55/);
     assert.match(result.stdout, /✔ contact\s+read ✔/);
     assert.match(result.stdout, /The connection is usable|the connection is usable/);
+    assert.equal(existsSync(join(directory, 'absent.db')), false, 'check creates no database');
   });
 
   test('B8.3 check with a wrong token exits non-zero and says the credentials were refused', async () => {

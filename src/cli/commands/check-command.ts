@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import type { Config } from '../../config/config.ts';
 import { loadConfig } from '../../config/config.ts';
 import type { CrmConnector, EntityAccessProbe } from '../../connectors/connector.ts';
-import { createCrmConnector } from '../../connectors/create-connector.ts';
 import { isCrmError } from '../../connectors/crm-error.ts';
 import { defaultSelection } from '../../domain/field-catalog.ts';
 import { builtInEntities, isPersonEntity } from '../../domain/sync-entities.ts';
 import { defaultEngineSettings } from '../../engine/engine-deps.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { createLogger, type Logger } from '../../logging/logger.ts';
-import { createStore } from '../../store/registry.ts';
+import { openRuntime } from '../../runtime/open-runtime.ts';
 import type { CliContext } from '../cli.ts';
 
 /**
@@ -31,9 +29,12 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
         );
       }
       const logger = createLogger({ level: 'silent' });
-      const crm = createCrmConnector(config.crm, logger, {
-        retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000, budgetMs: 10_000 },
+      // Short retries: an operator waits for the report, and an unusable connection should say so quickly.
+      const runtime = await openRuntime(config, logger, {
+        parts: ['crm'],
+        crmTuning: { retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000, budgetMs: 10_000 } },
       });
+      const crm = runtime.crm;
       const out = (line: string) => context.stdout.write(`${line}\n`);
       try {
         out(`Syncline check — ${config.crm.url}`);
@@ -45,7 +46,7 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
         );
         if (!usable) process.exitCode = 1;
       } finally {
-        await crm.close();
+        await runtime.close();
       }
     });
 }
@@ -111,19 +112,19 @@ async function runChecks(crm: CrmConnector, selection: Map<string, string[]>, ou
 async function selectedFields(config: Config, logger: Logger): Promise<Map<string, string[]>> {
   const selection = new Map<string, string[]>();
   for (const entity of builtInEntities) selection.set(entity.name, defaultSelection(entity.name));
-  // Checking must not create a database: only an existing SQLite file is opened.
-  if (config.database.kind === 'sqlite' && !existsSync(config.database.path)) return selection;
   try {
-    const store = await createStore(config.database, logger);
+    // Checking must not create a database: only an existing SQLite file is opened; without one (or when the
+    // database cannot be read) the default selection is checked.
+    const runtime = await openRuntime(config, logger, { parts: ['store'], existingDatabaseOnly: true });
     try {
       const saved = new Map<string, string[]>();
-      for (const field of await store.listSyncFields()) {
+      for (const field of await runtime.store.listSyncFields()) {
         if (!field.selected) continue;
         saved.set(field.entity, [...(saved.get(field.entity) ?? []), field.attribute]);
       }
       return saved.size > 0 ? saved : selection;
     } finally {
-      await store.close();
+      await runtime.close();
     }
   } catch {
     return selection;

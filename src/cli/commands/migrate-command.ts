@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.ts';
 import { createLogger } from '../../logging/logger.ts';
-import { createStore } from '../../store/registry.ts';
+import { openRuntime } from '../../runtime/open-runtime.ts';
 import type { CliContext } from '../cli.ts';
 
 /** `syncline migrate` (interfaces.md §3): applies pending database migrations and exits. */
@@ -12,9 +12,10 @@ export function registerMigrateCommand(program: Command, context: CliContext): v
     .action(async () => {
       const config = loadConfig(context.env);
       const logger = createLogger({ level: config.logLevel });
-      const store = await createStore(config.database, logger);
+      // The store alone: migrating needs no CRM, and must work before one is configured.
+      const runtime = await openRuntime(config, logger, { parts: ['store'] });
       try {
-        const { applied } = await store.migrate();
+        const { applied } = await runtime.store.migrate();
         // Never the PostgreSQL URL: it may carry a password.
         const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
         context.stdout.write(
@@ -23,7 +24,7 @@ export function registerMigrateCommand(program: Command, context: CliContext): v
             : `${where}: applied ${applied.length} migration(s): ${applied.join(', ')}.\n`,
         );
       } finally {
-        await store.close();
+        await runtime.close();
       }
     });
 }

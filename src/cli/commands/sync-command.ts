@@ -1,12 +1,9 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { createSyncService } from '../../app.ts';
 import { loadConfig } from '../../config/config.ts';
-import { createCrmConnector } from '../../connectors/create-connector.ts';
-import { openCrmTarget } from '../../crm-target.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { createLogger } from '../../logging/logger.ts';
-import { createStore } from '../../store/registry.ts';
+import { openRuntime } from '../../runtime/open-runtime.ts';
 import type { CliContext } from '../cli.ts';
 
 /**
@@ -28,12 +25,9 @@ export function registerSyncCommand(program: Command, context: CliContext): void
       const config = loadConfig(context.env);
       // Logs go to stderr at warn level so that they do not tear the progress bars.
       const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
-      const store = await createStore(config.database, logger);
-      const target = await openCrmTarget(config, logger);
-      const crm = createCrmConnector(target.crm, logger);
+      const runtime = await openRuntime(config, logger, { parts: ['store', 'crm', 'sync'], migrate: true });
       try {
-        await store.migrate();
-        const service = createSyncService(config, store, crm, logger);
+        const service = runtime.sync;
         const bars = progressBars(context);
         service.engine.onProgress = (event) => bars.advance(event.entity, event.rows, event.final);
         const outcome = await service.engine.runOnce('cli');
@@ -46,9 +40,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
         );
         if (outcome.status !== 'succeeded') process.exitCode = 1;
       } finally {
-        await crm.close();
-        await target.stop();
-        await store.close();
+        await runtime.close();
       }
     });
 }

@@ -1,7 +1,7 @@
-import type { Config } from './config/config.ts';
-import { emulatorFixtures } from './emulator/emulator-fixtures.ts';
-import { startEmulator } from './emulator/server.ts';
-import type { Logger } from './logging/logger.ts';
+import type { Config } from '../config/config.ts';
+import { emulatorFixtures } from '../emulator/emulator-fixtures.ts';
+import { startEmulator } from '../emulator/server.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export interface CrmTarget {
   readonly crm: NonNullable<Config['crm']>;

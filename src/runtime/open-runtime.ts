@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import type { Config } from '../config/config.ts';
+import type { CrmConnector } from '../connectors/connector.ts';
+import { createCrmConnector } from '../connectors/create-connector.ts';
+import { defaultEngineSettings, type EngineSettings } from '../engine/engine-deps.ts';
+import { SyncService } from '../engine/run/sync-service.ts';
+import { SynclineError } from '../errors/syncline-error.ts';
+import { FlowService } from '../flows/flow-service.ts';
+import type { Logger } from '../logging/logger.ts';
+import { createStore } from '../store/registry.ts';
+import type { Store } from '../store/store.ts';
+import { openCrmTarget } from './crm-target.ts';
+import { ShutdownStack } from './shutdown-stack.ts';
+
+/** The parts a command may open; `sync` and `flows` run on the `store` and the `crm`, so they need both. */
+export type RuntimePart = 'store' | 'crm' | 'sync' | 'flows';
+
+interface RuntimeParts {
+  /** The marketing database (migrated when `migrate` was asked). */
+  readonly store: Store;
+  /** The connector to the configured CRM, or in demo mode to the embedded emulator. */
+  readonly crm: CrmConnector;
+  /** The sync, made but not started: `start` starts its loop, `sync --once` runs one pass on its engine. */
+  readonly sync: SyncService;
+  /** The flow actions (B7); they work while the sync is disabled or absent (B7.4). */
+  readonly flows: FlowService;
+}
+
+/** The opened parts; a part that was not asked for is `undefined`. */
+export type Runtime<P extends RuntimePart> = {
+  readonly [K in RuntimePart]: K extends P ? RuntimeParts[K] : undefined;
+} & {
+  /** Demo mode with the `crm` part: the embedded emulator's base URL. */
+  readonly emulatorUrl: string | undefined;
+  /** Adds a component the caller started on top of the runtime (campaigns, the API): `close()` stops it first. */
+  adopt(name: string, stop: () => Promise<void>): void;
+  /** Stops everything opened or adopted, newest first; safe to call more than once. */
+  close(): Promise<void>;
+};
+
+export interface RuntimeOptions<P extends RuntimePart> {
+  readonly parts: readonly P[];
+  /** Apply pending migrations as the store opens (`start`, `sync --once`; `migrate` reports them itself). */
+  readonly migrate?: boolean;
+  /**
+   * Open only a database that exists: a missing SQLite file fails with STORE_UNAVAILABLE instead of being
+   * created (`check` must leave no database behind).
+   */
+  readonly existingDatabaseOnly?: boolean;
+  /** Connector knobs that are not configuration (`check` retries briefly). */
+  readonly crmTuning?: Parameters<typeof createCrmConnector>[2];
+}
+
+/**
+ * Opens the parts of Syncline a command needs, in dependency order — store (→ migrations), CRM target (the
+ * emulator in demo mode) → connector, then the sync and the flow actions on them — and returns them with one
+ * `close()`. Every command that touches the database or the CRM opens it here, so the wiring exists once.
+ * If a part fails to open, what was opened is closed before the error propagates.
+ */
+export async function openRuntime<P extends RuntimePart>(
+  config: Config,
+  logger: Logger,
+  options: RuntimeOptions<P>,
+): Promise<Runtime<P>> {
+  const wanted = new Set<RuntimePart>(options.parts);
+  if ((wanted.has('sync') || wanted.has('flows')) && !(wanted.has('store') && wanted.has('crm'))) {
+    throw new Error('openRuntime: the sync and flows parts need the store and crm parts');
+  }
+  const stack = new ShutdownStack(logger);
+  const opened: { -readonly [K in RuntimePart]?: RuntimeParts[K] } = {};
+  let emulatorUrl: string | undefined;
+  try {
+    if (wanted.has('store')) {
+      const store = await openStore(config, logger, options.existingDatabaseOnly === true);
+      stack.push('store', () => store.close());
+      if (options.migrate === true) await store.migrate();
+      opened.store = store;
+    }
+    if (wanted.has('crm')) {
+      const target = await openCrmTarget(config, logger);
+      stack.push('emulator', () => target.stop());
+      emulatorUrl = target.emulatorUrl;
+      const crm = createCrmConnector(target.crm, logger, options.crmTuning);
+      stack.push('crm', () => crm.close());
+      opened.crm = crm;
+    }
+    const { store, crm } = opened;
+    if (store !== undefined && crm !== undefined) {
+      const settings = engineSettingsFor(config);
+      const now = () => new Date();
+      if (wanted.has('sync')) {
+        const sync = new SyncService(
+          { store, crm, logger: logger.child({ component: 'sync' }), now },
+          settings,
+        );
+        // Stopped before the connector and the store close, at a safe boundary (B2.4); harmless if never started.
+        stack.push('sync', () => sync.stop());
+        opened.sync = sync;
+      }
+      if (wanted.has('flows')) {
+        // On the same connector and engine settings as the sync.
+        opened.flows = new FlowService(
+          { store, crm, logger: logger.child({ component: 'flows' }), now },
+          settings,
+        );
+      }
+    }
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+  return {
+    store: opened.store,
+    crm: opened.crm,
+    sync: opened.sync,
+    flows: opened.flows,
+    emulatorUrl,
+    adopt: (name, stop) => stack.push(name, stop),
+    close: () => stack.close(),
+  } as Runtime<P>;
+}
+
+/** The engine's settings for this configuration: the defaults with the configured pass interval. */
+function engineSettingsFor(config: Config): EngineSettings {
+  return { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds };
+}
+
+async function openStore(config: Config, logger: Logger, existingOnly: boolean): Promise<Store> {
+  const database = config.database;
+  if (existingOnly && database.kind === 'sqlite' && !existsSync(database.path)) {
+    throw new SynclineError('STORE_UNAVAILABLE', `No SQLite database at ${database.path}.`);
+  }
+  return createStore(database, logger);
+}
