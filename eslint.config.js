@@ -41,12 +41,8 @@ const only = (from, allowed, message) => [
 const boundaryPolicies = [
   ...only(
     'domain',
-    [
-      { element: { type: 'domain' } },
-      // Result is the house's value type for expected failures, itself free of imports.
-      { element: { type: 'errors' }, file: { path: 'src/errors/result.ts' } },
-    ],
-    'domain/ is the ground floor: it imports nothing of ours outside domain/ (but errors/result.ts).',
+    [{ element: { type: 'domain' } }],
+    'domain/ is the ground floor: it imports nothing of ours outside domain/.',
   ),
   forbid(
     ['engine'],

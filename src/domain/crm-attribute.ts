@@ -1,6 +1,6 @@
 import type { PersonFieldType } from './person-fields.ts';
 import type { FieldValue } from './merge.ts';
-import { err, ok, type Result } from '../errors/result.ts';
+import { err, ok, type Result } from './result.ts';
 
 /**
  * What the engine needs to know of a CRM attribute to map its values (B5.3). The connector builds it from

@@ -56,7 +56,7 @@ const reported: { from: string; imports: string; message: RegExp }[] = [
 
 const allowed: { from: string; imports: string }[] = [
   { from: 'src/domain/x.ts', imports: './person.ts' },
-  { from: 'src/domain/x.ts', imports: '../errors/result.ts' },
+  { from: 'src/domain/x.ts', imports: './result.ts' },
   // The face does not exist before the engine's public face lands; then this resolves and must stay allowed.
   { from: 'src/flows/x.ts', imports: '../engine/engine.ts' },
   { from: 'src/engine/x.ts', imports: '../store/store.ts' },
