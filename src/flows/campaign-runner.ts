@@ -1,6 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
-import type { PersonChange, Store } from '../store/store.ts';
-import type { Campaign } from '../store/sync-state-store.ts';
+import type { Store } from '../store/store.ts';
 import {
   filtersMatch,
   triggerFires,
@@ -12,6 +11,8 @@ import {
 import { taskIdForStep } from './flow-ids.ts';
 import type { FlowActions } from './flow-service.ts';
 import type { Person, PersonValue } from '../domain/person.ts';
+import type { PersonChange } from '../store/person-store.ts';
+import type { Campaign } from '../store/campaign-store.ts';
 
 /** The runner's own position in the marketing change feed (the engine has another, B2.4). */
 export const campaignCursorName = 'flows:campaigns';

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PersonChange } from '../../src/store/store.ts';
 import {
   allChanges,
   collectPages,
@@ -10,6 +9,7 @@ import {
   withSecondStore,
   storeTest,
 } from './store-contract-support.ts';
+import type { PersonChange } from '../../src/store/person-store.ts';
 
 /** The change feed, activities, the CRM mirror, settings, migrations. */
 export function registerRecordStoreTests(factory: StoreFactory): void {

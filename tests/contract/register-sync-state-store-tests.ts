@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Store } from '../../src/store/store.ts';
-import type { LinkedEntity, LinkState, SyncErrorInput } from '../../src/store/sync-state-store.ts';
 import { collectPages, rejectsWithCode, type StoreFactory, storeTest } from './store-contract-support.ts';
 import type { SyncFieldInput } from '../../src/domain/sync-field.ts';
+import type { LinkedEntity, LinkState } from '../../src/store/link-store.ts';
+import type { SyncErrorInput } from '../../src/store/run-log-store.ts';
 
 const unknownId = '01900000-0000-7000-8000-000000000000';
 

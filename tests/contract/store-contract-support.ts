@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
-import type { Page, PersonChange, Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import type { TestDatabase } from '../helpers/test-store.ts';
+import type { Page, PersonChange } from '../../src/store/person-store.ts';
 
 /** How a backend's test file hands the contract suite fresh databases. */
 export interface StoreFactory {

@@ -1,12 +1,13 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { validateCampaign, type CampaignDefinition } from '../../flows/campaign-definition.ts';
-import type { Page, Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
+import type { Campaign, CampaignInput, CampaignRun } from '../contracts/campaign-body.ts';
+import type { Page } from '../../store/person-store.ts';
 import type {
   Campaign as StoredCampaign,
   CampaignInput as StoredCampaignInput,
   CampaignRun as StoredCampaignRun,
-} from '../../store/sync-state-store.ts';
-import type { Campaign, CampaignInput, CampaignRun } from '../contracts/campaign-body.ts';
+} from '../../store/campaign-store.ts';
 
 /**
  * The schema-valid body checked for what the schema cannot say (B7.5): the properties each trigger type and
