@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Store } from '../store/store.ts';
+import type { SettingStore } from '../store/setting-store.ts';
 
 /** The store setting holding the hash of the generated API key (never the key itself). */
 export const apiKeyHashSetting = 'api.keyHash';
@@ -40,7 +40,7 @@ export function generateApiKey(): string {
  */
 export async function provisionApiKey(
   configuredKey: string | undefined,
-  settings: Pick<Store, 'getSetting' | 'setSetting'>,
+  settings: SettingStore,
 ): Promise<{ verifier: ApiKeyVerifier; generatedKey: string | undefined }> {
   if (configuredKey !== undefined) {
     return { verifier: apiKeyVerifierFromHash(hashApiKey(configuredKey)), generatedKey: undefined };

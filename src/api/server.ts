@@ -5,7 +5,9 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { SyncAdmin } from '../engine/admin/sync-admin.ts';
 import type { FlowActions } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { Store } from '../store/store.ts';
+import type { CampaignStore } from '../store/campaign-store.ts';
+import type { MirrorReadStore } from '../store/mirror-store.ts';
+import type { PersonStore } from '../store/person-store.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
 import { addErrorHandling, frameworkErrorHandler } from './error-handler.ts';
@@ -16,8 +18,14 @@ import { routeRegistrations } from './routes/routes.ts';
 import { addStaticUi, type StaticUiOptions } from './static-ui.ts';
 import { validatorCompiler } from './validator-compiler.ts';
 
+/**
+ * The store ports the API serves from. One object (the app's `Store` is all three) so the composition root
+ * hands over its store as it is; `buildServer` passes each route only the port it names.
+ */
+export type ApiStore = PersonStore & MirrorReadStore & CampaignStore;
+
 export interface ServerOptions {
-  readonly store: Store;
+  readonly store: ApiStore;
   readonly logger: Logger;
   readonly apiKey: ApiKeyVerifier;
   /** The mirrored CRM entities; defaults to the built-ins plus every entity the store has rows of. */
@@ -103,7 +111,9 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const dependencies = {
-    store: options.store,
+    persons: options.store,
+    mirror: options.store,
+    campaigns: options.store,
     mirrorEntities: options.mirrorEntities ?? (() => mirroredEntities(options.store)),
     ...(options.syncAdmin === undefined ? {} : { syncAdmin: options.syncAdmin }),
     ...(options.flows === undefined ? {} : { flows: options.flows }),

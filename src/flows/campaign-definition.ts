@@ -1,5 +1,5 @@
-import type { PersonChange } from '../store/store.ts';
 import type { PersonValue } from '../domain/person.ts';
+import type { PersonChange } from '../store/person-store.ts';
 
 /**
  * Trigger campaigns (B7.5) as data: a trigger, filters on person fields, and flow steps. The API validates a

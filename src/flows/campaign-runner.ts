@@ -1,6 +1,4 @@
 import type { Logger } from '../logging/logger.ts';
-import type { PersonChange, Store } from '../store/store.ts';
-import type { Campaign } from '../store/sync-state-store.ts';
 import {
   filtersMatch,
   triggerFires,
@@ -12,11 +10,19 @@ import {
 import { taskIdForStep } from './flow-ids.ts';
 import type { FlowActions } from './flow-service.ts';
 import type { Person, PersonValue } from '../domain/person.ts';
+import type { Campaign, CampaignStore } from '../store/campaign-store.ts';
+import type { CursorStore } from '../store/cursor-store.ts';
+import type { MarkerStore } from '../store/marker-store.ts';
+import type { PersonChange, PersonStore } from '../store/person-store.ts';
 
 /** The runner's own position in the marketing change feed (the engine has another, B2.4). */
 export const campaignCursorName = 'flows:campaigns';
-/** Last-seen values of watched fields per person (for `field-changed` `from`), in the store's named cursors. */
-const seenValuesName = (personId: string) => `flows:seen:${personId}`;
+/**
+ * What the runner reads and writes: the persons and their change feed, the campaigns and runs, its feed
+ * position (a cursor) and per person the last-seen values of watched fields (for `field-changed` `from`), a
+ * `campaign-seen` marker, which goes with the person when it is deleted or merged away.
+ */
+export type CampaignRunnerStore = PersonStore & CampaignStore & MarkerStore & CursorStore;
 
 const feedPage = 500;
 
@@ -43,7 +49,7 @@ interface LoadedCampaign extends CampaignDefinition {
  * never fires for the whole existing database (the original's first-sync blast radius, reference A, D).
  */
 export class CampaignRunner {
-  readonly #store: Store;
+  readonly #store: CampaignRunnerStore;
   readonly #flows: FlowActions;
   readonly #log: Logger;
   readonly #pollMs: number;
@@ -52,7 +58,12 @@ export class CampaignRunner {
   #wake: (() => void) | undefined;
   #woken = false;
 
-  constructor(store: Store, flows: FlowActions, logger: Logger, options: CampaignRunnerOptions = {}) {
+  constructor(
+    store: CampaignRunnerStore,
+    flows: FlowActions,
+    logger: Logger,
+    options: CampaignRunnerOptions = {},
+  ) {
     this.#store = store;
     this.#flows = flows;
     this.#log = logger.child({ component: 'campaigns' });
@@ -140,10 +151,8 @@ export class CampaignRunner {
     campaigns: LoadedCampaign[],
     watched: readonly string[],
   ): Promise<boolean> {
-    if (change.kind === 'delete') {
-      if (watched.length > 0) await this.#store.deleteCursor(seenValuesName(change.personId));
-      return false;
-    }
+    // A deleted person's seen values were deleted with it (the marker's foreign key cascades).
+    if (change.kind === 'delete') return false;
     if (campaigns.length === 0) return false;
     const touchesWatched = change.kind === 'create' || change.fields.some((field) => watched.includes(field));
     const person = await this.#store.getPerson(change.personId);
@@ -208,13 +217,14 @@ export class CampaignRunner {
   }
 
   async #seen(personId: string): Promise<PreviousValues> {
-    const stored = await this.#store.getCursor(seenValuesName(personId));
+    const stored = await this.#store.getMarker(personId, 'campaign-seen');
     return stored === undefined ? undefined : (JSON.parse(stored) as Record<string, PersonValue>);
   }
 
   async #remember(person: Person, watched: readonly string[]): Promise<void> {
     const values = Object.fromEntries(watched.map((field) => [field, person.fields[field] ?? null]));
-    await this.#store.setCursor(seenValuesName(person.id), JSON.stringify(values));
+    // False when the person was deleted meanwhile: nothing to remember then.
+    await this.#store.setMarker(person.id, 'campaign-seen', JSON.stringify(values));
   }
 }
 

@@ -2,7 +2,7 @@ import type { WriteOutcome } from '../connectors/connector.ts';
 import type { ErrorCode } from '../errors/codes.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { Store } from '../store/store.ts';
-import type { LinkedEntity } from '../store/sync-state-store.ts';
+import type { LinkedEntity } from '../store/link-store.ts';
 
 /** A flow action the CRM refused, as recorded for the person (B6.1, B7.3). */
 export interface FlowFailure {

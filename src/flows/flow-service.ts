@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
-import type { CrmLink, LinkedEntity } from '../store/sync-state-store.ts';
 import { requireAccepted } from './flow-failure.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { resolveOwner } from './owner-resolver.ts';
@@ -13,6 +12,7 @@ import {
   type SyncToCrmResult,
 } from './sync-person.ts';
 import type { Person } from '../domain/person.ts';
+import type { CrmLink, LinkedEntity } from '../store/link-store.ts';
 
 export type { SyncToCrmInput, SyncToCrmResult } from './sync-person.ts';
 

@@ -5,10 +5,10 @@ import type { EntityPlan } from '../engine/fields/entity-plan.ts';
 import { PassContext } from '../engine/run/pass-context.ts';
 import { systemFieldsOf } from '../engine/apply/system-fields.ts';
 import type { Store } from '../store/store.ts';
-import type { LinkedEntity } from '../store/sync-state-store.ts';
 import { resolveOwner, type ResolvedOwner } from './owner-resolver.ts';
 import { isLookupValue, type CrmRecord } from '../domain/crm-record.ts';
 import type { Person, PersonValue } from '../domain/person.ts';
+import type { LinkedEntity } from '../store/link-store.ts';
 
 export interface LinkInput {
   readonly person: Person;

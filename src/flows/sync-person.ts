@@ -6,13 +6,13 @@ import type { EntityPlan } from '../engine/fields/entity-plan.ts';
 import { quarantineField } from '../engine/fields/field-selection.ts';
 import { PassContext } from '../engine/run/pass-context.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
-import type { LinkedEntity } from '../store/sync-state-store.ts';
 import { crmRejected, crmTransient, recordFlowFailure, requireAccepted } from './flow-failure.ts';
 import { leadIdForPerson } from './flow-ids.ts';
 import { resolveOwner, type ResolvedOwner } from './owner-resolver.ts';
 import { linkPersonToRecord } from './person-linker.ts';
 import { isLookupValue, type CrmRecord, type CrmValue } from '../domain/crm-record.ts';
 import type { Person } from '../domain/person.ts';
+import type { LinkedEntity } from '../store/link-store.ts';
 
 export interface SyncToCrmInput {
   readonly syncAs: LinkedEntity;

@@ -1,71 +1,29 @@
-import type { Person, PersonValue, WriteOrigin } from '../domain/person.ts';
-import type { PersonFieldType } from '../domain/person-fields.ts';
+import type { CampaignStore } from './campaign-store.ts';
+import type { CursorStore } from './cursor-store.ts';
+import type { JobStore } from './job-store.ts';
+import type { LinkStore } from './link-store.ts';
+import type { MarkerStore } from './marker-store.ts';
+import type { MirrorStore } from './mirror-store.ts';
+import type { OutboxStore } from './outbox-store.ts';
+import type { PersonStore } from './person-store.ts';
+import type { RunLogStore } from './run-log-store.ts';
+import type { SettingStore } from './setting-store.ts';
 import type { MigrationReport } from './sql/store-migrator.ts';
-import type { SyncStateStore } from './sync-state-store.ts';
+import type { SyncFieldStore } from './sync-field-store.ts';
 
 /**
- * The Store port: everything the API and the sync engine need from the marketing database. Two
- * implementations (sqlite/, postgres/) pass one contract suite (tests/contract/register-store-tests.ts).
- * Callers never ask which backend they have; differences are `capabilities`.
+ * The Store: the marketing database as a set of ports, one per consumer need (persons, mirror, settings,
+ * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers; each in its own file beside this
+ * one). Two implementations (sqlite/, postgres/) share one SQL implementation (sql/) and pass one contract
+ * suite per port (tests/contract/register-*-store-tests.ts). Callers never ask which backend they have;
+ * differences are `capabilities`.
  *
- * This file pins the persons-facing contract. The sync engine's own state (links, bases, cursors, errors,
- * conflicts, passes, notifications, backfills, campaigns) is the `SyncStateStore` part in sync-state-store.ts.
+ * Consumers should take the narrowest port that serves them (the API takes `PersonStore`, `MirrorReadStore`,
+ * `CampaignStore`, `SettingStore`; the engine `EngineStore`); only the composition root holds a whole `Store`.
  *
  * Errors: bad input throws `SynclineError` (UNKNOWN_FIELD, VALIDATION_FAILED, READ_ONLY_FIELD, INVALID_CURSOR,
  * CONFLICT, NOT_FOUND) before anything is written; an unreachable database throws STORE_UNAVAILABLE.
- * Paging: every list method takes a `limit` (1–1000) and returns an opaque `nextCursor` (keyset, so a row is
- * visited exactly once even while rows are inserted or deleted between pages).
  */
-
-export interface PersonField {
-  readonly name: string;
-  readonly type: PersonFieldType;
-  readonly source: 'standard' | 'crm' | 'marketing';
-  readonly crm: { readonly lead?: string; readonly contact?: string; readonly account?: string };
-  readonly readOnly: boolean;
-}
-
-export interface Activity {
-  readonly id: string;
-  readonly personId: string;
-  readonly type: string;
-  readonly at: string;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
-
-export interface MirrorRow {
-  readonly entity: string;
-  readonly id: string;
-  readonly attributes: Readonly<Record<string, unknown>>;
-  readonly deleted: boolean;
-  readonly updatedAt: string;
-}
-
-/** A page of results; `nextCursor` is opaque to callers and null on the last page. */
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
-
-export interface PersonQuery {
-  readonly email?: string;
-  readonly crmType?: 'lead' | 'contact' | 'none';
-  readonly updatedSince?: string;
-  readonly limit: number;
-  readonly cursor?: string;
-}
-
-/** One committed change of a person, as read from the change feed. */
-export interface PersonChange {
-  readonly personId: string;
-  readonly origin: WriteOrigin;
-  /** Opaque position; pass the last one seen back as `after` to continue. */
-  readonly cursor: string;
-  readonly kind: 'create' | 'update' | 'delete';
-  /** Names of the person fields this write changed (all set fields on create, empty on delete). */
-  readonly fields: readonly string[];
-  readonly at: string;
-}
 
 export interface StoreCapabilities {
   /** Which backend this is — for logs and the status page only; callers never branch on it. */
@@ -76,34 +34,41 @@ export interface StoreCapabilities {
   readonly maxBatchRows: number;
 }
 
-/** Paging arguments of every list method: `limit` 1–1000, `cursor` from a previous page's `nextCursor`. */
-export interface PageRequest {
-  readonly limit: number;
-  readonly cursor?: string;
+/**
+ * What the sync engine needs: persons and the mirror, its own state (links and bases, outbox, run log, jobs,
+ * field selection, cursors) and its settings (enabled, initial load done). Not campaigns or markers, which
+ * belong to the flows. Its transactions hand out an `EngineStore` too.
+ */
+export interface EngineStore
+  extends
+    PersonStore,
+    MirrorStore,
+    SettingStore,
+    LinkStore,
+    OutboxStore,
+    RunLogStore,
+    JobStore,
+    SyncFieldStore,
+    CursorStore {
+  /**
+   * Runs `fn` in one database transaction: every write made through `tx` commits together or not at all
+   * (B2.4: apply a page of CRM changes and advance the cursor atomically). Contract as in `PersonStore`.
+   */
+  withTransaction<T>(fn: (tx: EngineStore) => Promise<T>): Promise<T>;
+  /**
+   * Refreshes the database's query-planner statistics (ANALYZE). Call after writing many rows (an initial load
+   * does, as its tables grow); never needed for correctness, only so bulk lookups keep using the indexes.
+   */
+  refreshStatistics(): Promise<void>;
 }
 
-/** A person linked to an opportunity through its CRM contact (B1.3). */
-export interface OpportunityContactRole {
-  readonly opportunityId: string;
-  readonly contactId: string;
-  /** The person linked to the contact, when there is one. */
-  readonly personId: string | null;
-  readonly role: string | null;
-  readonly updatedAt: string;
-}
-
-export interface Store extends SyncStateStore {
+export interface Store extends EngineStore, CampaignStore, MarkerStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; idempotent and safe to call from several processes at once. */
   migrate(): Promise<MigrationReport>;
   /** Closes the connections. Only the root store may be closed, not a transaction's. */
   close(): Promise<void>;
-  /**
-   * Refreshes the database's query-planner statistics (ANALYZE). Call after writing many rows (an initial load
-   * does, as its tables grow); never needed for correctness, only so bulk lookups keep using the indexes.
-   */
-  refreshStatistics(): Promise<void>;
 
   /**
    * Runs `fn` in one database transaction: every write made through `tx` commits together or not at all
@@ -112,131 +77,4 @@ export interface Store extends SyncStateStore {
    * `withTransaction` on `tx` runs in the same transaction. A throw rolls back and is rethrown.
    */
   withTransaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
-
-  /**
-   * Creates a person, or updates the one whose email matches case-insensitively. Atomic: concurrent calls
-   * for one email never create two persons. Throws UNKNOWN_FIELD / VALIDATION_FAILED without writing.
-   */
-  upsertPersonByEmail(
-    fields: Record<string, PersonValue>,
-    origin: WriteOrigin,
-  ): Promise<{ person: Person; created: boolean }>;
-  /**
-   * Creates a person without looking at emails: several persons may share an email when the CRM has several
-   * records with it (B3.2). Validation as for `upsertPersonByEmail`.
-   */
-  createPerson(fields: Record<string, PersonValue>, origin: WriteOrigin): Promise<Person>;
-  /**
-   * Bulk `createPerson` (initial load, benchmarks): validates every item first, then writes all of them in
-   * one transaction with multi-row inserts. Returns the persons in input order.
-   */
-  createPersons(items: readonly Record<string, PersonValue>[], origin: WriteOrigin): Promise<Person[]>;
-  /** `createPersons` for callers that need only the new ids, in input order (a page of CRM records). */
-  createPersonIds(items: readonly Record<string, PersonValue>[], origin: WriteOrigin): Promise<string[]>;
-  /** Undefined for an unknown or malformed id (never throws for a bad id). */
-  getPerson(id: string): Promise<Person | undefined>;
-  /**
-   * Many persons by id (the engine loads a page of the change feed at once); unknown ids are left out.
-   * Order follows `ids`. At most 1000 ids per call (VALIDATION_FAILED otherwise).
-   */
-  getPersons(ids: readonly string[]): Promise<Person[]>;
-  /**
-   * Partial update; returns undefined when the person does not exist. A field set to null is cleared. An
-   * update that changes no value writes nothing and records no change (echo suppression, B4.4).
-   */
-  updatePerson(
-    id: string,
-    fields: Record<string, PersonValue>,
-    origin: WriteOrigin,
-  ): Promise<Person | undefined>;
-  /**
-   * Deletes the person with its activities, links, bases and conflicts; records a `delete` change. Never
-   * touches the CRM (B3.6). False when there was no such person.
-   */
-  deletePerson(id: string, origin?: WriteOrigin): Promise<boolean>;
-  /** Ordered by id (ids are time-ordered UUIDv7, so roughly by creation). `email` matches case-insensitively. */
-  listPersons(query: PersonQuery): Promise<Page<Person>>;
-  /**
-   * Bulk `updatePerson` (a page of CRM changes) with the same validation, locks and echo suppression; one
-   * person at most once per call (VALIDATION_FAILED otherwise). Returns the persons that exist, in input order.
-   */
-  updatePersons(
-    items: readonly { id: string; fields: Record<string, PersonValue> }[],
-    origin: WriteOrigin,
-  ): Promise<Person[]>;
-  /**
-   * The persons with each of `emails` (case-insensitively), oldest first, keyed by the email as given;
-   * `crmType: 'none'` keeps only marketing-only persons (email matching on a first link, B3.2).
-   */
-  findPersonsByEmails(
-    emails: readonly string[],
-    filter?: { crmType?: 'none' },
-  ): Promise<Map<string, Person[]>>;
-
-  /**
-   * Every change committed after `after` (undefined = from the beginning), in commit-visible order, each at
-   * most once across successive calls that pass back the last cursor — even when concurrent transactions
-   * commit out of order (a plain sequence or timestamp watermark loses changes there). A change of a
-   * still-running transaction is withheld until it commits (it is never skipped). `limit` 1–10000.
-   * `nextCursor` is where to resume: the last item's cursor, or `after` again when nothing new was committed
-   * (null only when the feed is empty and `after` was undefined). Throws INVALID_CURSOR for a foreign cursor.
-   */
-  readPersonChanges(after: string | undefined, limit: number): Promise<Page<PersonChange>>;
-  /** Drops feed entries up to and including `through` (a cursor every reader has passed); returns how many. */
-  prunePersonChanges(through: string): Promise<number>;
-
-  /** Throws NOT_FOUND when the person does not exist. `at` defaults to now. */
-  appendActivity(
-    personId: string,
-    type: string,
-    attributes: Record<string, unknown>,
-    at?: string,
-  ): Promise<Activity>;
-  /** `appendActivity` for many persons at once; NOT_FOUND (and nothing written) when a person does not exist. */
-  appendActivities(
-    items: readonly { personId: string; type: string; attributes: Record<string, unknown>; at?: string }[],
-  ): Promise<void>;
-  /** Newest first. An unknown person yields an empty page. */
-  listActivities(personId: string, page: PageRequest): Promise<Page<Activity>>;
-
-  /** System fields (read-only), then the standard fields (§6), then custom fields in creation order. */
-  listPersonFields(): Promise<PersonField[]>;
-  /**
-   * Adds a custom field. Names: a letter then letters, digits or `_`, at most 100 characters
-   * (VALIDATION_FAILED otherwise); a name already taken → CONFLICT.
-   */
-  addPersonField(field: {
-    name: string;
-    type: PersonFieldType;
-    source: 'crm' | 'marketing';
-    crm?: PersonField['crm'];
-  }): Promise<PersonField>;
-
-  /**
-   * Inserts or replaces CRM mirror rows (B1.2; a CRM delete is a row with `deleted: true`, a tombstone, B3.6).
-   * Entity names are Dataverse logical names (lowercase letters, digits, `_`).
-   */
-  upsertMirrorRows(
-    rows: { entity: string; id: string; attributes: Record<string, unknown>; deleted: boolean }[],
-  ): Promise<void>;
-  getMirrorRow(entity: string, id: string): Promise<MirrorRow | undefined>;
-  /** Many mirror rows of one entity (a page's accounts); unknown ids are absent from the map. */
-  getMirrorRows(entity: string, ids: readonly string[]): Promise<Map<string, MirrorRow>>;
-  /** Ordered by id; tombstones included (they carry `deleted: true`). */
-  listMirrorRows(entity: string, page: PageRequest): Promise<Page<MirrorRow>>;
-  /** The entities that have at least one mirror row, sorted. */
-  listMirrorEntities(): Promise<string[]>;
-  /** Replaces the contact roles of one opportunity (B1.3); an empty list removes them. */
-  setOpportunityContactRoles(
-    opportunityId: string,
-    roles: { contactId: string; personId: string | null; role: string | null }[],
-  ): Promise<void>;
-  listOpportunityContactRoles(query: {
-    personId?: string;
-    opportunityId?: string;
-  }): Promise<OpportunityContactRole[]>;
-
-  /** Small key/value settings (e.g. the hashed API key). */
-  getSetting(key: string): Promise<string | undefined>;
-  setSetting(key: string, value: string): Promise<void>;
 }

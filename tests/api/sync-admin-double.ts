@@ -1,13 +1,13 @@
 import type { ResyncResult, SyncAdmin, SyncPreview, SyncStatus } from '../../src/engine/admin/sync-admin.ts';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
-import type { Page, PageRequest } from '../../src/store/store.ts';
+import type { SyncFieldView } from '../../src/domain/sync-field.ts';
+import type { Page, PageRequest } from '../../src/store/person-store.ts';
 import type {
   ConflictRecord,
   NotificationRecord,
   PassRecord,
   SyncErrorRecord,
-} from '../../src/store/sync-state-store.ts';
-import type { SyncFieldView } from '../../src/domain/sync-field.ts';
+} from '../../src/store/run-log-store.ts';
 
 /**
  * An in-memory `SyncAdmin` for testing the HTTP layer at the port: it answers from the data it is given, pages

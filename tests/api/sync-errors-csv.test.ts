@@ -5,10 +5,10 @@ import { parse } from 'csv-parse/sync';
 import type { ApiApp } from '../../src/api/routes/route.ts';
 import type { SyncAdmin } from '../../src/engine/admin/sync-admin.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import type { SyncErrorRecord } from '../../src/store/sync-state-store.ts';
 import { syncAdminDouble, syncError } from './sync-admin-double.ts';
 import { auth, buildTestServer } from './support/test-server.ts';
 import { tripwireStore } from './support/tripwire-store.ts';
+import type { SyncErrorRecord } from '../../src/store/run-log-store.ts';
 
 // The CSV export of the sync errors (interfaces.md §4, B6.1): every page, RFC 4180, formula-safe.
 const header = 'id,entity,crmId,personId,direction,operation,code,message,firstSeen,lastSeen,count,status';

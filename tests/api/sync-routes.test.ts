@@ -4,11 +4,11 @@ import type { InjectOptions } from 'fastify';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
 import { registeredRoutes } from '../../src/api/server.ts';
 import type { ApiApp } from '../../src/api/routes/route.ts';
-import type { ConflictRecord, NotificationRecord, PassRecord } from '../../src/store/sync-state-store.ts';
 import { syncAdminDouble, syncError, syncStatus, type SyncAdminData } from './sync-admin-double.ts';
 import { auth, buildTestServer, jsonRequest } from './support/test-server.ts';
 import { tripwireStore } from './support/tripwire-store.ts';
 import type { SyncFieldView } from '../../src/domain/sync-field.ts';
+import type { ConflictRecord, NotificationRecord, PassRecord } from '../../src/store/run-log-store.ts';
 
 // The sync-administration routes (interfaces.md §4) tested at the SyncAdmin port: a recording double stands in
 // for the engine, and the store is a tripwire (the routes must never reach the database themselves).

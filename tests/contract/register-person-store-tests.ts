@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { standardFields, systemFields } from '../../src/domain/person-fields.ts';
 import { maxStringLength } from '../../src/store/sql/person-validation.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { PersonQuery, PersonStore } from '../../src/store/person-store.ts';
 import {
+  type StoreFactory,
   allChanges,
   collectPages,
-  waitForChanges,
+  portTest,
   rejectsWithCode,
-  type StoreFactory,
+  waitForChanges,
   withSecondStore,
-  storeTest,
 } from './store-contract-support.ts';
 
-/** Persons, validation, upsert by email, listing, bulk creation, transactions. */
+/** The persons port (PersonStore): persons, validation, upsert by email, listing, bulk writes, custom fields. */
 export function registerPersonStoreTests(factory: StoreFactory): void {
-  const it = storeTest(factory);
+  const it = portTest(factory, (store): PersonStore => store);
 
   it('creates a person and reads it back with every field, system fields null', async (store) => {
     const created = await store.createPerson(
@@ -151,38 +151,6 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
       marketingOnly.get('dup@example.com')!.map((person) => person.id),
       [first.id],
     );
-  });
-
-  it('appendActivities: many persons in one call, newest first per person; an unknown person writes nothing', async (store) => {
-    const [ann, bob] = await store.createPersons(
-      [{ email: 'a@example.com' }, { email: 'b@example.com' }],
-      'api',
-    );
-    await store.appendActivities([
-      { personId: ann.id, type: 'crm.created-person', attributes: { n: 1 } },
-      { personId: bob.id, type: 'crm.created-person', attributes: { n: 2 } },
-      { personId: ann.id, type: 'data-value-changed', attributes: { n: 3 } },
-    ]);
-    const annLog = await store.listActivities(ann.id, { limit: 10 });
-    assert.deepEqual(
-      annLog.items.map((activity) => [activity.type, activity.attributes.n]),
-      [
-        ['data-value-changed', 3],
-        ['crm.created-person', 1],
-      ],
-    );
-    await rejectsWithCode(
-      store.appendActivities([
-        { personId: bob.id, type: 'x', attributes: {} },
-        { personId: '01900000-0000-7000-8000-000000000000', type: 'x', attributes: {} },
-      ]),
-      'NOT_FOUND',
-    );
-    await rejectsWithCode(
-      store.appendActivities([{ personId: bob.id, type: '', attributes: {} }]),
-      'VALIDATION_FAILED',
-    );
-    assert.equal((await store.listActivities(bob.id, { limit: 10 })).items.length, 1);
   });
 
   it('getPerson answers undefined for unknown and malformed ids', async (store) => {
@@ -406,7 +374,7 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
     const lead = await store.createPerson({ email: 'Lead@Example.com', crmType: 'lead' }, 'sync');
     const contact = await store.createPerson({ email: 'contact@example.com', crmType: 'contact' }, 'sync');
     const plain = await store.createPerson({ email: 'plain@example.com' }, 'api');
-    const ids = async (query: Parameters<Store['listPersons']>[0]) =>
+    const ids = async (query: PersonQuery) =>
       (await store.listPersons(query)).items.map((person) => person.id);
     assert.deepEqual(await ids({ email: 'LEAD@example.COM', limit: 10 }), [lead.id]);
     assert.deepEqual(await ids({ crmType: 'lead', limit: 10 }), [lead.id]);
@@ -427,10 +395,6 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
     }
     await store.createPersons([{ email: 'a@x.io' }, { email: 'b@x.io' }], 'api');
     const personCursor = (await store.listPersons({ limit: 1 })).nextCursor!;
-    await rejectsWithCode(
-      store.listMirrorRows('account', { limit: 10, cursor: personCursor }),
-      'INVALID_CURSOR',
-    );
     await rejectsWithCode(store.readPersonChanges(personCursor, 10), 'INVALID_CURSOR');
   });
 
@@ -453,36 +417,6 @@ export function registerPersonStoreTests(factory: StoreFactory): void {
       'VALIDATION_FAILED',
     );
     assert.equal((await store.listPersons({ email: 'ok@example.com', limit: 10 })).items.length, 0);
-  });
-
-  it('withTransaction commits together and rolls back together (B2.4)', async (store) => {
-    const kept = await store.withTransaction(async (tx) => {
-      const person = await tx.createPerson({ email: 'tx@example.com' }, 'sync');
-      await tx.setCursor('delta:contact', 'token-1');
-      // Nested calls join the same transaction.
-      await tx.withTransaction((inner) => inner.appendActivity(person.id, 'crm.created-person', {}));
-      return person;
-    });
-    assert.ok(await store.getPerson(kept.id));
-    assert.equal(await store.getCursor('delta:contact'), 'token-1');
-    assert.equal((await store.listActivities(kept.id, { limit: 10 })).items.length, 1);
-
-    let rolledBack: string | undefined;
-    await assert.rejects(
-      store.withTransaction(async (tx) => {
-        rolledBack = (await tx.createPerson({ email: 'gone@example.com' }, 'sync')).id;
-        await tx.setCursor('delta:contact', 'token-2');
-        throw new Error('crash before the page is applied');
-      }),
-      /crash before/,
-    );
-    assert.equal(await store.getPerson(rolledBack!), undefined);
-    assert.equal(await store.getCursor('delta:contact'), 'token-1');
-    const changes = await allChanges(store);
-    assert.ok(
-      !changes.some((change) => change.personId === rolledBack),
-      'a rolled-back write is never in the feed',
-    );
   });
 
   it('custom person fields: listed, validated by type, unique names, seen by other processes', async (store, database) => {

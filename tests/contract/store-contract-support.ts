@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
-import type { Page, PersonChange, Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import type { TestDatabase } from '../helpers/test-store.ts';
+import type { Page, PersonChange, PersonStore } from '../../src/store/person-store.ts';
 
 /** How a backend's test file hands the contract suite fresh databases. */
 export interface StoreFactory {
@@ -32,6 +33,16 @@ export async function withStore(
 export function storeTest(factory: StoreFactory) {
   return (name: string, fn: (store: Store, database: TestDatabase) => Promise<void>): void => {
     test(name, () => withStore(factory, fn));
+  };
+}
+
+/**
+ * `storeTest` for one port's suite: `narrow` states the ports the suite may use (`(store): LinkStore &
+ * PersonStore => store`), so a test reaching past its port fails to compile rather than blurring the split.
+ */
+export function portTest<P>(factory: StoreFactory, narrow: (store: Store) => P) {
+  return (name: string, fn: (store: P, database: TestDatabase) => Promise<void>): void => {
+    test(name, () => withStore(factory, (store, database) => fn(narrow(store), database)));
   };
 }
 
@@ -68,7 +79,7 @@ export async function rejectsWithCode(promise: Promise<unknown>, code: string): 
 
 /** Reads the change feed after `after` until a page comes back empty. */
 export async function readChanges(
-  store: Store,
+  store: Pick<PersonStore, 'readPersonChanges'>,
   after?: string,
 ): Promise<{ items: PersonChange[]; after?: string }> {
   const items: PersonChange[] = [];
@@ -81,7 +92,7 @@ export async function readChanges(
 }
 
 /** Every change visible now, from the beginning. */
-export async function allChanges(store: Store): Promise<PersonChange[]> {
+export async function allChanges(store: Pick<PersonStore, 'readPersonChanges'>): Promise<PersonChange[]> {
   return (await readChanges(store)).items;
 }
 
@@ -91,7 +102,7 @@ export async function allChanges(store: Store): Promise<PersonChange[]> {
  * lost — so "an empty page" does not prove "everything committed was read"; this waits (bounded) instead.
  */
 export async function waitForChanges(
-  store: Store,
+  store: Pick<PersonStore, 'readPersonChanges'>,
   count: number,
   after?: string,
 ): Promise<{ items: PersonChange[]; after?: string }> {

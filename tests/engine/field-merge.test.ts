@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PersonChange } from '../../src/store/store.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
+import type { PersonChange } from '../../src/store/person-store.ts';
 
 /** Marketing-side writes since `cursor`, read from the change feed (anyone's, the sync's included). */
 async function feedSince(world: SyncWorld, cursor: string | undefined): Promise<PersonChange[]> {

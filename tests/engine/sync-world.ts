@@ -9,9 +9,9 @@ import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
 import { SyncService } from '../../src/engine/run/sync-service.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
-import type { Activity } from '../../src/store/store.ts';
 import { openTestStore, type StoreKind, type TestStore } from '../helpers/test-store.ts';
 import type { Person, PersonValue } from '../../src/domain/person.ts';
+import type { Activity } from '../../src/store/person-store.ts';
 
 /** The emulator as its own process (issue 4: the engine is tested over real HTTP against a separate process). */
 export interface EmulatorProcess {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PersonChange, Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { readChanges, waitForChanges } from '../contract/store-contract-support.ts';
 import { openTestStore } from '../helpers/test-store.ts';
+import type { PersonChange } from '../../src/store/person-store.ts';
 
 /**
  * The change feed under concurrent PostgreSQL writers that commit out of order — where a sequence or

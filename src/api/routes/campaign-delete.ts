@@ -4,7 +4,7 @@ import { commonErrorResponses, ErrorBody } from '../contracts/error-body.ts';
 import { campaignNotFound } from './campaign-validation.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerCampaignDeleteRoute: RouteRegistration = (app, { store }) => {
+export const registerCampaignDeleteRoute: RouteRegistration = (app, { campaigns }) => {
   app.delete(
     '/api/v1/campaigns/:id',
     {
@@ -16,7 +16,7 @@ export const registerCampaignDeleteRoute: RouteRegistration = (app, { store }) =
       },
     },
     async (request, reply) => {
-      if (!(await store.deleteCampaign(request.params.id))) throw campaignNotFound(request.params.id);
+      if (!(await campaigns.deleteCampaign(request.params.id))) throw campaignNotFound(request.params.id);
       return reply.code(204).send(null);
     },
   );

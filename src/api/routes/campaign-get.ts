@@ -3,7 +3,7 @@ import { commonErrorResponses, ErrorBody } from '../contracts/error-body.ts';
 import { campaignNotFound, toCampaignBody } from './campaign-validation.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerCampaignGetRoute: RouteRegistration = (app, { store }) => {
+export const registerCampaignGetRoute: RouteRegistration = (app, { campaigns }) => {
   app.get(
     '/api/v1/campaigns/:id',
     {
@@ -15,7 +15,7 @@ export const registerCampaignGetRoute: RouteRegistration = (app, { store }) => {
       },
     },
     async (request) => {
-      const campaign = await store.getCampaign(request.params.id);
+      const campaign = await campaigns.getCampaign(request.params.id);
       if (campaign === undefined) throw campaignNotFound(request.params.id);
       return toCampaignBody(campaign);
     },

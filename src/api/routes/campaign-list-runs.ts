@@ -5,7 +5,7 @@ import { campaignNotFound, toRunPage } from './campaign-validation.ts';
 import type { RouteRegistration } from './route.ts';
 import { pageRequest } from './sync-admin-required.ts';
 
-export const registerCampaignListRunsRoute: RouteRegistration = (app, { store }) => {
+export const registerCampaignListRunsRoute: RouteRegistration = (app, { campaigns }) => {
   app.get(
     '/api/v1/campaigns/:id/runs',
     {
@@ -18,9 +18,9 @@ export const registerCampaignListRunsRoute: RouteRegistration = (app, { store })
       },
     },
     async (request) => {
-      if ((await store.getCampaign(request.params.id)) === undefined)
+      if ((await campaigns.getCampaign(request.params.id)) === undefined)
         throw campaignNotFound(request.params.id);
-      return toRunPage(await store.listCampaignRuns(request.params.id, pageRequest(request.query)));
+      return toRunPage(await campaigns.listCampaignRuns(request.params.id, pageRequest(request.query)));
     },
   );
 };

@@ -5,7 +5,7 @@ import { toCampaignPage } from './campaign-validation.ts';
 import type { RouteRegistration } from './route.ts';
 import { pageRequest } from './sync-admin-required.ts';
 
-export const registerCampaignListRoute: RouteRegistration = (app, { store }) => {
+export const registerCampaignListRoute: RouteRegistration = (app, { campaigns }) => {
   app.get(
     '/api/v1/campaigns',
     {
@@ -16,6 +16,6 @@ export const registerCampaignListRoute: RouteRegistration = (app, { store }) => 
         response: { 200: CampaignList, ...commonErrorResponses },
       },
     },
-    async (request) => toCampaignPage(await store.listCampaigns(pageRequest(request.query))),
+    async (request) => toCampaignPage(await campaigns.listCampaigns(pageRequest(request.query))),
   );
 };

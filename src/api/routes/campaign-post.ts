@@ -3,7 +3,7 @@ import { commonErrorResponses } from '../contracts/error-body.ts';
 import { checkedCampaign, toCampaignBody } from './campaign-validation.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerCampaignPostRoute: RouteRegistration = (app, { store }) => {
+export const registerCampaignPostRoute: RouteRegistration = (app, { campaigns, persons }) => {
   app.post(
     '/api/v1/campaigns',
     {
@@ -15,7 +15,7 @@ export const registerCampaignPostRoute: RouteRegistration = (app, { store }) => 
       },
     },
     async (request, reply) => {
-      const campaign = await store.createCampaign(await checkedCampaign(store, request.body));
+      const campaign = await campaigns.createCampaign(await checkedCampaign(persons, request.body));
       return reply.code(201).send(toCampaignBody(campaign));
     },
   );

@@ -3,7 +3,7 @@ import { commonErrorResponses, ErrorBody } from '../contracts/error-body.ts';
 import { campaignNotFound, checkedCampaign, toCampaignBody } from './campaign-validation.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerCampaignPutRoute: RouteRegistration = (app, { store }) => {
+export const registerCampaignPutRoute: RouteRegistration = (app, { campaigns, persons }) => {
   app.put(
     '/api/v1/campaigns/:id',
     {
@@ -16,8 +16,8 @@ export const registerCampaignPutRoute: RouteRegistration = (app, { store }) => {
       },
     },
     async (request) => {
-      const definition = await checkedCampaign(store, request.body);
-      const campaign = await store.updateCampaign(request.params.id, definition);
+      const definition = await checkedCampaign(persons, request.body);
+      const campaign = await campaigns.updateCampaign(request.params.id, definition);
       if (campaign === undefined) throw campaignNotFound(request.params.id);
       return toCampaignBody(campaign);
     },

@@ -1,21 +1,24 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { validateCampaign, type CampaignDefinition } from '../../flows/campaign-definition.ts';
-import type { Page, Store } from '../../store/store.ts';
+import type { Campaign, CampaignInput, CampaignRun } from '../contracts/campaign-body.ts';
+import type { Page, PersonStore } from '../../store/person-store.ts';
 import type {
   Campaign as StoredCampaign,
   CampaignInput as StoredCampaignInput,
   CampaignRun as StoredCampaignRun,
-} from '../../store/sync-state-store.ts';
-import type { Campaign, CampaignInput, CampaignRun } from '../contracts/campaign-body.ts';
+} from '../../store/campaign-store.ts';
 
 /**
  * The schema-valid body checked for what the schema cannot say (B7.5): the properties each trigger type and
  * step action takes, and that every field exists. Problems answer 400 VALIDATION_FAILED in the same details
  * shape as schema failures, so clients read one format; nothing is stored.
  */
-export async function checkedCampaign(store: Store, body: CampaignInput): Promise<StoredCampaignInput> {
+export async function checkedCampaign(
+  persons: Pick<PersonStore, 'listPersonFields'>,
+  body: CampaignInput,
+): Promise<StoredCampaignInput> {
   const definition = body as unknown as CampaignDefinition;
-  const fields = new Set((await store.listPersonFields()).map((field) => field.name));
+  const fields = new Set((await persons.listPersonFields()).map((field) => field.name));
   const problems = validateCampaign(definition, fields);
   if (problems.length > 0) {
     const summary = problems.map((problem) => `${problem.path} ${problem.message}`).join('; ');

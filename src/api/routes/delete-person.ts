@@ -4,7 +4,7 @@ import { PersonIdParams } from '../contracts/person.ts';
 import { personNotFound } from './person-body.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerDeletePersonRoute: RouteRegistration = (app, { store }) => {
+export const registerDeletePersonRoute: RouteRegistration = (app, { persons }) => {
   app.delete(
     '/api/v1/persons/:id',
     {
@@ -16,7 +16,7 @@ export const registerDeletePersonRoute: RouteRegistration = (app, { store }) => 
       },
     },
     async (request, reply) => {
-      if (!(await store.deletePerson(request.params.id))) throw personNotFound(request.params.id);
+      if (!(await persons.deletePerson(request.params.id))) throw personNotFound(request.params.id);
       return reply.code(204).send(null);
     },
   );

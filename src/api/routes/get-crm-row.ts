@@ -19,7 +19,7 @@ export const registerGetCrmRowRoute: RouteRegistration = (app, dependencies) => 
       const { entity, id } = request.params;
       await assertMirrorEntity(dependencies, entity);
       // CRM ids are GUIDs; Dataverse writes them lower-case, clients may not.
-      const row = await dependencies.store.getMirrorRow(entity, id.toLowerCase());
+      const row = await dependencies.mirror.getMirrorRow(entity, id.toLowerCase());
       if (row === undefined) {
         throw new SynclineError('NOT_FOUND', `No ${entity} with id ${id}.`, { details: { entity, id } });
       }

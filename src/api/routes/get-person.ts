@@ -3,7 +3,7 @@ import { Person, PersonIdParams } from '../contracts/person.ts';
 import { personNotFound, toPersonBody } from './person-body.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerGetPersonRoute: RouteRegistration = (app, { store }) => {
+export const registerGetPersonRoute: RouteRegistration = (app, { persons }) => {
   app.get(
     '/api/v1/persons/:id',
     {
@@ -15,7 +15,7 @@ export const registerGetPersonRoute: RouteRegistration = (app, { store }) => {
       },
     },
     async (request) => {
-      const person = await store.getPerson(request.params.id);
+      const person = await persons.getPerson(request.params.id);
       if (person === undefined) throw personNotFound(request.params.id);
       return toPersonBody(person);
     },

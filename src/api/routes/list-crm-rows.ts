@@ -20,7 +20,7 @@ export const registerListCrmRowsRoute: RouteRegistration = (app, dependencies) =
       const { entity } = request.params;
       await assertMirrorEntity(dependencies, entity);
       const { limit, cursor } = request.query;
-      return dependencies.store.listMirrorRows(entity, {
+      return dependencies.mirror.listMirrorRows(entity, {
         limit: limit ?? pageLimit.default,
         ...(cursor === undefined ? {} : { cursor }),
       });

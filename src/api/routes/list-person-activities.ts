@@ -5,7 +5,7 @@ import { PersonIdParams } from '../contracts/person.ts';
 import { personNotFound } from './person-body.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerListPersonActivitiesRoute: RouteRegistration = (app, { store }) => {
+export const registerListPersonActivitiesRoute: RouteRegistration = (app, { persons }) => {
   app.get(
     '/api/v1/persons/:id/activities',
     {
@@ -19,9 +19,9 @@ export const registerListPersonActivitiesRoute: RouteRegistration = (app, { stor
     },
     async (request) => {
       const { id } = request.params;
-      if ((await store.getPerson(id)) === undefined) throw personNotFound(id);
+      if ((await persons.getPerson(id)) === undefined) throw personNotFound(id);
       const { limit, cursor } = request.query;
-      const page = await store.listActivities(id, {
+      const page = await persons.listActivities(id, {
         limit: limit ?? pageLimit.default,
         ...(cursor === undefined ? {} : { cursor }),
       });

@@ -2,7 +2,7 @@ import { commonErrorResponses } from '../contracts/error-body.ts';
 import { PersonFieldList } from '../contracts/person-field.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerListPersonFieldsRoute: RouteRegistration = (app, { store }) => {
+export const registerListPersonFieldsRoute: RouteRegistration = (app, { persons }) => {
   app.get(
     '/api/v1/person-fields',
     {
@@ -12,6 +12,6 @@ export const registerListPersonFieldsRoute: RouteRegistration = (app, { store })
         response: { 200: PersonFieldList, ...commonErrorResponses },
       },
     },
-    async () => store.listPersonFields(),
+    async () => persons.listPersonFields(),
   );
 };

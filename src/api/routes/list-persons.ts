@@ -4,7 +4,7 @@ import { ListPersonsQuery, PersonList } from '../contracts/person.ts';
 import { toPersonBody } from './person-body.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerListPersonsRoute: RouteRegistration = (app, { store }) => {
+export const registerListPersonsRoute: RouteRegistration = (app, { persons }) => {
   app.get(
     '/api/v1/persons',
     {
@@ -17,7 +17,7 @@ export const registerListPersonsRoute: RouteRegistration = (app, { store }) => {
     },
     async (request) => {
       const { email, crmType, updatedSince, limit, cursor } = request.query;
-      const page = await store.listPersons({
+      const page = await persons.listPersons({
         ...(email === undefined ? {} : { email }),
         ...(crmType === undefined ? {} : { crmType }),
         ...(updatedSince === undefined ? {} : { updatedSince: new Date(updatedSince).toISOString() }),

@@ -3,7 +3,7 @@ import { Person, PersonIdParams, PersonInput } from '../contracts/person.ts';
 import { personNotFound, rejectReadOnlyFields, toPersonBody } from './person-body.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerPatchPersonRoute: RouteRegistration = (app, { store }) => {
+export const registerPatchPersonRoute: RouteRegistration = (app, { persons }) => {
   app.patch(
     '/api/v1/persons/:id',
     {
@@ -18,7 +18,7 @@ export const registerPatchPersonRoute: RouteRegistration = (app, { store }) => {
     async (request) => {
       const fields = request.body as PersonInput;
       rejectReadOnlyFields(fields);
-      const person = await store.updatePerson(request.params.id, fields, 'api');
+      const person = await persons.updatePerson(request.params.id, fields, 'api');
       if (person === undefined) throw personNotFound(request.params.id);
       return toPersonBody(person);
     },

@@ -7,7 +7,7 @@ import type { RouteRegistration } from './route.ts';
 /** Names a person already answers with (interfaces.md §4) besides its fields. */
 const reservedNames = new Set(['id', 'createdAt', 'updatedAt']);
 
-export const registerPostPersonFieldRoute: RouteRegistration = (app, { store }) => {
+export const registerPostPersonFieldRoute: RouteRegistration = (app, { persons }) => {
   app.post(
     '/api/v1/person-fields',
     {
@@ -21,7 +21,7 @@ export const registerPostPersonFieldRoute: RouteRegistration = (app, { store }) 
     async (request, reply) => {
       const { name, type } = request.body;
       // Names compare case-insensitively so a client cannot add `Email` beside `email`.
-      const taken = (await store.listPersonFields()).some(
+      const taken = (await persons.listPersonFields()).some(
         (field) => field.name.toLowerCase() === name.toLowerCase(),
       );
       if (taken || isSystemField(name) || reservedNames.has(name)) {
@@ -30,7 +30,7 @@ export const registerPostPersonFieldRoute: RouteRegistration = (app, { store }) 
         });
       }
       // The store enforces uniqueness too, for a concurrent add of the same name.
-      const field = await store.addPersonField({ name, type, source: 'marketing' });
+      const field = await persons.addPersonField({ name, type, source: 'marketing' });
       return reply.code(201).send(field);
     },
   );

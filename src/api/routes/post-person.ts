@@ -3,7 +3,7 @@ import { PersonInput, UpsertPersonResult } from '../contracts/person.ts';
 import { rejectReadOnlyFields } from './person-body.ts';
 import type { RouteRegistration } from './route.ts';
 
-export const registerPostPersonRoute: RouteRegistration = (app, { store }) => {
+export const registerPostPersonRoute: RouteRegistration = (app, { persons }) => {
   app.post(
     '/api/v1/persons',
     {
@@ -20,10 +20,10 @@ export const registerPostPersonRoute: RouteRegistration = (app, { store }) => {
       const email = fields.email;
       if (typeof email === 'string' && email.trim() !== '') {
         // The store makes this atomic: concurrent calls for one email never create two persons.
-        const { person, created } = await store.upsertPersonByEmail(fields, 'api');
+        const { person, created } = await persons.upsertPersonByEmail(fields, 'api');
         return reply.code(created ? 201 : 200).send({ id: person.id, created });
       }
-      const person = await store.createPerson(fields, 'api');
+      const person = await persons.createPerson(fields, 'api');
       return reply.code(201).send({ id: person.id, created: true });
     },
   );

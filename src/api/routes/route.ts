@@ -8,7 +8,9 @@ import type {
 } from 'fastify';
 import type { SyncAdmin } from '../../engine/admin/sync-admin.ts';
 import type { FlowActions } from '../../flows/flow-service.ts';
-import type { Store } from '../../store/store.ts';
+import type { CampaignStore } from '../../store/campaign-store.ts';
+import type { MirrorReadStore } from '../../store/mirror-store.ts';
+import type { PersonStore } from '../../store/person-store.ts';
 import type { ApiMetrics } from '../metrics.ts';
 
 /** The Fastify instance routes are registered on: request types come from the TypeBox schemas. */
@@ -20,9 +22,17 @@ export type ApiApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** What handlers may use. Narrow on purpose: routes reach the database only through the Store port. */
+/**
+ * What handlers may use. Narrow on purpose: routes reach the database only through these store ports — never
+ * the engine's state (links, outbox, cursors), which they see through `syncAdmin`, and never the mirror's
+ * writes (B1.2: the CRM copies are read-only).
+ */
 export interface RouteDependencies {
-  readonly store: Store;
+  readonly persons: PersonStore;
+  /** The read-only CRM mirror (B1.2). */
+  readonly mirror: MirrorReadStore;
+  /** Trigger campaigns and their runs (B7.5). */
+  readonly campaigns: CampaignStore;
   /** Logical names of the CRM entities mirrored one way (B1.2): the built-ins plus synced custom entities. */
   readonly mirrorEntities: () => Promise<readonly string[]>;
   /** The sync engine's administration port; absent when no engine runs (the sync routes answer 503). */

@@ -1,8 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import type { Page } from '../../store/store.ts';
-import type { SyncErrorRecord } from '../../store/sync-state-store.ts';
 import { syncErrorCsvColumns } from '../contracts/sync-error.ts';
+import type { Page } from '../../store/person-store.ts';
+import type { SyncErrorRecord } from '../../store/run-log-store.ts';
 
 /**
  * The sync errors as CSV (interfaces.md §4), every page from `first` on, streamed so a large export never sits

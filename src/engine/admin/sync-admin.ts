@@ -1,13 +1,13 @@
 import type { SyncFieldView } from '../../domain/sync-field.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
-import type { Page, PageRequest } from '../../store/store.ts';
+import type { Page, PageRequest } from '../../store/person-store.ts';
 import type {
   ConflictRecord,
   NotificationRecord,
   PassRecord,
   SyncErrorRecord,
   SyncErrorStatus,
-} from '../../store/sync-state-store.ts';
+} from '../../store/run-log-store.ts';
 
 /**
  * What the sync-administration API (interfaces.md §4 "Sync administration") and the CLI ask of the engine.

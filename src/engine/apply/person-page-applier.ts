@@ -1,12 +1,12 @@
 import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
-import type { CrmLink } from '../../store/sync-state-store.ts';
 import type { PersonPageInput } from './person-page-input.ts';
 import { applyDelete, applyRecord, newPersonOf } from './person-record-applier.ts';
 import { mergeRecord } from './person-record-merge.ts';
 import { PageWrites } from './person-writes.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
+import type { CrmLink } from '../../store/link-store.ts';
 
 export type { PersonPageInput } from './person-page-input.ts';
 

@@ -1,13 +1,13 @@
 import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
-import type { CrmLink } from '../../store/sync-state-store.ts';
 import type { PersonPageInput } from './person-page-input.ts';
 import { companyFields, mergeRecord } from './person-record-merge.ts';
 import { immediateWrites } from './person-writes.ts';
 import { systemFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { PersonValue } from '../../domain/person.ts';
+import type { CrmLink } from '../../store/link-store.ts';
 
 /**
  * One CRM lead or contact at a time, for the records whose handling reads what an earlier record of the

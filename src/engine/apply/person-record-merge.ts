@@ -3,12 +3,12 @@ import { entityCollisionWinner } from '../../domain/field-policy.ts';
 import { mergeField } from '../../domain/merge.ts';
 import type { PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
-import type { CrmLink } from '../../store/sync-state-store.ts';
 import type { PersonPageInput } from './person-page-input.ts';
 import type { PersonWrites } from './person-writes.ts';
 import { companyFieldsOf, systemFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
+import type { CrmLink } from '../../store/link-store.ts';
 
 /** The three-way merge of one linked record (B4.1–B4.4) plus its system and company fields. */
 export async function mergeRecord(

@@ -1,6 +1,6 @@
 import type { Store } from '../../store/store.ts';
-import type { CrmLink } from '../../store/sync-state-store.ts';
 import type { PersonValue } from '../../domain/person.ts';
+import type { CrmLink } from '../../store/link-store.ts';
 
 type NewLink = Omit<CrmLink, 'linkedAt' | 'updatedAt'>;
 

@@ -1,11 +1,11 @@
 import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import { isPersonEntity } from '../../domain/sync-entities.ts';
-import type { BackfillJob } from '../../store/sync-state-store.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
 import { mappingsOf } from './entity-plan.ts';
 import { syncEntitiesOf } from '../run/pass-runner.ts';
 import type { PersonValue } from '../../domain/person.ts';
+import type { BackfillJob } from '../../store/job-store.ts';
 
 /**
  * Backfills (B5.5, the original's Quick Sync): a newly selected field is filled for every linked record from

@@ -3,7 +3,6 @@ import { toCrmValue } from '../../domain/crm-attribute.ts';
 import { sameValue } from '../../domain/merge.ts';
 import type { PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
-import type { CrmLink, PendingPush } from '../../store/sync-state-store.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/field-selection.ts';
@@ -11,6 +10,8 @@ import type { PassContext } from '../run/pass-context.ts';
 import { applyPersonPage } from '../apply/person-page-applier.ts';
 import type { CrmRecord, CrmValue } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
+import type { CrmLink } from '../../store/link-store.ts';
+import type { PendingPush } from '../../store/outbox-store.ts';
 
 /** Re-read-and-merge rounds for one record whose ETag went stale during the pass (B4.5). */
 const maxStaleRetries = 3;

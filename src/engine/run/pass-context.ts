@@ -1,5 +1,5 @@
-import type { MirrorRow } from '../../store/store.ts';
 import type { Store } from '../../store/store.ts';
+import type { MirrorRow } from '../../store/mirror-store.ts';
 
 /**
  * How many mirror rows (owners, accounts) a pass keeps. A bound, because an initial load meets every account

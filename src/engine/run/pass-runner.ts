@@ -5,7 +5,6 @@ import {
   isPersonEntity,
   type SyncEntity,
 } from '../../domain/sync-entities.ts';
-import type { PassRecord } from '../../store/sync-state-store.ts';
 import { pullCrmChanges, type PullProgress } from '../pull/crm-puller.ts';
 import { pushPending } from '../push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
@@ -15,6 +14,7 @@ import { collectMarketingChanges } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
+import type { PassRecord } from '../../store/run-log-store.ts';
 
 export const initialLoadSetting = 'sync:initial-load-done';
 

@@ -1,7 +1,7 @@
-import type { PassRecord } from '../../store/sync-state-store.ts';
 import type { PullProgress } from '../pull/crm-puller.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { runPass, type PassOutcome } from './pass-runner.ts';
+import type { PassRecord } from '../../store/run-log-store.ts';
 
 export const enabledSetting = 'sync:enabled';
 

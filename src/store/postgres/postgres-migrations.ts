@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
+import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
 import type { StoreMigrations } from '../sql/store-migrator.ts';
 
@@ -54,6 +55,16 @@ export const postgresMigrations: StoreMigrations = {
         select entity, crm_id, jsonb_object_agg(field, value::jsonb)::text, max(updated_at)
         from field_bases group by entity, crm_id`.execute(db);
       await db.schema.dropTable('field_bases').execute();
+    },
+  },
+  '0004_person_markers': {
+    async up(db) {
+      await createPersonMarkersTable(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
     },
   },
 };

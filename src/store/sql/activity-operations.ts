@@ -1,8 +1,8 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { hasNul, iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
-import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { PersonStore } from '../person-store.ts';
 
 const inListChunk = 500;
 
@@ -21,7 +21,7 @@ function validateActivity(type: unknown, attributes: unknown): void {
 /** The activity log of a person (B6.4): append-only, read newest first. */
 export function activityOperations(
   ctx: StoreContext,
-): Pick<Store, 'appendActivity' | 'appendActivities' | 'listActivities'> {
+): Pick<PersonStore, 'appendActivity' | 'appendActivities' | 'listActivities'> {
   return {
     async appendActivity(personId, type, attributes, at = nowIso()) {
       validateActivity(type, attributes);

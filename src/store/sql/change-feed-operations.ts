@@ -1,8 +1,8 @@
 import { checkLimit } from './page-cursor.ts';
 import { iso, json } from './row-values.ts';
-import type { PersonChange, Store } from '../store.ts';
 import type { StoreContext } from './store-context.ts';
 import type { WriteOrigin } from '../../domain/person.ts';
+import type { PersonChange, PersonStore } from '../person-store.ts';
 
 /** Largest page of the change feed (the engine and the benchmark read it in big pages). */
 export const maxChangePage = 10_000;
@@ -13,7 +13,7 @@ export const maxChangePage = 10_000;
  */
 export function changeFeedOperations(
   ctx: StoreContext,
-): Pick<Store, 'readPersonChanges' | 'prunePersonChanges'> {
+): Pick<PersonStore, 'readPersonChanges' | 'prunePersonChanges'> {
   return {
     async readPersonChanges(after, limit) {
       checkLimit(limit, maxChangePage);

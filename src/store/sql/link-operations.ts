@@ -1,27 +1,28 @@
 import type { Kysely, Selectable } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
+import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { recordChanges } from './person-operations.ts';
 import { iso, isPlausibleKey, json, nowIso } from './row-values.ts';
 import type { CrmLinksTable, Database } from './schema.ts';
-import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
-import type { CrmLink, LinkedEntity, LinkState } from '../sync-state-store.ts';
 import type { PersonValue } from '../../domain/person.ts';
+import type { CrmLink, LinkedEntity, LinkState, LinkStore } from '../link-store.ts';
 
 const linkStates: readonly LinkState[] = ['active', 'excluded', 'deleted', 'superseded'];
 /** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
 const inListChunk = 500;
 
-/** Links person ⇄ CRM record (B3), per-field bases (B4.1), and person merges (B3.4, B3.5). */
+/** Links person ⇄ CRM record (B3, by entity for the B2.5 sweeps), per-field bases (B4.1), and person merges (B3.4, B3.5). */
 export function linkOperations(
   ctx: StoreContext,
 ): Pick<
-  Store,
+  LinkStore,
   | 'upsertLink'
   | 'upsertLinks'
   | 'getLink'
   | 'getLinks'
   | 'listLinksOfPerson'
+  | 'listLinks'
   | 'deleteLink'
   | 'getBases'
   | 'getBasesOf'
@@ -139,6 +140,20 @@ export function linkOperations(
             Number(b.state === 'active') - Number(a.state === 'active') ||
             b.updatedAt.localeCompare(a.updatedAt),
         );
+    },
+
+    async listLinks(entity, page) {
+      checkLimit(page.limit);
+      let select = ctx.db.selectFrom('crm_links').selectAll().where('entity', '=', entity);
+      if (page.cursor !== undefined) {
+        const [crmId] = decodeCursor(page.cursor, 'links', ['string']) as [string];
+        select = select.where('crm_id', '>', crmId);
+      }
+      const rows = await select
+        .orderBy('crm_id')
+        .limit(page.limit + 1)
+        .execute();
+      return toPage(rows, page.limit, toLink, (row) => encodeCursor('links', [row.crm_id]));
     },
 
     async deleteLink(entity, crmId) {

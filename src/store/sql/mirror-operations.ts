@@ -1,8 +1,9 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
-import { bool, hasNul, iso, isPlausibleKey, json, nowIso } from './row-values.ts';
-import type { MirrorRow, Store } from '../store.ts';
+import { bool, hasNul, iso, isPlausibleKey, json, nowIso, num } from './row-values.ts';
+import { lookupFor, toPerson } from './person-operations.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { MirrorRow, MirrorStore } from '../mirror-store.ts';
 
 /** Dataverse logical names: lowercase letters, digits and `_`, starting with a letter. */
 const entityPattern = /^[a-z][a-z0-9_]{0,127}$/;
@@ -15,11 +16,11 @@ function checkEntity(entity: string): void {
   }
 }
 
-/** Read-only copies of one-way CRM entities (B1.2) and opportunity contact roles (B1.3). */
+/** Read-only copies of one-way CRM entities (B1.2), opportunity contact roles (B1.3), persons of an account (B1.4). */
 export function mirrorOperations(
   ctx: StoreContext,
 ): Pick<
-  Store,
+  MirrorStore,
   | 'upsertMirrorRows'
   | 'getMirrorRow'
   | 'getMirrorRows'
@@ -27,6 +28,8 @@ export function mirrorOperations(
   | 'listMirrorEntities'
   | 'setOpportunityContactRoles'
   | 'listOpportunityContactRoles'
+  | 'countPersonsOfAccount'
+  | 'listPersonsOfAccount'
 > {
   return {
     async upsertMirrorRows(rows) {
@@ -158,6 +161,37 @@ export function mirrorOperations(
         role: row.role,
         updatedAt: iso(row.updated_at),
       }));
+    },
+
+    async countPersonsOfAccount(accountId) {
+      if (!isPlausibleKey(accountId)) return 0;
+      const row = await ctx.db
+        .selectFrom('persons')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where('crm_account_id', '=', accountId)
+        .executeTakeFirstOrThrow();
+      return num(row.count);
+    },
+
+    async listPersonsOfAccount(accountId, page) {
+      checkLimit(page.limit);
+      if (!isPlausibleKey(accountId)) return { items: [], nextCursor: null };
+      let select = ctx.db.selectFrom('persons').selectAll().where('crm_account_id', '=', accountId);
+      if (page.cursor !== undefined) {
+        const [id] = decodeCursor(page.cursor, 'account-persons', ['string']) as [string];
+        select = select.where('id', '>', id);
+      }
+      const rows = await select
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute();
+      const lookup = await lookupFor(ctx, []);
+      return toPage(
+        rows,
+        page.limit,
+        (row) => toPerson(row, lookup),
+        (row) => encodeCursor('account-persons', [row.id]),
+      );
     },
   };
 }

@@ -1,28 +1,23 @@
 import type { Selectable } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
-import { toLink } from './link-operations.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
-import { lookupFor, toPerson } from './person-operations.ts';
 import { iso, isPlausibleKey, nowIso, num } from './row-values.ts';
 import type { PendingPushesTable } from './schema.ts';
-import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
-import type { LinkedEntity, PendingPush } from '../sync-state-store.ts';
+import type { LinkedEntity } from '../link-store.ts';
+import type { OutboxStore, PendingPush } from '../outbox-store.ts';
 
-/** The pending-push outbox (B2.4, B4.2), links by entity (B2.5 sweeps) and persons of an account (B1.4). */
+/** The pending-push outbox (B2.4, B4.2). */
 export function outboxOperations(
   ctx: StoreContext,
 ): Pick<
-  Store,
+  OutboxStore,
   | 'markPendingPush'
   | 'getPendingPush'
   | 'listPendingPushes'
   | 'clearPendingPush'
   | 'settlePushes'
   | 'pendingPushSummary'
-  | 'listLinks'
-  | 'countPersonsOfAccount'
-  | 'listPersonsOfAccount'
 > {
   const getPendingPush = async (entity: LinkedEntity, crmId: string) => {
     if (!isPlausibleKey(crmId)) return undefined;
@@ -184,51 +179,6 @@ export function outboxOperations(
             oldestPendingAt: row.oldest === null ? null : iso(row.oldest as string | Date),
           },
         ]),
-      );
-    },
-
-    async listLinks(entity, page) {
-      checkLimit(page.limit);
-      let select = ctx.db.selectFrom('crm_links').selectAll().where('entity', '=', entity);
-      if (page.cursor !== undefined) {
-        const [crmId] = decodeCursor(page.cursor, 'links', ['string']) as [string];
-        select = select.where('crm_id', '>', crmId);
-      }
-      const rows = await select
-        .orderBy('crm_id')
-        .limit(page.limit + 1)
-        .execute();
-      return toPage(rows, page.limit, toLink, (row) => encodeCursor('links', [row.crm_id]));
-    },
-
-    async countPersonsOfAccount(accountId) {
-      if (!isPlausibleKey(accountId)) return 0;
-      const row = await ctx.db
-        .selectFrom('persons')
-        .select((eb) => eb.fn.countAll<number | string>().as('count'))
-        .where('crm_account_id', '=', accountId)
-        .executeTakeFirstOrThrow();
-      return num(row.count);
-    },
-
-    async listPersonsOfAccount(accountId, page) {
-      checkLimit(page.limit);
-      if (!isPlausibleKey(accountId)) return { items: [], nextCursor: null };
-      let select = ctx.db.selectFrom('persons').selectAll().where('crm_account_id', '=', accountId);
-      if (page.cursor !== undefined) {
-        const [id] = decodeCursor(page.cursor, 'account-persons', ['string']) as [string];
-        select = select.where('id', '>', id);
-      }
-      const rows = await select
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute();
-      const lookup = await lookupFor(ctx, []);
-      return toPage(
-        rows,
-        page.limit,
-        (row) => toPerson(row, lookup),
-        (row) => encodeCursor('account-persons', [row.id]),
       );
     },
   };

@@ -1,5 +1,5 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
-import type { Page } from '../store.ts';
+import type { Page } from '../person-store.ts';
 
 /** Largest page any list method serves (the API's `limit` maximum). */
 export const maxPageSize = 1000;

@@ -3,9 +3,8 @@ import { SynclineError } from '../../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { iso, isoOrNull, isPlausibleKey, json, newId, nowIso, num } from './row-values.ts';
 import type { NotificationsTable, SyncPassesTable } from './schema.ts';
-import type { Store } from '../store.ts';
 import type { StoreContext } from './store-context.ts';
-import type { NotificationRecord, PassRecord, PassStatus } from '../sync-state-store.ts';
+import type { NotificationRecord, PassRecord, PassStatus, RunLogStore } from '../run-log-store.ts';
 
 /** The minute bucket of a timestamp (B6.5 counts records synced per minute). */
 const minuteOf = (at: string): string => `${iso(at).slice(0, 16)}:00.000Z`;
@@ -14,7 +13,7 @@ const minuteOf = (at: string): string => `${iso(at).slice(0, 16)}:00.000Z`;
 export function passOperations(
   ctx: StoreContext,
 ): Pick<
-  Store,
+  RunLogStore,
   | 'startPass'
   | 'finishPass'
   | 'listPasses'

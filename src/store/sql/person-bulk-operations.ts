@@ -2,9 +2,9 @@ import { SynclineError } from '../../errors/syncline-error.ts';
 import { lookupFor, planUpdate, recordChanges, toPerson } from './person-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { isPlausibleKey } from './row-values.ts';
-import type { Store } from '../store.ts';
 import type { PersonRowUpdate } from './store-backend.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { PersonStore } from '../person-store.ts';
 import type { Person } from '../../domain/person.ts';
 
 /** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
@@ -17,7 +17,7 @@ const inListChunk = 500;
  */
 export function personBulkOperations(
   ctx: StoreContext,
-): Pick<Store, 'updatePersons' | 'findPersonsByEmails'> {
+): Pick<PersonStore, 'updatePersons' | 'findPersonsByEmails'> {
   return {
     async updatePersons(items, origin) {
       if (items.length === 0) return [];

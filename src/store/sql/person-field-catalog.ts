@@ -1,5 +1,5 @@
 import { standardFields, systemFields } from '../../domain/person-fields.ts';
-import type { PersonField } from '../store.ts';
+import type { PersonField } from '../person-store.ts';
 
 /** The fields every store has: the system fields (read-only, written by the sync), then the standard ones. */
 export const builtInPersonFields: readonly PersonField[] = [

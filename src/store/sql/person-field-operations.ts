@@ -5,8 +5,8 @@ import { builtInPersonFields } from './person-field-catalog.ts';
 import { personFieldNamePattern } from './person-validation.ts';
 import { json, nowIso } from './row-values.ts';
 import type { Database } from './schema.ts';
-import type { PersonField, Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { PersonField, PersonStore } from '../person-store.ts';
 
 const fieldTypes: readonly PersonFieldType[] = ['string', 'integer', 'number', 'boolean', 'datetime', 'date'];
 
@@ -27,7 +27,9 @@ export async function listCustomFields(db: Kysely<Database>): Promise<PersonFiel
   }));
 }
 
-export function personFieldOperations(ctx: StoreContext): Pick<Store, 'listPersonFields' | 'addPersonField'> {
+export function personFieldOperations(
+  ctx: StoreContext,
+): Pick<PersonStore, 'listPersonFields' | 'addPersonField'> {
   return {
     async listPersonFields() {
       const custom = await listCustomFields(ctx.db);

@@ -6,9 +6,9 @@ import { listCustomFields } from './person-field-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import type { PersonsTable } from './schema.ts';
-import type { Store } from '../store.ts';
 import type { PersonRowUpdate } from './store-backend.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { PersonStore } from '../person-store.ts';
 import type { Person, PersonValue, WriteOrigin } from '../../domain/person.ts';
 
 type PersonRow = Selectable<PersonsTable>;
@@ -21,7 +21,7 @@ type StoredFields = Record<string, PersonValue>;
 export function personOperations(
   ctx: StoreContext,
 ): Pick<
-  Store,
+  PersonStore,
   | 'upsertPersonByEmail'
   | 'createPerson'
   | 'createPersons'

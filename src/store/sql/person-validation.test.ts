@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { builtInPersonFields } from './person-field-catalog.ts';
 import { maxStringLength, normaliseEmail, validatePersonInput } from './person-validation.ts';
-import type { PersonField } from '../store.ts';
+import type { PersonField } from '../person-store.ts';
 
 const fields = new Map<string, PersonField>(
   [

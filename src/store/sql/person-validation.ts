@@ -1,7 +1,7 @@
 import type { PersonFieldType } from '../../domain/person-fields.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
-import type { PersonField } from '../store.ts';
 import type { PersonValue, WriteOrigin } from '../../domain/person.ts';
+import type { PersonField } from '../person-store.ts';
 
 /** Longest string a person field may hold (Dataverse's longest text attribute is 1,048,576 characters). */
 export const maxStringLength = 100_000;

@@ -106,6 +106,15 @@ export interface SyncCursorsTable {
   updated_at: Timestamp;
 }
 
+/** Per-person markers (migration 0004): deleted with the person (foreign key, on delete cascade). */
+export interface PersonMarkersTable {
+  person_id: string;
+  /** One of `markerKinds` (marker-store.ts). */
+  kind: string;
+  value: string;
+  updated_at: Timestamp;
+}
+
 export interface SyncFieldsTable {
   entity: string;
   attribute: string;
@@ -246,4 +255,5 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_runs: CampaignRunsTable;
   pending_pushes: PendingPushesTable;
+  person_markers: PersonMarkersTable;
 }

@@ -1,8 +1,11 @@
 import { isSynclineError, SynclineError } from '../../errors/syncline-error.ts';
 import { activityOperations } from './activity-operations.ts';
+import { campaignOperations } from './campaign-operations.ts';
 import { changeFeedOperations } from './change-feed-operations.ts';
+import { cursorOperations } from './cursor-operations.ts';
 import { jobOperations } from './job-operations.ts';
 import { linkOperations } from './link-operations.ts';
+import { markerOperations } from './marker-operations.ts';
 import { mirrorOperations } from './mirror-operations.ts';
 import { outboxOperations } from './outbox-operations.ts';
 import { passOperations } from './pass-operations.ts';
@@ -23,8 +26,8 @@ export interface StoreLifecycle {
 }
 
 /**
- * The one Store implementation above both backends: the operation groups all run on Kysely through a
- * `StoreContext`, and everything backend-specific sits behind `ctx.backend`. A transaction is the same
+ * The one Store implementation above both backends: one operation group per port (or part of one), all on
+ * Kysely through a `StoreContext`, with everything backend-specific behind `ctx.backend`. A transaction is the same
  * store over the transaction's connection.
  */
 export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): Store {
@@ -47,11 +50,14 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     ...mirrorOperations(ctx),
     ...settingOperations(ctx),
     ...linkOperations(ctx),
+    ...outboxOperations(ctx),
     ...syncErrorOperations(ctx),
-    ...syncFieldOperations(ctx),
     ...passOperations(ctx),
     ...jobOperations(ctx),
-    ...outboxOperations(ctx),
+    ...syncFieldOperations(ctx),
+    ...cursorOperations(ctx),
+    ...campaignOperations(ctx),
+    ...markerOperations(ctx),
   };
   // `withTransaction` hands out `self`, so code inside a transaction sees translated errors too.
   const self = translateErrors(store, ctx);

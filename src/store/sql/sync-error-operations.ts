@@ -4,15 +4,15 @@ import { SynclineError } from '../../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { decodeValue, encodeValue, iso, isPlausibleKey, newId, nowIso, num } from './row-values.ts';
 import type { SyncConflictsTable, SyncErrorsTable } from './schema.ts';
-import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
 import type {
   ConflictRecord,
+  RunLogStore,
   SyncDirection,
   SyncErrorInput,
   SyncErrorRecord,
   SyncErrorStatus,
-} from '../sync-state-store.ts';
+} from '../run-log-store.ts';
 
 const errorStatuses: readonly SyncErrorStatus[] = ['open', 'retry', 'resolved'];
 
@@ -34,7 +34,7 @@ export function errorFingerprint(error: SyncErrorInput): string {
 export function syncErrorOperations(
   ctx: StoreContext,
 ): Pick<
-  Store,
+  RunLogStore,
   | 'recordSyncError'
   | 'getSyncError'
   | 'listSyncErrors'

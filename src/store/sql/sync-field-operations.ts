@@ -2,8 +2,8 @@ import type { Selectable } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { bool, iso, json, nowIso } from './row-values.ts';
 import type { SyncFieldsTable } from './schema.ts';
-import type { Store } from '../store.ts';
 import { atomically, type StoreContext } from './store-context.ts';
+import type { SyncFieldStore } from '../sync-field-store.ts';
 import type { SyncField, SyncFieldState } from '../../domain/sync-field.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 
@@ -16,9 +16,7 @@ const fieldStates: readonly SyncFieldState[] = [
 ];
 
 /** The field selection and each field's state (B5.1, B5.4–B5.6). */
-export function syncFieldOperations(
-  ctx: StoreContext,
-): Pick<Store, 'listSyncFields' | 'upsertSyncFields' | 'setSyncFieldState'> {
+export function syncFieldOperations(ctx: StoreContext): SyncFieldStore {
   return {
     async listSyncFields(entity) {
       let select = ctx.db.selectFrom('sync_fields').selectAll();

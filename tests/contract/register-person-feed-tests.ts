@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import type { PersonChange } from '../../src/store/store.ts';
+import type { PersonChange } from '../../src/store/person-store.ts';
+import type { PersonStore } from '../../src/store/person-store.ts';
 import {
+  type StoreFactory,
   allChanges,
   collectPages,
-  waitForChanges,
+  portTest,
   rejectsWithCode,
-  type StoreFactory,
-  withSecondStore,
-  storeTest,
+  waitForChanges,
 } from './store-contract-support.ts';
 
-/** The change feed, activities, the CRM mirror, settings, migrations. */
-export function registerRecordStoreTests(factory: StoreFactory): void {
-  const it = storeTest(factory);
+/** The persons port (PersonStore), continued: the change feed (B2.2, B4.4) and the activity log. */
+export function registerPersonFeedTests(factory: StoreFactory): void {
+  const it = portTest(factory, (store): PersonStore => store);
 
   it('the change feed returns each committed change once, in order, with origin, kind and fields (B4.4)', async (store) => {
     const person = await store.createPerson({ email: 'f@example.com', firstName: 'F' }, 'api');
@@ -138,96 +137,35 @@ export function registerRecordStoreTests(factory: StoreFactory): void {
     });
   });
 
-  it('CRM mirror rows: upsert replaces, tombstones stay listed, pages visit every row once (B1.2, B3.6)', async (store) => {
-    const rows = Array.from({ length: 12 }, (_, index) => ({
-      entity: 'account',
-      id: `00000000-0000-0000-0000-${String(index).padStart(12, '0')}`,
-      attributes: { name: `Account ${index}`, revenue: index * 10 },
-      deleted: false,
-    }));
-    await store.upsertMirrorRows(rows);
-    await store.upsertMirrorRows([
-      { entity: 'systemuser', id: 'u1', attributes: { fullname: 'Sam' }, deleted: false },
+  it('appendActivities: many persons in one call, newest first per person; an unknown person writes nothing', async (store) => {
+    const [ann, bob] = await store.createPersons(
+      [{ email: 'a@example.com' }, { email: 'b@example.com' }],
+      'api',
+    );
+    await store.appendActivities([
+      { personId: ann.id, type: 'crm.created-person', attributes: { n: 1 } },
+      { personId: bob.id, type: 'crm.created-person', attributes: { n: 2 } },
+      { personId: ann.id, type: 'data-value-changed', attributes: { n: 3 } },
     ]);
-    await store.upsertMirrorRows([
-      { ...rows[3], attributes: { name: 'Renamed' } },
-      { ...rows[4], deleted: true },
-    ]);
-
-    assert.deepEqual((await store.getMirrorRow('account', rows[3].id))!.attributes, { name: 'Renamed' });
-    assert.equal((await store.getMirrorRow('account', rows[4].id))!.deleted, true);
-    assert.equal((await store.getMirrorRow('account', rows[5].id))!.deleted, false);
-    assert.equal(await store.getMirrorRow('account', 'missing'), undefined);
-    assert.equal(await store.getMirrorRow('Bad Entity', rows[0].id), undefined);
-
-    const listed = await collectPages((cursor) => store.listMirrorRows('account', { limit: 5, cursor }));
+    const annLog = await store.listActivities(ann.id, { limit: 10 });
     assert.deepEqual(
-      listed.map((row) => row.id),
-      rows.map((row) => row.id),
-    );
-    assert.deepEqual(await store.listMirrorEntities(), ['account', 'systemuser']);
-    assert.deepEqual((await store.listMirrorRows('team', { limit: 5 })).items, []);
-    await rejectsWithCode(store.listMirrorRows('drop table', { limit: 5 }), 'VALIDATION_FAILED');
-    await rejectsWithCode(
-      store.upsertMirrorRows([{ entity: 'Account', id: 'x', attributes: {}, deleted: false }]),
-      'VALIDATION_FAILED',
+      annLog.items.map((activity) => [activity.type, activity.attributes.n]),
+      [
+        ['data-value-changed', 3],
+        ['crm.created-person', 1],
+      ],
     );
     await rejectsWithCode(
-      store.upsertMirrorRows([
-        { entity: 'account', id: 'x', attributes: { name: '\u0000' }, deleted: false },
+      store.appendActivities([
+        { personId: bob.id, type: 'x', attributes: {} },
+        { personId: '01900000-0000-7000-8000-000000000000', type: 'x', attributes: {} },
       ]),
+      'NOT_FOUND',
+    );
+    await rejectsWithCode(
+      store.appendActivities([{ personId: bob.id, type: '', attributes: {} }]),
       'VALIDATION_FAILED',
     );
-  });
-
-  it('opportunity contact roles are replaced per opportunity and found by person (B1.3)', async (store) => {
-    const person = await store.createPerson({ email: 'buyer@example.com' }, 'sync');
-    await store.setOpportunityContactRoles('opp-1', [
-      { contactId: 'c-1', personId: person.id, role: 'decision maker' },
-      { contactId: 'c-2', personId: null, role: null },
-    ]);
-    await store.setOpportunityContactRoles('opp-2', [{ contactId: 'c-1', personId: person.id, role: null }]);
-    assert.deepEqual(
-      (await store.listOpportunityContactRoles({ personId: person.id })).map((role) => role.opportunityId),
-      ['opp-1', 'opp-2'],
-    );
-    await store.setOpportunityContactRoles('opp-1', []);
-    assert.deepEqual(await store.listOpportunityContactRoles({ opportunityId: 'opp-1' }), []);
-    assert.equal((await store.listOpportunityContactRoles({ opportunityId: 'opp-2' }))[0].contactId, 'c-1');
-  });
-
-  it('settings and cursors: absent, set, overwritten, deleted', async (store) => {
-    assert.equal(await store.getSetting('api-key-hash'), undefined);
-    await store.setSetting('api-key-hash', 'h1');
-    await store.setSetting('api-key-hash', 'h2');
-    assert.equal(await store.getSetting('api-key-hash'), 'h2');
-    assert.equal(await store.getCursor('marketing'), undefined);
-    await store.setCursor('marketing', 'c1');
-    await store.setCursor('marketing', 'c2');
-    assert.equal(await store.getCursor('marketing'), 'c2');
-    await store.deleteCursor('marketing');
-    assert.equal(await store.getCursor('marketing'), undefined);
-  });
-
-  test('migrate is idempotent, also when two processes migrate a fresh database at once', async () => {
-    const database = await factory.createDatabase();
-    try {
-      await withSecondStore(database, (first) =>
-        withSecondStore(database, async (second) => {
-          await Promise.all([first.migrate(), second.migrate()]);
-          await first.migrate();
-          await second.createPerson({ email: 'after@example.com' }, 'api');
-          assert.equal((await first.listPersons({ limit: 10 })).items.length, 1);
-        }),
-      );
-    } finally {
-      await database.dispose();
-    }
-  });
-
-  it('capabilities name the backend', async (store) => {
-    assert.equal(store.capabilities.kind, factory.name);
-    assert.equal(store.capabilities.concurrentWriters, factory.name === 'postgres');
-    assert.ok(store.capabilities.maxBatchRows >= 100);
+    assert.equal((await store.listActivities(bob.id, { limit: 10 })).items.length, 1);
   });
 }
