@@ -44,13 +44,25 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
   const runtime =
     hooks.sync === false
       ? await openRuntime(config, logger, { parts: ['store', 'crm', 'flows'], migrate: true })
-      : await openRuntime(config, logger, { parts: ['store', 'crm', 'sync', 'flows'], migrate: true });
+      : await openRuntime(config, logger, {
+          parts: ['store', 'crm', 'sync', 'flows'],
+          migrate: true,
+          // B2.9: on SQLite a second engine is refused; PostgreSQL replicas serve the API and wait for the hold.
+          engineHold: config.database.kind === 'postgres' ? 'standby' : 'require',
+        });
   try {
     const { store, sync, flows } = runtime;
     const { verifier, generatedKey } = await provisionApiKey(config.apiKey, store);
     if (generatedKey !== undefined) hooks.onGeneratedApiKey?.(generatedKey);
 
-    await sync?.start();
+    if (sync !== undefined && runtime.hold !== undefined) {
+      if (runtime.hold.held) await sync.start();
+      else
+        await runtime.hold.runWhileHeld(
+          () => sync.start(),
+          () => sync.stop(),
+        );
+    }
     // Flow actions and campaigns do not depend on the sync: they work while it is disabled or absent (B7.4).
     const campaigns = new CampaignRunner(store, flows, logger);
     campaigns.start();

@@ -195,6 +195,14 @@ export const errorCodes = {
       'Look at the start-up log for why the sync did not start (often CRM_AUTH_FAILED or STORE_UNAVAILABLE), fix that and restart `syncline start`.',
   },
 
+  ENGINE_ALREADY_RUNNING: {
+    status: 409,
+    description:
+      'Another Syncline engine (`syncline start` or `sync --once`) already runs sync work on this database; a second one would overwrite its sync state (B2.9).',
+    action:
+      'Run one engine per database: stop the other `syncline start` (or wait for its `sync --once`) before starting this one. Check for a service manager that restarted it, or a second container on the same SQLite file.',
+  },
+
   // --- flow actions and trigger campaigns (B7) ------------------------------------------------------
   FLOWS_UNAVAILABLE: {
     status: 503,

@@ -10,10 +10,12 @@ import type { Logger } from '../logging/logger.ts';
 import { createStore } from '../store/registry.ts';
 import type { Store } from '../store/store.ts';
 import { openCrmTarget } from './crm-target.ts';
+import { EngineHold } from './engine-hold.ts';
 import { ShutdownStack } from './shutdown-stack.ts';
 
 /** The parts a command may open; `sync` and `flows` run on the `store` and the `crm`, so they need both. */
 export type RuntimePart = 'store' | 'crm' | 'sync' | 'flows';
+type OpenedPart = RuntimePart | 'hold';
 
 interface RuntimeParts {
   /** The marketing database (migrated when `migrate` was asked). */
@@ -24,11 +26,13 @@ interface RuntimeParts {
   readonly sync: SyncService;
   /** The flow actions (B7); they work while the sync is disabled or absent (B7.4). */
   readonly flows: FlowService;
+  /** With the `sync` part: this process's hold on the database (B2.9); taken already under `require`. */
+  readonly hold: EngineHold;
 }
 
 /** The opened parts; a part that was not asked for is `undefined`. */
 export type Runtime<P extends RuntimePart> = {
-  readonly [K in RuntimePart]: K extends P ? RuntimeParts[K] : undefined;
+  readonly [K in OpenedPart]: (K extends 'hold' ? 'sync' : K) extends P ? RuntimeParts[K] : undefined;
 } & {
   /** Demo mode with the `crm` part: the embedded emulator's base URL. */
   readonly emulatorUrl: string | undefined;
@@ -47,6 +51,12 @@ export interface RuntimeOptions<P extends RuntimePart> {
    * created (`check` must leave no database behind).
    */
   readonly existingDatabaseOnly?: boolean;
+  /**
+   * With the `sync` part: `require` takes the database's engine hold before anything else opens and refuses
+   * with ENGINE_ALREADY_RUNNING when another engine has it; `standby` only prepares the hold and the caller
+   * runs the sync while held (`EngineHold.runWhileHeld`). Default `require` (B2.9).
+   */
+  readonly engineHold?: 'require' | 'standby';
   /** Connector knobs that are not configuration (`check` retries briefly). */
   readonly crmTuning?: Parameters<typeof createCrmConnector>[2];
 }
@@ -67,7 +77,7 @@ export async function openRuntime<P extends RuntimePart>(
     throw new Error('openRuntime: the sync and flows parts need the store and crm parts');
   }
   const stack = new ShutdownStack(logger);
-  const opened: { -readonly [K in RuntimePart]?: RuntimeParts[K] } = {};
+  const opened: { -readonly [K in OpenedPart]?: RuntimeParts[K] } = {};
   let emulatorUrl: string | undefined;
   try {
     if (wanted.has('store')) {
@@ -75,6 +85,14 @@ export async function openRuntime<P extends RuntimePart>(
       stack.push('store', () => store.close());
       if (options.migrate === true) await store.migrate();
       opened.store = store;
+    }
+    if (wanted.has('sync')) {
+      // Before the CRM target: a refused `sync --once` must not start a demo emulator first. Released after the
+      // sync stopped (the stack stops newest first).
+      const hold = new EngineHold(config.database, logger);
+      if ((options.engineHold ?? 'require') === 'require') await hold.require();
+      stack.push('engine-hold', () => hold.release());
+      opened.hold = hold;
     }
     if (wanted.has('crm')) {
       const target = await openCrmTarget(config, logger);
@@ -114,6 +132,7 @@ export async function openRuntime<P extends RuntimePart>(
     crm: opened.crm,
     sync: opened.sync,
     flows: opened.flows,
+    hold: opened.hold,
     emulatorUrl,
     adopt: (name, stop) => stack.push(name, stop),
     close: () => stack.close(),

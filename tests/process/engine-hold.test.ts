@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
+import { createTestDatabase } from '../helpers/test-store.ts';
+
+/**
+ * B2.9 (issue 13 item 3): two engines never run sync work on the same database. On SQLite a second `start` or a
+ * `sync --once` beside a running engine refuses with ENGINE_ALREADY_RUNNING; on PostgreSQL a second replica
+ * serves the API and takes the sync over when the first one stops. Before the hold, both ran passes.
+ */
+
+const root = join(import.meta.dirname, '..', '..');
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/syncline.js', ...args], {
+      cwd: root,
+      env: { ...process.env, SYNCLINE_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('one engine per database (B2.9)', () => {
+  let emulator: EmulatorProcess;
+  let directory: string;
+  before(async () => {
+    emulator = await startEmulatorProcess([
+      '--seed',
+      'demo',
+      '--contacts',
+      '5',
+      '--leads',
+      '3',
+      '--accounts',
+      '2',
+    ]);
+    directory = await mkdtemp(join(tmpdir(), 'syncline-hold-'));
+  });
+  after(async () => {
+    await emulator.stop();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const crm = () => ({ SYNCLINE_DYNAMICS_URL: emulator.url, SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token' });
+
+  test('SQLite: a second start and a sync --once beside a running engine are refused', async () => {
+    const database = `sqlite:${join(directory, 'one.db')}`;
+    const first = await startApp(
+      loadConfig({ ...crm(), SYNCLINE_DB: database, SYNCLINE_PORT: '0', SYNCLINE_SYNC_INTERVAL: '60' }),
+      createLogger({ level: 'silent' }),
+    );
+    try {
+      const second = await run(['start'], { ...crm(), SYNCLINE_DB: database, SYNCLINE_PORT: '0' });
+      assert.equal(second.code, 1, second.output);
+      assert.match(second.output, /ENGINE_ALREADY_RUNNING/);
+      const once = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
+      assert.equal(once.code, 1, once.output);
+      assert.match(once.output, /ENGINE_ALREADY_RUNNING/);
+    } finally {
+      await first.stop();
+    }
+    // Once the first engine stopped, the database is free again.
+    const after = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
+    assert.equal(after.code, 0, after.output);
+  });
+
+  test('PostgreSQL: a second replica serves the API and takes the sync over when the first stops', async () => {
+    await using database = await createTestDatabase('postgres');
+    const env = {
+      ...crm(),
+      SYNCLINE_DB: (database.config as { url: string }).url,
+      SYNCLINE_PORT: '0',
+      SYNCLINE_SYNC_INTERVAL: '1',
+      SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
+    };
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const apps: RunningApp[] = [];
+    try {
+      apps.push(await startApp(loadConfig(env), createLogger({ level: 'silent' })));
+      apps.push(await startApp(loadConfig(env), createLogger({ level: 'info', destination: sink })));
+      const [first, second] = apps as [RunningApp, RunningApp];
+      const health = await fetch(`${second.url}/health`);
+      assert.equal(health.status, 200, 'the standby replica serves the API');
+      assert.ok(lines.some((line) => line.includes('another engine holds this database')));
+      assert.ok(!lines.some((line) => line.includes('took the engine hold')), 'no second engine runs');
+      await first.stop();
+      const deadline = Date.now() + 15_000;
+      while (!lines.some((line) => line.includes('took the engine hold')) && Date.now() < deadline) {
+        await sleep(100);
+      }
+      assert.ok(
+        lines.some((line) => line.includes('took the engine hold')),
+        'the standby took the sync over',
+      );
+    } finally {
+      for (const app of apps.reverse()) await app.stop();
+    }
+  });
+});
