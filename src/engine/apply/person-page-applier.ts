@@ -5,6 +5,7 @@ import type { PersonPageInput } from './person-page-input.ts';
 import { applyDelete, applyRecord, newPersonOf } from './person-record-applier.ts';
 import { mergeRecord } from './person-record-merge.ts';
 import { PageWrites } from './person-writes.ts';
+import { scopeOf } from './record-context.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
 
@@ -39,17 +40,11 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
   const sorted = await sortRecords(tx, input, entity, records, links);
 
   const writes = new PageWrites();
+  const scope = scopeOf(input);
   for (const { record, link, person } of sorted.merges) {
-    await mergeRecord(
-      tx,
-      input,
-      entity,
-      record,
-      { ...link, state: 'active' },
-      person,
-      bases.get(record.id) ?? new Map(),
-      writes,
-    );
+    const recordBases = bases.get(record.id) ?? new Map();
+    const active = { ...link, state: 'active' as const };
+    await mergeRecord({ ...scope, tx, record, link: active, person, bases: recordBases, writes });
   }
   await createPersons(tx, input, entity, sorted.creates);
   await writes.flush(tx);
