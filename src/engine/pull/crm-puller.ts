@@ -5,10 +5,9 @@ import { isPersonEntity } from '../../domain/sync-entities.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/field-selection.ts';
-import { applyMirrorPage } from '../apply/mirror-page-applier.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { prefetch, type Prefetch } from './page-prefetch.ts';
-import { applyPersonPage } from '../apply/person-page-applier.ts';
+import { applyRecordBatch } from '../apply/record-batch.ts';
 
 export const crmCursorName = (entity: string) => `crm:${entity}`;
 
@@ -131,21 +130,7 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
 async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReader, page: ChangePage) {
   const entity = reader.plan.entity.name;
   await deps.store.withTransaction(async (tx) => {
-    if (isPersonEntity(entity)) {
-      await applyPersonPage(tx, {
-        plan: reader.plan,
-        accountPlan: input.plans.get('account'),
-        page,
-        context: input.context,
-      });
-    } else {
-      await applyMirrorPage(tx, {
-        plan: reader.plan,
-        page,
-        context: input.context,
-        accountActivityLimit: input.settings.accountActivityLimit,
-      });
-    }
+    await applyRecordBatch(tx, input, reader.plan, page);
     const rows = page.upserts.length + page.deletes.length;
     if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
     await tx.setCursor(crmCursorName(entity), page.cursor);

@@ -8,8 +8,8 @@ import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/field-selection.ts';
 import type { PassContext } from '../run/pass-context.ts';
-import { applyPersonPage } from '../apply/person-page-applier.ts';
-import type { CrmRecord, CrmValue } from '../../domain/crm-record.ts';
+import { rereadRecord } from '../apply/fetched-records.ts';
+import type { CrmValue } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
 
 /** Re-read-and-merge rounds for one record whose ETag went stale during the pass (B4.5). */
@@ -405,24 +405,7 @@ async function handleOutcome(
 
 /** B4.5: the record changed since its ETag was read — re-read it and merge again, in the same pass. */
 async function rereadAndMerge(deps: EngineDeps, input: PushInput, pending: PendingPush): Promise<boolean> {
-  const plan = input.plans.get(pending.entity);
-  if (plan === undefined) return false;
-  const record: CrmRecord | undefined = await deps.crm.retrieve(pending.entity, pending.crmId, plan.select);
-  const accountPlan = input.plans.get('account');
-  await deps.store.withTransaction((tx: Store) =>
-    applyPersonPage(tx, {
-      plan,
-      accountPlan,
-      context: input.context,
-      page: {
-        upserts: record === undefined ? [] : [record],
-        deletes: record === undefined ? [pending.crmId] : [],
-        cursor: '',
-        final: true,
-      },
-    }),
-  );
-  return record !== undefined;
+  return (await rereadRecord(deps, input, pending.entity, pending.crmId)) !== undefined;
 }
 
 async function recordRejection(

@@ -6,7 +6,7 @@ import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { saveFieldSelection } from '../fields/field-selection.ts';
 import { PassContext } from './pass-context.ts';
 import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
-import { applyPersonPage } from '../apply/person-page-applier.ts';
+import { rereadRecord } from '../apply/fetched-records.ts';
 import { previewNextPass } from '../admin/sync-preview.ts';
 import type { FieldSelection, ResyncResult, SyncAdmin, SyncStatus } from '../admin/sync-admin.ts';
 import { SyncEngine } from './sync-engine.ts';
@@ -64,7 +64,7 @@ export class SyncService implements SyncAdmin {
   async resync(
     target: { personId: string } | { entity: 'lead' | 'contact'; crmId: string },
   ): Promise<ResyncResult> {
-    const { store, crm } = this.#deps;
+    const { store } = this.#deps;
     const link =
       'personId' in target
         ? (await store.listLinksOfPerson(target.personId)).find((candidate) => candidate.state === 'active')
@@ -76,22 +76,8 @@ export class SyncService implements SyncAdmin {
     }
     const before = await store.getPerson(link.personId);
     const plans = await buildPlans(this.#deps, this.#settings);
-    const plan = plans.get(link.entity)!;
-    const record = await crm.retrieve(link.entity, link.crmId, plan.select);
     const context = new PassContext();
-    await store.withTransaction((tx) =>
-      applyPersonPage(tx, {
-        plan,
-        accountPlan: plans.get('account'),
-        context,
-        page: {
-          upserts: record === undefined ? [] : [record],
-          deletes: record === undefined ? [link.crmId] : [],
-          cursor: '',
-          final: true,
-        },
-      }),
-    );
+    await rereadRecord(this.#deps, { plans, context, settings: this.#settings }, link.entity, link.crmId);
     // A resync pushes every field that differs from its base, not just the latest edits (B8.2).
     await store.markPendingPush(link.entity, link.crmId, link.personId, null);
     const pushed: string[] = [];
