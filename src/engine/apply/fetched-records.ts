@@ -1,4 +1,5 @@
 import type { EngineDeps } from '../engine-deps.ts';
+import { PassContext } from '../run/pass-context.ts';
 import { applyRecordBatch, type BatchScope } from './record-batch.ts';
 import type { CrmRecord } from '../../domain/crm-record.ts';
 
@@ -11,6 +12,9 @@ export interface FetchedRecords {
   readonly missing: readonly string[];
 }
 
+/** A batch scope whose pass context is optional: without one, the records are counted nowhere. */
+export type FetchScope = Omit<BatchScope, 'context'> & { readonly context?: PassContext };
+
 /**
  * Applies records read by id (a 412 re-read B4.5, a resync B8.2, a webhook's records B2.8) with exactly the
  * pass's rules, in one transaction. Unlike a change page it moves no cursor: the records were not read from
@@ -19,13 +23,14 @@ export interface FetchedRecords {
  */
 export async function applyFetchedRecords(
   deps: Pick<EngineDeps, 'store'>,
-  scope: BatchScope,
+  scope: FetchScope,
   fetched: FetchedRecords,
 ): Promise<void> {
   const plan = scope.plans.get(fetched.entity);
   if (plan === undefined) return;
+  const batchScope = { ...scope, context: scope.context ?? new PassContext() };
   await deps.store.withTransaction((tx) =>
-    applyRecordBatch(tx, scope, plan, { upserts: fetched.records, deletes: fetched.missing }),
+    applyRecordBatch(tx, batchScope, plan, { upserts: fetched.records, deletes: fetched.missing }),
   );
 }
 
@@ -35,7 +40,7 @@ export async function applyFetchedRecords(
  */
 export async function rereadRecord(
   deps: Pick<EngineDeps, 'store' | 'crm'>,
-  scope: BatchScope,
+  scope: FetchScope,
   entity: string,
   crmId: string,
 ): Promise<CrmRecord | undefined> {

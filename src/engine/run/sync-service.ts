@@ -1,7 +1,7 @@
 import { isPersonEntity } from '../../domain/sync-entities.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { BackfillRunner } from '../fields/backfill-runner.ts';
-import { pushPending } from '../push/crm-pusher.ts';
+import { pushRecordNow } from '../push/push-now.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { saveFieldSelection } from '../fields/field-selection.ts';
 import { PassContext } from './pass-context.ts';
@@ -76,18 +76,11 @@ export class SyncService implements SyncAdmin {
     }
     const before = await store.getPerson(link.personId);
     const plans = await buildPlans(this.#deps, this.#settings);
-    const context = new PassContext();
-    await rereadRecord(this.#deps, { plans, context, settings: this.#settings }, link.entity, link.crmId);
+    const scope = { plans, context: new PassContext(), settings: this.#settings };
+    await rereadRecord(this.#deps, scope, link.entity, link.crmId);
     // A resync pushes every field that differs from its base, not just the latest edits (B8.2).
     await store.markPendingPush(link.entity, link.crmId, link.personId, null);
-    const pushed: string[] = [];
-    await pushPending(this.#deps, {
-      plans,
-      context,
-      settings: this.#settings,
-      only: { entity: link.entity, crmId: link.crmId },
-      onPushed: (attributes) => pushed.push(...attributes),
-    });
+    const pushed = await pushRecordNow(this.#deps, { plans, settings: this.#settings }, link);
     const after = await store.getPerson(link.personId);
     const changed = Object.keys(after?.fields ?? {}).filter(
       (field) =>
@@ -134,12 +127,7 @@ export class SyncService implements SyncAdmin {
       if (link?.state === 'active') {
         await store.markPendingPush(error.entity, error.crmId, link.personId, null);
         const plans = await buildPlans(this.#deps, this.#settings);
-        await pushPending(this.#deps, {
-          plans,
-          context: new PassContext(),
-          settings: this.#settings,
-          only: { entity: error.entity, crmId: error.crmId },
-        });
+        await pushRecordNow(this.#deps, { plans, settings: this.#settings }, link);
       }
     }
     return (await store.getSyncError(id))!;
