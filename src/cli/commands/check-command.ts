@@ -7,7 +7,7 @@ import { createCrmConnector } from '../../connectors/create-connector.ts';
 import { isCrmError } from '../../connectors/crm-error.ts';
 import { defaultSelection } from '../../domain/field-catalog.ts';
 import { builtInEntities, isPersonEntity } from '../../domain/sync-entities.ts';
-import { defaultEngineSettings } from '../../engine/engine-deps.ts';
+import { defaultEngineSettings } from '../../engine/engine.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { createLogger, type Logger } from '../../logging/logger.ts';
 import { createStore } from '../../store/registry.ts';
