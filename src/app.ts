@@ -3,7 +3,7 @@ import { provisionApiKey } from './api/api-key.ts';
 import { buildServer } from './api/server.ts';
 import { builtConsoleRoot } from './api/static-ui.ts';
 import type { Config } from './config/config.ts';
-import type { SyncService } from './engine/run/sync-service.ts';
+import type { SyncService } from './engine/engine.ts';
 import { CampaignRunner } from './flows/campaign-runner.ts';
 import { withFlowStatus } from './flows/flow-status.ts';
 import type { Logger } from './logging/logger.ts';

@@ -42,7 +42,7 @@ await import('../../src/connectors/dataverse/dataverse-connector.ts');
 show('+ rest of the connector (MSAL, zod)');
 const { createStore } = await import('../../src/store/registry.ts');
 show('+ store registry (kysely, node:sqlite, pg)');
-await import('../../src/engine/run/pass-runner.ts');
+await import('../../src/engine/engine.ts');
 show('+ engine');
 await import('../sync/engine-worker.ts');
 show('+ engine-worker itself');

@@ -1,5 +1,5 @@
 import { demoSubscriptions } from '../../src/emulator/seed/demo-seed.ts';
-import { defaultEngineSettings } from '../../src/engine/engine-deps.ts';
+import { defaultEngineSettings } from '../../src/engine/engine.ts';
 import { createTestDatabase } from '../../tests/helpers/test-store.ts';
 import { result, type Backend, type BenchResult, type ScenarioId } from './bench-result.ts';
 import {

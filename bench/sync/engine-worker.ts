@@ -8,8 +8,13 @@ import type { CrmConnector, WriteOperation, WriteOptions } from '../../src/conne
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
 import { wireColumns } from '../../src/connectors/dataverse/record-mapper.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
-import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
-import { buildPlans, runPass } from '../../src/engine/run/pass-runner.ts';
+import {
+  buildPlans,
+  defaultEngineSettings,
+  runPass,
+  type EngineDeps,
+  type EngineSettings,
+} from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
 import type { Store } from '../../src/store/store.ts';

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Type } from 'typebox';
-import type { SyncAdmin, SyncStatus } from '../engine/admin/sync-admin.ts';
+import type { SyncAdmin, SyncStatus } from '../engine/engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import { commonErrorResponses } from './contracts/error-body.ts';
 import type { ApiApp, RouteRegistration } from './routes/route.ts';

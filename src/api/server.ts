@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import type { SyncAdmin } from '../engine/admin/sync-admin.ts';
+import type { SyncAdmin } from '../engine/engine.ts';
 import type { FlowActions } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CampaignStore } from '../store/campaign-store.ts';

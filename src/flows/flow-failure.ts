@@ -1,4 +1,5 @@
 import type { WriteOutcome } from '../connectors/connector.ts';
+import { recordSyncFailure } from '../engine/engine.ts';
 import type { ErrorCode } from '../errors/codes.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { Store } from '../store/store.ts';
@@ -17,21 +18,11 @@ export interface FlowFailure {
 }
 
 /**
- * B7.3: a refused flow action is a sync error (once per distinct error, so a retried identical failure only
- * counts up) and one `crm.sync-failed` activity on the person.
+ * B7.3: a refused flow action is recorded like any refused write (B6.1: a sync error once per distinct error,
+ * one `crm.sync-failed` activity), marked `source: 'flow'` on the activity.
  */
 export async function recordFlowFailure(store: Store, failure: FlowFailure): Promise<void> {
-  const { isNew } = await store.recordSyncError({ ...failure, direction: 'toCrm' });
-  if (isNew) {
-    await store.appendActivity(failure.personId, 'crm.sync-failed', {
-      entity: failure.entity,
-      crmId: failure.crmId,
-      operation: failure.operation,
-      code: failure.code,
-      message: failure.message,
-      source: 'flow',
-    });
-  }
+  await recordSyncFailure(store, { ...failure, source: 'flow' });
 }
 
 /**

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
+import { resolveOwner, type EngineDeps, type EngineSettings } from '../engine/engine.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { requireAccepted } from './flow-failure.ts';
 import { KeyedLock } from './keyed-lock.ts';
-import { resolveOwner } from './owner-resolver.ts';
 import { PlanCache } from './plan-cache.ts';
 import {
   syncPersonToCrm,

@@ -1,4 +1,4 @@
-import type { SyncAdmin, SyncStatus } from '../engine/admin/sync-admin.ts';
+import type { SyncAdmin, SyncStatus } from '../engine/engine.ts';
 import type { FlowActions, FlowActionStats } from './flow-service.ts';
 
 /** The status of interfaces.md §4 plus flow-action throughput, counted apart from passes (B6.5, B7.4). */

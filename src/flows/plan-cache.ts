@@ -1,6 +1,4 @@
-import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
-import type { EntityPlan } from '../engine/fields/entity-plan.ts';
-import { buildPlans } from '../engine/run/pass-runner.ts';
+import { buildPlans, type EngineDeps, type EngineSettings, type EntityPlan } from '../engine/engine.ts';
 import { isSynclineError } from '../errors/syncline-error.ts';
 
 /** How long built plans serve flow actions; a saved field selection reaches them within this time. */

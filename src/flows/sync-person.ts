@@ -1,15 +1,19 @@
 import { isCrmError } from '../connectors/crm-error.ts';
 import { toCrmValue } from '../domain/crm-attribute.ts';
-import { pushPending } from '../engine/push/crm-pusher.ts';
-import type { EngineDeps, EngineSettings } from '../engine/engine-deps.ts';
-import type { EntityPlan } from '../engine/fields/entity-plan.ts';
-import { quarantineField } from '../engine/fields/field-selection.ts';
-import { PassContext } from '../engine/run/pass-context.ts';
+import {
+  linkPersonToRecord,
+  pushRecordNow,
+  quarantineField,
+  resolveOwner,
+  type EngineDeps,
+  type EngineSettings,
+  type EntityPlan,
+  type LinkRequest,
+  type ResolvedOwner,
+} from '../engine/engine.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { crmRejected, crmTransient, recordFlowFailure, requireAccepted } from './flow-failure.ts';
 import { leadIdForPerson } from './flow-ids.ts';
-import { resolveOwner, type ResolvedOwner } from './owner-resolver.ts';
-import { linkPersonToRecord } from './person-linker.ts';
 import { isLookupValue, type CrmRecord, type CrmValue } from '../domain/crm-record.ts';
 import type { Person } from '../domain/person.ts';
 import type { LinkedEntity } from '../store/link-store.ts';
@@ -41,11 +45,10 @@ const leadQualified = 1;
 const qualifyAttempts = 3;
 
 /**
- * Set while a `syncAs: contact` action has linked the person to its new lead but not yet to the contact; a
- * retry then resumes the qualify instead of answering "already synced" with the lead. Kept in the store's named
- * cursors (a small durable key/value) so a crash in between is resumed too.
+ * The `qualify` marker (store MarkerStore) is set while a `syncAs: contact` action has linked the person to its
+ * new lead but not yet to the contact; a retry then resumes the qualify instead of answering "already synced"
+ * with the lead. It is durable, so a crash in between is resumed too, and it goes with the person.
  */
-export const qualifyMarkerName = (personId: string) => `flows:qualify:${personId}`;
 
 /**
  * *Sync Person to Microsoft* (B7.1) for a person the caller holds the per-person lock of. A linked person is
@@ -65,7 +68,7 @@ export async function syncPersonToCrm(
   const resumeQualify =
     current?.entity === 'lead' &&
     input.syncAs === 'contact' &&
-    (await store.getCursor(qualifyMarkerName(person.id))) === current.crmId;
+    (await store.getMarker(person.id, 'qualify')) === current.crmId;
   if (current !== undefined && !resumeQualify) {
     return { status: 'already-synced', crmType: current.entity, crmId: current.crmId };
   }
@@ -78,11 +81,11 @@ export async function syncPersonToCrm(
   }
   const owner = input.ownerId === undefined ? undefined : await resolveOwner(context.deps, input.ownerId);
   const plans = await context.plans();
-  const leadPlan = plans.get('lead')!;
-  const lead =
+  const cachedLeadPlan = plans.get('lead')!;
+  const { lead, plan: leadPlan } =
     current === undefined
-      ? await createLead(context, leadPlan, person, owner)
-      : await readBack(context, 'lead', current.crmId, leadPlan);
+      ? await createLead(context, cachedLeadPlan, person, owner)
+      : { lead: await readBack(context, 'lead', current.crmId, cachedLeadPlan), plan: cachedLeadPlan };
 
   if (input.syncAs === 'lead' && lead.values.statecode !== leadQualified) {
     const withOwner = await ensureOwner(context, leadPlan, lead, owner, person.id);
@@ -103,7 +106,7 @@ export async function syncPersonToCrm(
       plan: leadPlan,
       record: lead,
       owner,
-      alsoInTransaction: (tx) => tx.setCursor(qualifyMarkerName(person.id), lead.id),
+      alsoInTransaction: async (tx) => void (await tx.setMarker(person.id, 'qualify', lead.id)),
     });
   }
   const contactPlan = plans.get('contact')!;
@@ -122,18 +125,22 @@ export async function syncPersonToCrm(
     owner,
     supersedes: { entity: 'lead', crmId: lead.id },
     pushedActivity: { ...pushedActivity('contact', contact.id, input, owner), leadId: lead.id },
-    alsoInTransaction: (tx) => tx.deleteCursor(qualifyMarkerName(person.id)),
+    alsoInTransaction: async (tx) => void (await tx.deleteMarker(person.id, 'qualify')),
   });
   return { status: 'created', crmType: 'contact', crmId: contact.id };
 }
 
-/** Creates the lead under the person's derived id; "already exists" means an earlier attempt made it (B7.2). */
+/**
+ * Creates the lead under the person's derived id; "already exists" means an earlier attempt made it (B7.2).
+ * Returns it as read back, with the lead plan it was written with (without attributes quarantined meanwhile).
+ */
 async function createLead(
   context: FlowContext,
-  plan: EntityPlan,
+  leadPlan: EntityPlan,
   person: Person,
   owner: ResolvedOwner | undefined,
-): Promise<CrmRecord> {
+): Promise<{ lead: CrmRecord; plan: EntityPlan }> {
+  let plan = leadPlan;
   const { deps } = context;
   const leadId = leadIdForPerson(person.id);
   const values = await leadValues(context, plan, person, leadId);
@@ -143,12 +150,12 @@ async function createLead(
   for (let round = 0; round <= plan.mappings.length; round += 1) {
     const [outcome] = await deps.crm.write([{ kind: 'create', entity: 'lead', id: leadId, values }]);
     if (outcome.status === 'field-error' && outcome.field in values) {
-      await quarantineField(deps, 'lead', outcome.field, `The CRM answered: ${outcome.message}`);
+      plan = await quarantineField(deps, plan, outcome.field, outcome.message);
       delete values[outcome.field];
       continue;
     }
     await requireAccepted(deps.store, outcome, failure, 'creating the lead', ['ok', 'already-exists']);
-    return readBack(context, 'lead', leadId, plan);
+    return { lead: await readBack(context, 'lead', leadId, plan), plan };
   }
   throw new SynclineError('CRM_PROTOCOL_ERROR', 'The CRM kept refusing attributes of the new lead.');
 }
@@ -289,17 +296,19 @@ async function readBack(
 /** Links, then pushes at once what the new record still lacks of the person's values (B7.1 "within the request"). */
 async function linkAndPush(
   context: FlowContext,
-  plans: Map<string, EntityPlan>,
-  input: Parameters<typeof linkPersonToRecord>[1],
+  plans: ReadonlyMap<string, EntityPlan>,
+  request: LinkRequest,
 ): Promise<void> {
-  const push = await linkPersonToRecord(context.deps, input);
+  const push = await linkPersonToRecord(context.deps, request);
   if (push.length === 0) return;
-  await pushPending(context.deps, {
-    plans,
-    context: new PassContext(),
-    settings: context.settings,
-    only: { entity: input.plan.entity.name as LinkedEntity, crmId: input.record.id },
-  });
+  const entity = request.plan.entity.name as LinkedEntity;
+  // The plan the record was written with (a quarantine may have dropped an attribute from the cached one).
+  const withPlan = new Map(plans).set(entity, request.plan);
+  await pushRecordNow(
+    context.deps,
+    { plans: withPlan, settings: context.settings },
+    { entity, crmId: request.record.id },
+  );
 }
 
 function pushedActivity(

@@ -1,4 +1,4 @@
-import type { ResyncResult, SyncAdmin, SyncPreview, SyncStatus } from '../../src/engine/admin/sync-admin.ts';
+import type { ResyncResult, SyncAdmin, SyncPreview, SyncStatus } from '../../src/engine/engine.ts';
 import { SynclineError } from '../../src/errors/syncline-error.ts';
 import type { SyncFieldView } from '../../src/domain/sync-field.ts';
 import type { Page, PageRequest } from '../../src/store/person-store.ts';

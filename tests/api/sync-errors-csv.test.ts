@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { ApiApp } from '../../src/api/routes/route.ts';
-import type { SyncAdmin } from '../../src/engine/admin/sync-admin.ts';
+import type { SyncAdmin } from '../../src/engine/engine.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { syncAdminDouble, syncError } from './sync-admin-double.ts';
 import { auth, buildTestServer } from './support/test-server.ts';

@@ -4,9 +4,15 @@ import { describe, test } from 'node:test';
 import type { ChangePage, CrmConnector } from '../../src/connectors/connector.ts';
 import { isCrmError } from '../../src/connectors/crm-error.ts';
 import { passesSyncFilter, syncFilterAttribute } from '../../src/domain/sync-entities.ts';
-import { crmCursorName } from '../../src/engine/pull/crm-puller.ts';
-import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
-import { runPass, syncEntitiesOf, type PassOutcome } from '../../src/engine/run/pass-runner.ts';
+import {
+  crmCursorName,
+  defaultEngineSettings,
+  runPass,
+  syncEntitiesOf,
+  type EngineDeps,
+  type EngineSettings,
+  type PassOutcome,
+} from '../../src/engine/engine.ts';
 import type { Store } from '../../src/store/store.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { crmCursorName } from '../../src/engine/pull/crm-puller.ts';
-import { marketingCursorName } from '../../src/engine/push/marketing-feed.ts';
+import { crmCursorName, marketingCursorName } from '../../src/engine/engine.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, waitFor, type SyncWorld } from './sync-world.ts';
 

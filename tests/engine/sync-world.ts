@@ -6,8 +6,12 @@ import type { CrmConnector, WriteOperation } from '../../src/connectors/connecto
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
 import type { RetryPolicyOptions } from '../../src/connectors/dataverse/retry-policy.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
-import { defaultEngineSettings, type EngineDeps, type EngineSettings } from '../../src/engine/engine-deps.ts';
-import { SyncService } from '../../src/engine/run/sync-service.ts';
+import {
+  defaultEngineSettings,
+  SyncService,
+  type EngineDeps,
+  type EngineSettings,
+} from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { openTestStore, type StoreKind, type TestStore } from '../helpers/test-store.ts';
 import type { Person, PersonValue } from '../../src/domain/person.ts';

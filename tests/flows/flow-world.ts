@@ -2,7 +2,7 @@ import { after, before } from 'node:test';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig, type DatabaseConfig } from '../../src/config/config.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
-import { enabledSetting } from '../../src/engine/run/sync-engine.ts';
+import { enabledSetting } from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
 import { createTestDatabase, type StoreKind } from '../helpers/test-store.ts';

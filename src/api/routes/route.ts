@@ -6,7 +6,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { SyncAdmin } from '../../engine/admin/sync-admin.ts';
+import type { SyncAdmin } from '../../engine/engine.ts';
 import type { FlowActions } from '../../flows/flow-service.ts';
 import type { CampaignStore } from '../../store/campaign-store.ts';
 import type { MirrorReadStore } from '../../store/mirror-store.ts';

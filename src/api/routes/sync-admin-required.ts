@@ -1,4 +1,4 @@
-import type { SyncAdmin } from '../../engine/admin/sync-admin.ts';
+import type { SyncAdmin } from '../../engine/engine.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { pageLimit } from '../contracts/pagination.ts';
 import type { RouteDependencies } from './route.ts';

@@ -1,4 +1,4 @@
-import type { SyncAdmin } from '../../engine/admin/sync-admin.ts';
+import type { SyncAdmin } from '../../engine/engine.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { commonErrorResponses, ErrorBody } from '../contracts/error-body.ts';
 import { ResyncBody, ResyncResult } from '../contracts/sync-resync.ts';

@@ -5,7 +5,7 @@ import type { CrmConnector, EntityAccessProbe } from '../../connectors/connector
 import { isCrmError } from '../../connectors/crm-error.ts';
 import { defaultSelection } from '../../domain/field-catalog.ts';
 import { builtInEntities, isPersonEntity } from '../../domain/sync-entities.ts';
-import { defaultEngineSettings } from '../../engine/engine-deps.ts';
+import { defaultEngineSettings } from '../../engine/engine.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { createLogger, type Logger } from '../../logging/logger.ts';
 import { openRuntime } from '../../runtime/open-runtime.ts';

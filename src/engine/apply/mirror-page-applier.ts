@@ -1,15 +1,15 @@
-import { type ChangePage } from '../../connectors/connector.ts';
 import { passesSyncFilter } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { PassContext } from '../run/pass-context.ts';
+import type { RecordBatch } from './record-batch.ts';
 import { companyFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmValue } from '../../domain/crm-record.ts';
 import type { PersonValue } from '../../domain/person.ts';
 
 export interface MirrorPageInput {
   readonly plan: EntityPlan;
-  readonly page: ChangePage;
+  readonly batch: RecordBatch;
   readonly context: PassContext;
   /** Accounts with more contacts than this update persons without per-person activities (B1.4). */
   readonly accountActivityLimit: number;
@@ -21,9 +21,9 @@ export interface MirrorPageInput {
  * opportunity contact roles (B1.3). Nothing is ever written to the CRM for these entities.
  */
 export async function applyMirrorPage(tx: Store, input: MirrorPageInput): Promise<void> {
-  const { plan, page, context } = input;
+  const { plan, batch, context } = input;
   const entity = plan.entity.name;
-  const rows = page.upserts
+  const rows = batch.upserts
     .filter((record) => passesSyncFilter(record.values))
     .map((record) => ({
       entity,
@@ -32,7 +32,7 @@ export async function applyMirrorPage(tx: Store, input: MirrorPageInput): Promis
       deleted: false,
     }));
   const tombstones = [];
-  for (const id of page.deletes) {
+  for (const id of batch.deletes) {
     const existing = await tx.getMirrorRow(entity, id);
     if (existing !== undefined && !existing.deleted) {
       tombstones.push({ entity, id, attributes: { ...existing.attributes }, deleted: true });

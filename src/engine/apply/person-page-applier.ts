@@ -4,6 +4,7 @@ import type { PersonPageInput } from './person-page-input.ts';
 import { applyDelete, applyRecord, newPersonOf } from './person-record-applier.ts';
 import { mergeRecord } from './person-record-merge.ts';
 import { PageWrites } from './person-writes.ts';
+import { scopeOf } from './record-context.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
 import type { CrmLink } from '../../store/link-store.ts';
@@ -14,10 +15,11 @@ export type { PersonPageInput } from './person-page-input.ts';
 const personReadChunk = 1000;
 
 /**
- * Applies one page of lead or contact changes to the marketing database inside the caller's transaction:
- * links (B3.1–B3.2), qualify (B3.4), merge (B3.5), deletes (B3.6), the sync filter (B3.7) and the field-level
- * merge (B4). Values the marketing side wins are marked for pushing; nothing here talks to the CRM, so the
- * page, its bases, its pending pushes and the cursor commit together (B2.4).
+ * Applies a batch of lead or contact records (a change page, or records read by id) to the marketing database
+ * inside the caller's transaction: links (B3.1–B3.2), qualify (B3.4), merge (B3.5), deletes (B3.6), the sync
+ * filter (B3.7) and the field-level merge (B4). Values the marketing side wins are marked for pushing; nothing
+ * here talks to the CRM or moves a cursor, so a page, its bases, its pending pushes and the cursor the puller
+ * writes beside them commit together (B2.4).
  *
  * Page at a time (issue 7): what every record needs is read in one query per kind (links, bases, persons,
  * accounts, email matches), new persons are created with multi-row inserts and merges write through
@@ -26,7 +28,7 @@ const personReadChunk = 1000;
  */
 export async function applyPersonPage(tx: Store, input: PersonPageInput): Promise<void> {
   const entity = input.plan.entity.name as PersonEntity;
-  const records = input.page.upserts;
+  const records = input.batch.upserts;
   const links = await tx.getLinks(
     entity,
     records.map((record) => record.id),
@@ -39,17 +41,11 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
   const sorted = await sortRecords(tx, input, entity, records, links);
 
   const writes = new PageWrites();
+  const scope = scopeOf(input);
   for (const { record, link, person } of sorted.merges) {
-    await mergeRecord(
-      tx,
-      input,
-      entity,
-      record,
-      { ...link, state: 'active' },
-      person,
-      bases.get(record.id) ?? new Map(),
-      writes,
-    );
+    const recordBases = bases.get(record.id) ?? new Map();
+    const active = { ...link, state: 'active' as const };
+    await mergeRecord({ ...scope, tx, record, link: active, person, bases: recordBases, writes });
   }
   await createPersons(tx, input, entity, sorted.creates);
   await writes.flush(tx);
@@ -62,7 +58,7 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
     const link = await tx.getLink(entity, record.id);
     await applyRecord(tx, input, entity, record, link, bases.get(record.id) ?? new Map());
   }
-  for (const id of input.page.deletes) await applyDelete(tx, input, entity, id);
+  for (const id of input.batch.deletes) await applyDelete(tx, input, entity, id);
 }
 
 interface SortedRecords {

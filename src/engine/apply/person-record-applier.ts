@@ -2,8 +2,10 @@ import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
 import type { PersonPageInput } from './person-page-input.ts';
+import { linkFirst } from './person-linker.ts';
 import { companyFields, mergeRecord } from './person-record-merge.ts';
 import { immediateWrites } from './person-writes.ts';
+import { scopeOf } from './record-context.ts';
 import { systemFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { PersonValue } from '../../domain/person.ts';
@@ -45,16 +47,15 @@ export async function applyRecord(
   const person = await tx.getPerson(link.personId);
   if (person === undefined) return;
   // An excluded record whose filter turned true again syncs like any linked record (B3.7 false → true).
-  await mergeRecord(
+  await mergeRecord({
+    ...scopeOf(input),
     tx,
-    input,
-    entity,
     record,
-    { ...link, state: 'active' },
+    link: { ...link, state: 'active' },
     person,
     bases,
-    immediateWrites(tx),
-  );
+    writes: immediateWrites(tx),
+  });
 }
 
 /** B3.2: exactly one marketing-only person with the same email is linked; otherwise a new person. */
@@ -69,17 +70,7 @@ export async function linkOrCreate(
     const candidates = await tx.listPersons({ email, crmType: 'none', limit: 2 });
     const marketingOnly = candidates.items.filter((person) => person.fields.crmIsDeleted !== true);
     if (marketingOnly.length === 1) {
-      const person = marketingOnly[0];
-      await mergeRecord(
-        tx,
-        input,
-        entity,
-        record,
-        { entity, crmId: record.id, personId: person.id, state: 'active', etag: null, version: null },
-        person,
-        new Map(),
-        immediateWrites(tx),
-      );
+      await linkFirst({ ...scopeOf(input), tx, record, person: marketingOnly[0], rule: 'merge' });
       input.context.count(`${entity}.fromCrm.linked`);
       return;
     }
@@ -115,16 +106,7 @@ async function relinkQualifiedLead(tx: Store, input: PersonPageInput, record: Cr
   await tx.appendActivity(person.id, 'crm.converted', { leadId: origin.id, contactId: record.id });
   input.context.count('lead.fromCrm.converted');
   const relinked = await tx.getPerson(person.id);
-  await mergeRecord(
-    tx,
-    input,
-    'contact',
-    record,
-    { entity: 'contact', crmId: record.id, personId: person.id, state: 'active', etag: null, version: null },
-    relinked!,
-    new Map(),
-    immediateWrites(tx),
-  );
+  await linkFirst({ ...scopeOf(input), tx, record, person: relinked!, rule: 'merge' });
   return true;
 }
 

@@ -1,43 +1,31 @@
 import { fromCrmValue } from '../../domain/crm-attribute.ts';
+import type { FieldMapping } from '../../domain/field-catalog.ts';
 import { entityCollisionWinner } from '../../domain/field-policy.ts';
-import { mergeField } from '../../domain/merge.ts';
-import type { PersonEntity } from '../../domain/sync-entities.ts';
+import { mergeField, sameValue, type FieldMergeDecision } from '../../domain/merge.ts';
 import type { Store } from '../../store/store.ts';
-import type { PersonPageInput } from './person-page-input.ts';
-import type { PersonWrites } from './person-writes.ts';
+import type { ApplyScope, RecordContext } from './record-context.ts';
 import { companyFieldsOf, systemFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
-import type { Person, PersonValue } from '../../domain/person.ts';
-import type { CrmLink } from '../../store/link-store.ts';
+import type { PersonValue } from '../../domain/person.ts';
 
-/** The three-way merge of one linked record (B4.1–B4.4) plus its system and company fields. */
-export async function mergeRecord(
-  tx: Store,
-  input: PersonPageInput,
-  entity: PersonEntity,
-  record: CrmRecord,
-  link: Omit<CrmLink, 'linkedAt' | 'updatedAt'>,
-  person: Person,
-  bases: Map<string, PersonValue>,
-  writes: PersonWrites,
-): Promise<void> {
-  const { context } = input;
+/**
+ * The three-way merge of one linked record (B4.1–B4.4) plus its system and company fields. Values the
+ * marketing side wins are marked for pushing; returns their attributes.
+ */
+export async function mergeRecord(rc: RecordContext): Promise<string[]> {
+  const { tx, context, record, person, bases, writes } = rc;
+  const entity = rc.link.entity;
+  // A flow's first link logs nothing per field: see FirstLinkRule.
+  const quiet = rc.firstLink === 'person-first';
   const updates: Record<string, PersonValue> = {};
   const newBases: Record<string, PersonValue> = {};
   const push: string[] = [];
-  for (const mapping of input.plan.mappings) {
+  for (const mapping of rc.plan.mappings) {
     const field = mapping.personField;
     if (field === undefined) continue;
     const attribute = mapping.attribute.logicalName;
     const crm = fromCrmValue(mapping.attribute, record.values[attribute]);
-    const decision = mergeField({
-      field,
-      base: bases.has(attribute) ? bases.get(attribute)! : undefined,
-      marketing: person.fields[field] ?? null,
-      crm,
-      policy: mapping.policy,
-      entityWinner: entityCollisionWinner(entity),
-    });
+    const decision = decide(rc, mapping, field, crm);
     if (decision.toMarketing) updates[field] = decision.toMarketing.value;
     // A value still to be pushed keeps its old base: the push sets it once the CRM has it (B2.4, B4.5).
     // On a first link (no base yet) the CRM's current value becomes the base, so the push is "a field that
@@ -68,7 +56,7 @@ export async function mergeRecord(
     }
   }
   for (const [field, value] of Object.entries(updates)) {
-    if (!sameStored(person.fields[field], value)) {
+    if (!quiet && !sameStored(person.fields[field], value)) {
       await writes.activity(person.id, 'data-value-changed', {
         field,
         oldValue: person.fields[field] ?? null,
@@ -77,8 +65,18 @@ export async function mergeRecord(
       });
     }
   }
-  const system = await systemFieldsOf(tx, context, input.plan, record);
+  const system = await systemFieldsOf(tx, context, rc.plan, record);
   if (
+    rc.owner !== undefined &&
+    system.crmOwnerName === null &&
+    typeof system.crmOwnerId === 'string' &&
+    system.crmOwnerId.toLowerCase() === rc.owner.id
+  ) {
+    system.crmOwnerName = rc.owner.name;
+    system.crmOwnerEmail = rc.owner.email;
+  }
+  if (
+    !quiet &&
     person.fields.crmOwnerId !== undefined &&
     system.crmOwnerId !== undefined &&
     person.fields.crmOwnerId !== system.crmOwnerId &&
@@ -90,24 +88,60 @@ export async function mergeRecord(
     });
   }
   // A person stays linked to one record (B1.1): a lead's person keeps its lead id when it later becomes a contact.
-  const changes = { ...updates, ...system, ...(await companyFields(tx, input, record)) };
+  const changes = { ...updates, ...system, ...(await companyFields(tx, rc, record)) };
   await writes.updatePerson(person.id, changes);
-  await writes.link({ ...link, etag: record.etag ?? link.etag });
+  await writes.link({ ...rc.link, etag: record.etag ?? rc.link.etag });
   await writes.bases(entity, record.id, newBases);
   if (push.length > 0) await tx.markPendingPush(entity, record.id, person.id, push);
   const changed = Object.keys(updates).length > 0;
   context.count(`${entity}.fromCrm.${changed ? 'updated' : 'unchanged'}`);
+  return push;
 }
 
-export async function companyFields(tx: Store, input: PersonPageInput, record: CrmRecord) {
-  if (input.plan.entity.name !== 'contact') return {};
+/** One field's decision: the three-way merge, or a flow's first link (FirstLinkRule `person-first`). */
+function decide(
+  rc: RecordContext,
+  mapping: FieldMapping,
+  field: string,
+  crm: PersonValue,
+): FieldMergeDecision {
+  const attribute = mapping.attribute.logicalName;
+  const marketing = rc.person.fields[field] ?? null;
+  const base = rc.bases.has(attribute) ? rc.bases.get(attribute)! : undefined;
+  if (base === undefined && rc.firstLink === 'person-first') {
+    // B7.1: the record was made from the person's values; the base is what the CRM stored.
+    if (sameValue(marketing, crm)) return { newBase: { value: crm } };
+    if (isBlank(marketing) || mapping.policy === 'crm-to-marketing') {
+      return isBlank(crm)
+        ? { newBase: { value: crm } }
+        : { toMarketing: { value: crm }, newBase: { value: crm } };
+    }
+    return { toCrm: { value: marketing } };
+  }
+  return mergeField({
+    field,
+    base,
+    marketing,
+    crm,
+    policy: mapping.policy,
+    entityWinner: entityCollisionWinner(rc.link.entity),
+  });
+}
+
+/** A contact's company fields from its account's mirror row (B1.4); none for leads or contacts without one. */
+export async function companyFields(tx: Store, scope: ApplyScope, record: CrmRecord) {
+  if (scope.plan.entity.name !== 'contact') return {};
   const parent = record.values.parentcustomerid;
   if (!isLookupValue(parent) || parent.entity === 'contact') return {};
-  const account = await input.context.mirrorRow(tx, 'account', parent.id);
+  const account = await scope.context.mirrorRow(tx, 'account', parent.id);
   if (account === undefined || account.deleted) return {};
-  return companyFieldsOf(input.accountPlan, account.attributes);
+  return companyFieldsOf(scope.accountPlan, account.attributes);
 }
 
 function sameStored(a: PersonValue | undefined, b: PersonValue): boolean {
   return (a ?? null) === b;
+}
+
+function isBlank(value: PersonValue): boolean {
+  return value === null || value === '';
 }

@@ -91,3 +91,13 @@ export function mappingsOf(
     attributes.includes(mapping.attribute.logicalName),
   );
 }
+
+/** A copy of the plan that neither syncs nor reads `attribute` (a quarantined field, B5.6). */
+export function planWithout(plan: EntityPlan, attribute: string): EntityPlan {
+  return {
+    ...plan,
+    mappings: plan.mappings.filter((mapping) => mapping.attribute.logicalName !== attribute),
+    lookups: plan.lookups.filter((lookup) => lookup !== attribute),
+    select: plan.select.filter((name) => name !== attribute),
+  };
+}

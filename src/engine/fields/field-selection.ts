@@ -7,6 +7,7 @@ import { SynclineError } from '../../errors/syncline-error.ts';
 import type { EngineDeps } from '../engine-deps.ts';
 import { mappingsOf } from './entity-plan.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
+import { notifyQuarantine } from './quarantine-field.ts';
 import type { FieldSelection } from '../admin/sync-admin.ts';
 import type { SyncField, SyncFieldInput } from '../../domain/sync-field.ts';
 
@@ -118,36 +119,6 @@ export async function refreshFieldCatalog(deps: EngineDeps, entity: SyncEntity):
   if (updates.length > 0) await deps.store.upsertSyncFields(updates);
   for (const field of quarantined) await notifyQuarantine(deps, field);
   return { quarantined };
-}
-
-/** Quarantines one field found missing while syncing (the CRM answered "Could not find a property", B5.6). */
-export async function quarantineField(deps: EngineDeps, entity: string, attribute: string, reason: string) {
-  const fields = await deps.store.listSyncFields(entity);
-  const field = fields.find((candidate) => candidate.attribute === attribute);
-  if (field === undefined || field.state === 'quarantined') return;
-  await deps.store.setSyncFieldState(entity, attribute, 'quarantined', reason);
-  await notifyQuarantine(deps, { entity, attribute, reason });
-}
-
-async function notifyQuarantine(
-  deps: EngineDeps,
-  field: { entity: string; attribute: string; reason: string },
-) {
-  deps.logger.warn(field, 'field quarantined');
-  await deps.store.addNotification({
-    type: 'field-quarantined',
-    message: `${field.entity}.${field.attribute} stopped syncing: ${field.reason} Every other field keeps syncing; re-save the field selection to clear it.`,
-    details: field,
-  });
-  await deps.store.recordSyncError({
-    entity: field.entity,
-    crmId: null,
-    personId: null,
-    direction: 'fromCrm',
-    operation: 'schema',
-    code: 'FIELD_QUARANTINED',
-    message: `${field.attribute}: ${field.reason}`,
-  });
 }
 
 /** The result of saving a selection: what changed, for the API's answer and the backfill runner. */

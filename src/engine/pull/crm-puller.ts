@@ -3,12 +3,11 @@ import type { ChangePage } from '../../connectors/connector.ts';
 import { isCrmError } from '../../connectors/crm-error.ts';
 import { isPersonEntity } from '../../domain/sync-entities.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
-import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
-import { quarantineField } from '../fields/field-selection.ts';
-import { applyMirrorPage } from '../apply/mirror-page-applier.ts';
+import type { EntityPlan } from '../fields/entity-plan.ts';
+import { quarantineField } from '../fields/quarantine-field.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { prefetch, type Prefetch } from './page-prefetch.ts';
-import { applyPersonPage } from '../apply/person-page-applier.ts';
+import { applyRecordBatch } from '../apply/record-batch.ts';
 
 export const crmCursorName = (entity: string) => `crm:${entity}`;
 
@@ -112,14 +111,15 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
       input.context.count(`${entity}.reconciles`);
       return;
     }
-    if (error.errorClass === 'field' && error.field !== undefined) {
+    // An attribute the plan does not read cannot be dropped: reopening would fail the same way for ever.
+    if (
+      error.errorClass === 'field' &&
+      error.field !== undefined &&
+      reader.plan.select.includes(error.field)
+    ) {
       // B5.6: quarantine the vanished attribute and keep syncing the others from the same cursor.
-      await quarantineField(deps, entity, error.field, `The CRM answered: ${error.message}`);
-      reader.plan = buildEntityPlan(
-        reader.plan.entity,
-        reader.plan.description,
-        await deps.store.listSyncFields(entity),
-      );
+      reader.plan = await quarantineField(deps, reader.plan, error.field, error.message);
+      // The pass's own map (built for this pass): its push goes without the attribute too.
       input.plans.set(entity, reader.plan);
       await openReader(deps, input, reader);
       return;
@@ -131,21 +131,7 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
 async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReader, page: ChangePage) {
   const entity = reader.plan.entity.name;
   await deps.store.withTransaction(async (tx) => {
-    if (isPersonEntity(entity)) {
-      await applyPersonPage(tx, {
-        plan: reader.plan,
-        accountPlan: input.plans.get('account'),
-        page,
-        context: input.context,
-      });
-    } else {
-      await applyMirrorPage(tx, {
-        plan: reader.plan,
-        page,
-        context: input.context,
-        accountActivityLimit: input.settings.accountActivityLimit,
-      });
-    }
+    await applyRecordBatch(tx, input, reader.plan, page);
     const rows = page.upserts.length + page.deletes.length;
     if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
     await tx.setCursor(crmCursorName(entity), page.cursor);

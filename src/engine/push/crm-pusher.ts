@@ -5,10 +5,11 @@ import type { PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
-import { quarantineField } from '../fields/field-selection.ts';
+import { quarantineField } from '../fields/quarantine-field.ts';
 import type { PassContext } from '../run/pass-context.ts';
-import { applyPersonPage } from '../apply/person-page-applier.ts';
-import type { CrmRecord, CrmValue } from '../../domain/crm-record.ts';
+import { rereadRecord } from '../apply/fetched-records.ts';
+import { recordSyncFailure } from './sync-failure.ts';
+import type { CrmValue } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
 import type { CrmLink } from '../../store/link-store.ts';
 import type { PendingPush } from '../../store/outbox-store.ts';
@@ -49,6 +50,11 @@ export interface PushInput {
   readonly onPushed?: (attributes: string[], entity: string, crmId: string) => void;
 }
 
+/** One call's state: its own copy of the plans, so a quarantine (B5.6) never changes a shared plan. */
+interface PushRun extends PushInput {
+  readonly plans: Map<string, EntityPlan>;
+}
+
 /** A round's updates sent in one `write` call; `answer` never rejects, so nothing is unhandled in flight. */
 interface Flight {
   readonly prepared: readonly PreparedPush[];
@@ -71,7 +77,8 @@ interface Flight {
  * most two rounds are held at once. Every store call stays on this one async chain (a `write` only talks to
  * the CRM), so transactions never interleave.
  */
-export async function pushPending(deps: EngineDeps, input: PushInput): Promise<void> {
+export async function pushPending(deps: EngineDeps, pushInput: PushInput): Promise<void> {
+  const input: PushRun = { ...pushInput, plans: new Map(pushInput.plans) };
   // Records sent and not yet settled. A round prepared meanwhile skips them (their mark stays for the next
   // pass), so a record is never in two rounds at once, whatever re-marks the outbox sees during the pass.
   const unsettled = new Set<string>();
@@ -101,7 +108,7 @@ export async function pushPending(deps: EngineDeps, input: PushInput): Promise<v
 /** Up to `pushRoundSize` pending records after `cursor`, in pages the store allows, minus unsettled ones. */
 async function nextRound(
   deps: EngineDeps,
-  input: PushInput,
+  input: PushRun,
   after: string | undefined,
   unsettled: ReadonlySet<string>,
 ): Promise<{ items: PendingPush[]; cursor: string | undefined }> {
@@ -125,7 +132,7 @@ async function nextRound(
 }
 
 /** Sends prepared updates in one `write` call, split so that several requests run in parallel. */
-function send(deps: EngineDeps, input: PushInput, prepared: readonly PreparedPush[]): Flight {
+function send(deps: EngineDeps, input: PushRun, prepared: readonly PreparedPush[]): Flight {
   const requests = Math.max(minRequestsPerRound, deps.crm.stats().concurrencyLimit);
   const batchSize = Math.min(
     input.settings.writeBatchSize,
@@ -146,12 +153,7 @@ function send(deps: EngineDeps, input: PushInput, prepared: readonly PreparedPus
 }
 
 /** Settles a sent round and retries its stale records (B4.5) before its records may be listed again. */
-async function land(
-  deps: EngineDeps,
-  input: PushInput,
-  flight: Flight,
-  unsettled: Set<string>,
-): Promise<void> {
+async function land(deps: EngineDeps, input: PushRun, flight: Flight, unsettled: Set<string>): Promise<void> {
   try {
     let retry = await settleRound(deps, input, flight);
     for (let attempt = 1; attempt <= maxStaleRetries && retry.length > 0; attempt += 1) {
@@ -165,7 +167,7 @@ async function land(
 /** Prepares, sends and settles records again; returns those to try once more (stale again). */
 async function pushRound(
   deps: EngineDeps,
-  input: PushInput,
+  input: PushRun,
   batch: readonly PendingPush[],
 ): Promise<PendingPush[]> {
   const prepared = await prepareRound(deps, input, batch);
@@ -174,7 +176,7 @@ async function pushRound(
 }
 
 /** Applies a round's outcomes; returns the pending pushes to try again (stale ETags re-read and merged). */
-async function settleRound(deps: EngineDeps, input: PushInput, flight: Flight): Promise<PendingPush[]> {
+async function settleRound(deps: EngineDeps, input: PushRun, flight: Flight): Promise<PendingPush[]> {
   const answer = await flight.answer;
   if ('error' in answer) throw answer.error;
   const { outcomes } = answer;
@@ -204,7 +206,7 @@ async function settleRound(deps: EngineDeps, input: PushInput, flight: Flight): 
 /** Builds the updates of a round with bulk reads; clears the marks with nothing (left) to push. */
 async function prepareRound(
   deps: EngineDeps,
-  input: PushInput,
+  input: PushRun,
   batch: readonly PendingPush[],
 ): Promise<PreparedPush[]> {
   const { store } = deps;
@@ -243,7 +245,7 @@ async function prepareRound(
 /** Builds the update of one pending record, or clears the mark when there is nothing (left) to push. */
 async function preparePush(
   deps: EngineDeps,
-  input: PushInput,
+  input: PushRun,
   pending: PendingPush,
   link: CrmLink | undefined,
   person: Person | undefined,
@@ -310,7 +312,7 @@ async function preparePush(
  */
 async function settleAccepted(
   deps: EngineDeps,
-  input: PushInput,
+  input: PushRun,
   accepted: readonly { push: PreparedPush; etag: string | undefined }[],
 ): Promise<void> {
   const entities = new Set(accepted.map(({ push }) => push.pending.entity));
@@ -368,7 +370,7 @@ function partsOf<T>(items: readonly T[], size: number): T[][] {
 /** Applies one write outcome; true when the record should be pushed again in this pass. */
 async function handleOutcome(
   deps: EngineDeps,
-  input: PushInput,
+  input: PushRun,
   push: PreparedPush,
   outcome: WriteOutcome,
 ): Promise<boolean> {
@@ -392,11 +394,13 @@ async function handleOutcome(
       );
       await store.clearPendingPush(pending.entity, pending.crmId, pending.generation);
       return false;
-    case 'field-error':
-      await quarantineField(deps, pending.entity, outcome.field, `The CRM answered: ${outcome.message}`);
-      // The plan of this pass still lists the field: drop it so the retry goes without it.
-      dropMapping(input.plans.get(pending.entity), outcome.field);
+    case 'field-error': {
+      const plan = input.plans.get(pending.entity);
+      if (plan === undefined) return false;
+      // The retry goes without the field: this push's own copy of the plans takes the new plan.
+      input.plans.set(pending.entity, await quarantineField(deps, plan, outcome.field, outcome.message));
       return true;
+    }
     case 'transient':
     default:
       input.context.count(`${pending.entity}.toCrm.deferred`);
@@ -405,27 +409,11 @@ async function handleOutcome(
 }
 
 /** B4.5: the record changed since its ETag was read — re-read it and merge again, in the same pass. */
-async function rereadAndMerge(deps: EngineDeps, input: PushInput, pending: PendingPush): Promise<boolean> {
-  const plan = input.plans.get(pending.entity);
-  if (plan === undefined) return false;
-  const record: CrmRecord | undefined = await deps.crm.retrieve(pending.entity, pending.crmId, plan.select);
-  const accountPlan = input.plans.get('account');
-  await deps.store.withTransaction((tx: Store) =>
-    applyPersonPage(tx, {
-      plan,
-      accountPlan,
-      context: input.context,
-      page: {
-        upserts: record === undefined ? [] : [record],
-        deletes: record === undefined ? [pending.crmId] : [],
-        cursor: '',
-        final: true,
-      },
-    }),
-  );
-  return record !== undefined;
+async function rereadAndMerge(deps: EngineDeps, input: PushRun, pending: PendingPush): Promise<boolean> {
+  return (await rereadRecord(deps, input, pending.entity, pending.crmId)) !== undefined;
 }
 
+/** B6.1 for a push: one sync error and one `crm.sync-failed` activity per distinct error; counted per pass. */
 async function recordRejection(
   store: Store,
   context: PassContext,
@@ -434,30 +422,9 @@ async function recordRejection(
   code: string,
   message: string,
 ) {
-  const { isNew } = await store.recordSyncError({
-    entity: pending.entity,
-    crmId: pending.crmId,
-    personId,
-    direction: 'toCrm',
-    operation: 'update',
-    code,
-    message,
-  });
-  if (isNew) {
-    await store.appendActivity(personId, 'crm.sync-failed', {
-      entity: pending.entity,
-      crmId: pending.crmId,
-      operation: 'update',
-      code,
-      message,
-    });
-    context.count('errors.new');
-  }
-  context.count(`${pending.entity}.toCrm.failed`);
-}
-
-function dropMapping(plan: EntityPlan | undefined, attribute: string) {
-  if (plan === undefined) return;
-  const index = plan.mappings.findIndex((mapping) => mapping.attribute.logicalName === attribute);
-  if (index >= 0) (plan.mappings as unknown[]).splice(index, 1);
+  const { entity, crmId } = pending;
+  const failure = { entity, crmId, personId, operation: 'update', code, message };
+  const { isNew } = await recordSyncFailure(store, failure);
+  if (isNew) context.count('errors.new');
+  context.count(`${entity}.toCrm.failed`);
 }

@@ -1,12 +1,12 @@
 import { isPersonEntity } from '../../domain/sync-entities.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { BackfillRunner } from '../fields/backfill-runner.ts';
-import { pushPending } from '../push/crm-pusher.ts';
+import { pushRecordNow } from '../push/push-now.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { saveFieldSelection } from '../fields/field-selection.ts';
 import { PassContext } from './pass-context.ts';
 import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
-import { applyPersonPage } from '../apply/person-page-applier.ts';
+import { rereadRecord } from '../apply/fetched-records.ts';
 import { previewNextPass } from '../admin/sync-preview.ts';
 import type { FieldSelection, ResyncResult, SyncAdmin, SyncStatus } from '../admin/sync-admin.ts';
 import { SyncEngine } from './sync-engine.ts';
@@ -64,7 +64,7 @@ export class SyncService implements SyncAdmin {
   async resync(
     target: { personId: string } | { entity: 'lead' | 'contact'; crmId: string },
   ): Promise<ResyncResult> {
-    const { store, crm } = this.#deps;
+    const { store } = this.#deps;
     const link =
       'personId' in target
         ? (await store.listLinksOfPerson(target.personId)).find((candidate) => candidate.state === 'active')
@@ -76,32 +76,11 @@ export class SyncService implements SyncAdmin {
     }
     const before = await store.getPerson(link.personId);
     const plans = await buildPlans(this.#deps, this.#settings);
-    const plan = plans.get(link.entity)!;
-    const record = await crm.retrieve(link.entity, link.crmId, plan.select);
-    const context = new PassContext();
-    await store.withTransaction((tx) =>
-      applyPersonPage(tx, {
-        plan,
-        accountPlan: plans.get('account'),
-        context,
-        page: {
-          upserts: record === undefined ? [] : [record],
-          deletes: record === undefined ? [link.crmId] : [],
-          cursor: '',
-          final: true,
-        },
-      }),
-    );
+    const scope = { plans, context: new PassContext(), settings: this.#settings };
+    await rereadRecord(this.#deps, scope, link.entity, link.crmId);
     // A resync pushes every field that differs from its base, not just the latest edits (B8.2).
     await store.markPendingPush(link.entity, link.crmId, link.personId, null);
-    const pushed: string[] = [];
-    await pushPending(this.#deps, {
-      plans,
-      context,
-      settings: this.#settings,
-      only: { entity: link.entity, crmId: link.crmId },
-      onPushed: (attributes) => pushed.push(...attributes),
-    });
+    const pushed = await pushRecordNow(this.#deps, { plans, settings: this.#settings }, link);
     const after = await store.getPerson(link.personId);
     const changed = Object.keys(after?.fields ?? {}).filter(
       (field) =>
@@ -148,12 +127,7 @@ export class SyncService implements SyncAdmin {
       if (link?.state === 'active') {
         await store.markPendingPush(error.entity, error.crmId, link.personId, null);
         const plans = await buildPlans(this.#deps, this.#settings);
-        await pushPending(this.#deps, {
-          plans,
-          context: new PassContext(),
-          settings: this.#settings,
-          only: { entity: error.entity, crmId: error.crmId },
-        });
+        await pushRecordNow(this.#deps, { plans, settings: this.#settings }, link);
       }
     }
     return (await store.getSyncError(id))!;

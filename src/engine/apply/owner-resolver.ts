@@ -1,6 +1,6 @@
-import type { OwnerReference } from '../connectors/connector.ts';
-import { SynclineError } from '../errors/syncline-error.ts';
-import type { EngineDeps } from '../engine/engine-deps.ts';
+import type { OwnerReference } from '../../connectors/connector.ts';
+import { SynclineError } from '../../errors/syncline-error.ts';
+import type { EngineDeps } from '../engine-deps.ts';
 
 /** An owner (B1.5): a systemuser or a team, with what the person's owner fields show. */
 export interface ResolvedOwner extends OwnerReference {

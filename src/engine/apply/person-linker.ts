@@ -1,0 +1,108 @@
+import type { Store } from '../../store/store.ts';
+import type { LinkedEntity } from '../../store/link-store.ts';
+import type { EngineDeps } from '../engine-deps.ts';
+import type { EntityPlan } from '../fields/entity-plan.ts';
+import { PassContext } from '../run/pass-context.ts';
+import { resolveOwner, type ResolvedOwner } from './owner-resolver.ts';
+import { mergeRecord } from './person-record-merge.ts';
+import { immediateWrites } from './person-writes.ts';
+import type { ApplyScope, FirstLinkRule, KnownOwner } from './record-context.ts';
+import { systemFieldsOf } from './system-fields.ts';
+import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
+import type { Person } from '../../domain/person.ts';
+
+/** A first link inside the caller's transaction (B3.2). */
+export interface FirstLink extends ApplyScope {
+  readonly tx: Store;
+  readonly record: CrmRecord;
+  readonly person: Person;
+  readonly rule: FirstLinkRule;
+  readonly owner?: KnownOwner;
+}
+
+/**
+ * The one first-link merge (B3.2): links the person to the record and merges them without bases — a field
+ * empty on one side takes the other side's value, a field set differently on both follows `rule` — writing at
+ * once (the caller's transaction sees it). The bases start from the CRM's values; values to push are marked
+ * pending. Used by the pass (a single marketing-only email match, a qualified lead's person re-linked to its
+ * contact, B3.4) and by flow actions (`linkPersonToRecord`). Returns the attributes marked to push.
+ */
+export function linkFirst(first: FirstLink): Promise<string[]> {
+  const { record, person } = first;
+  const entity = first.plan.entity.name as LinkedEntity;
+  return mergeRecord({
+    ...first,
+    link: { entity, crmId: record.id, personId: person.id, state: 'active', etag: null, version: null },
+    bases: new Map(),
+    writes: immediateWrites(first.tx),
+    firstLink: first.rule,
+  });
+}
+
+export interface LinkRequest {
+  readonly person: Person;
+  readonly plan: EntityPlan;
+  /** The record as just read from the CRM (values of `plan.select`, with its ETag). */
+  readonly record: CrmRecord;
+  /** The owner the caller set, so its name need not be looked up again. */
+  readonly owner?: ResolvedOwner;
+  /** A link the new one replaces: the lead a contact was qualified from (B3.4). */
+  readonly supersedes?: { readonly entity: LinkedEntity; readonly crmId: string };
+  /** Attributes of the `crm.pushed` activity (B6.4); none when the link is an intermediate step. */
+  readonly pushedActivity?: Record<string, unknown>;
+  /** More writes that must commit with the link. */
+  readonly alsoInTransaction?: (tx: Store) => Promise<void>;
+}
+
+/**
+ * Links a person to the record a flow action created (B7.1), as a pass links on first sight (B3.2) but with
+ * the person's values first (`person-first`): the bases are the record's values as the CRM stored them; a
+ * person field that is blank takes the CRM's value; a person value the CRM lacks or holds differently is marked
+ * pending and returned so the caller pushes it. The system fields (crmType, ids, owner) commit in the same
+ * transaction with origin `sync` like every CRM-derived value, so neither the engine nor a campaign mistakes
+ * them for a marketing edit. The owner's name is looked up before the transaction when the mirror lacks it
+ * (sync disabled, first pass not run), so no CRM request runs inside it.
+ *
+ * Returns the attributes still to push.
+ */
+export async function linkPersonToRecord(
+  deps: Pick<EngineDeps, 'store' | 'crm'>,
+  request: LinkRequest,
+): Promise<string[]> {
+  const { person, plan, record } = request;
+  const context = new PassContext();
+  const owner = await ownerNames(deps, context, plan, record, request.owner);
+  return deps.store.withTransaction(async (tx) => {
+    if (request.supersedes !== undefined) {
+      await tx.upsertLink({
+        ...request.supersedes,
+        personId: person.id,
+        state: 'superseded',
+        etag: null,
+        version: null,
+      });
+    }
+    const scope = { plan, accountPlan: undefined, context };
+    const push = await linkFirst({ ...scope, tx, record, person, rule: 'person-first', owner });
+    if (request.pushedActivity !== undefined)
+      await tx.appendActivity(person.id, 'crm.pushed', request.pushedActivity);
+    await request.alsoInTransaction?.(tx);
+    return push;
+  });
+}
+
+/** Owner name and email (B1.5) when the mirror does not have them yet; undefined when it does or none is known. */
+async function ownerNames(
+  deps: Pick<EngineDeps, 'store' | 'crm'>,
+  context: PassContext,
+  plan: EntityPlan,
+  record: CrmRecord,
+  known: ResolvedOwner | undefined,
+): Promise<KnownOwner | undefined> {
+  const owner = record.values.ownerid;
+  // Reads the owner's mirror row into `context`, so the merge does not read it again.
+  const system = await systemFieldsOf(deps.store, context, plan, record);
+  if (!isLookupValue(owner) || system.crmOwnerName !== null) return undefined;
+  const id = owner.id.toLowerCase();
+  return known?.id === id ? known : await resolveOwner(deps, id).catch(() => undefined);
+}
