@@ -22,6 +22,13 @@ export const errorCodes = {
     status: 400,
     description: 'The request body, path or query does not match the schema; `details` lists each problem.',
   },
+  INVALID_CHARACTERS: {
+    status: 400,
+    description:
+      'A string in the body, query or path holds a NUL character (U+0000) or a lone UTF-16 surrogate (e.g. "\\ud800"), ' +
+      'which PostgreSQL cannot store as text (refused on every backend alike); `details.problems` names each ' +
+      'place (`body.firstName`, `query.email`).',
+  },
   UNKNOWN_FIELD: { status: 400, description: 'The body names a person field that does not exist.' },
   READ_ONLY_FIELD: {
     status: 400,
