@@ -109,14 +109,18 @@ export function toJsonText(value: unknown): string {
 }
 
 /** Strings PostgreSQL or the API have tripped on, or could: NUL, lone surrogates, huge, SQL/LIKE syntax… */
+/** NUL and lone surrogates, alone or inside ordinary text: what PostgreSQL refuses (issue 13, item 7). */
+export const unstorableString: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\udc00\ud800'),
+    fc.string({ maxLength: 8 }),
+  )
+  .map(([before, bad, after]) => `${before}${bad}${after}`);
+
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: unstorableString, weight: 3 },
   fc.constantFrom(
-    '\u0000',
-    'a\u0000b',
-    '\ud800',
-    '\udfff',
-    'x\udc00y',
-    '\udc00\ud800',
     '😀',
     '\ufeff',
     '\u202e',
@@ -166,6 +170,11 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 export interface Hints {
   /** Keys for objects whose properties are open (`additionalProperties`): person fields, entities. */
   readonly openKeys: fc.Arbitrary<string>;
+  /**
+   * Valid bodies by operation (`POST /api/v1/campaigns`) where rules the schema cannot state (B7.5: which
+   * properties a trigger or step takes) would make schema-derived bodies almost always 400.
+   */
+  readonly bodies?: Readonly<Record<string, fc.Arbitrary<unknown>>>;
 }
 
 function stringFor(schema: Schema, name: string | undefined): fc.Arbitrary<unknown> {

@@ -30,12 +30,9 @@ export interface FuzzRequest {
 const tagged = <T>(arbitrary: fc.Arbitrary<T>, hostile: boolean) =>
   arbitrary.map((value) => ({ value, hostile }));
 
-/** Valid three times in four, hostile otherwise. */
+/** Valid or hostile, even odds. */
 function either(valid: fc.Arbitrary<unknown>, hostile: fc.Arbitrary<unknown>) {
-  return fc.oneof(
-    { arbitrary: tagged(valid, false), weight: 3 },
-    { arbitrary: tagged(hostile, true), weight: 1 },
-  );
+  return fc.oneof(tagged(valid, false), tagged(hostile, true));
 }
 
 /** Raw bodies no JSON encoder would write: broken syntax, escapes of lone surrogates and NUL, deep nesting. */
@@ -60,7 +57,68 @@ const rawPayload = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),
 );
 
+/** Half the requests are valid throughout (so 2xx answers and their schemas are exercised), half hostile. */
 export function requestArbitrary(operation: Operation, hints: Hints): fc.Arbitrary<FuzzRequest> {
+  return fc.oneof(validRequest(operation, hints), hostileRequest(operation, hints));
+}
+
+function validRequest(operation: Operation, hints: Hints): fc.Arbitrary<FuzzRequest> {
+  const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
+  const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
+  const path = fc.record(
+    Object.fromEntries(
+      pathParameters.map((parameter) => [
+        parameter.name,
+        validValue(parameter.schema, hints, parameter.name),
+      ]),
+    ),
+  );
+  const query = fc
+    .subarray(queryParameters)
+    .chain((chosen) =>
+      fc.tuple(
+        ...chosen.map((parameter) =>
+          validValue(parameter.schema, hints, parameter.name).map(
+            (value) => [parameter.name, value] as const,
+          ),
+        ),
+      ),
+    );
+  const body: fc.Arbitrary<FuzzRequest['body']> =
+    operation.body === undefined
+      ? fc.constant({ kind: 'none' })
+      : validBody(operation, hints).map((value) => ({ kind: 'json', value }));
+  return fc
+    .tuple(path, query, body)
+    .map(([pathValues, queryParts, bodyPart]) => request(operation, pathValues, queryParts, bodyPart, false));
+}
+
+function validBody(operation: Operation, hints: Hints): fc.Arbitrary<unknown> {
+  const fromSchema = validValue(operation.body, hints);
+  const special = hints.bodies?.[`${operation.method} ${operation.path}`];
+  return special === undefined ? fromSchema : fc.oneof({ arbitrary: special, weight: 3 }, fromSchema);
+}
+
+function request(
+  operation: Operation,
+  path: Record<string, unknown>,
+  query: readonly (readonly [string, unknown])[],
+  body: FuzzRequest['body'],
+  hostile: boolean,
+): FuzzRequest {
+  return {
+    // Counterexamples print the operation by name, not its whole schema.
+    operation: Object.assign(Object.create(operation) as Operation, {
+      [fc.toStringMethod]: () => `${operation.method} ${operation.path}`,
+    }),
+    path,
+    query,
+    body,
+    hostile,
+  };
+}
+
+function hostileRequest(operation: Operation, hints: Hints): fc.Arbitrary<FuzzRequest> {
   const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
   const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
   const path = fc.tuple(
@@ -91,10 +149,7 @@ export function requestArbitrary(operation: Operation, hints: Hints): fc.Arbitra
   });
   const body = bodyArbitrary(operation, hints);
   return fc.tuple(path, query, body).map(([pathValues, queryParts, bodyPart]) => ({
-    // Counterexamples print the operation by name, not its whole schema.
-    operation: Object.assign(Object.create(operation) as Operation, {
-      [fc.toStringMethod]: () => `${operation.method} ${operation.path}`,
-    }),
+    ...request(operation, {}, [], bodyPart.body, true),
     path: Object.fromEntries(
       pathParameters.map((parameter, index) => [parameter.name, pathValues[index]!.value]),
     ),
@@ -118,7 +173,7 @@ function bodyArbitrary(operation: Operation, hints: Hints): fc.Arbitrary<BodyPar
   if (operation.body === undefined) {
     return fc.oneof({ arbitrary: none, weight: 8 }, { arbitrary: raw, weight: 1 });
   }
-  const valid = validValue(operation.body, hints);
+  const valid = validBody(operation, hints);
   const json = (value: unknown, hostile: boolean): BodyPart => ({ body: { kind: 'json', value }, hostile });
   // A valid body with one value, at any depth, replaced by something hostile, or one unknown key added.
   const mutated = fc
