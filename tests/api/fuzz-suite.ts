@@ -84,6 +84,43 @@ export function registerFuzzTests(backend: string, kind: StoreKind): void {
         assert.ok(names.includes(name), `${name} is not in the document`);
     });
 
+    // Issue 13, item 7: each answered 500 on PostgreSQL (SQLite took them), after reaching the store.
+    test('NUL and lone surrogates in query, path and body → 400 INVALID_CHARACTERS, nothing written', async () => {
+      const personId = pools.personId[0]!;
+      const raw = (method: 'POST' | 'PATCH' | 'PUT', url: string, payload: string) => ({
+        method,
+        url,
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload,
+      });
+      const campaign = (name: string) =>
+        JSON.stringify({
+          name,
+          enabled: true,
+          trigger: { type: 'person-created' },
+          filters: [],
+          steps: [{ action: 'create-task', subject: 'Call' }],
+        });
+      for (const request of [
+        { method: 'GET' as const, url: '/api/v1/persons?email=a%00b', headers: auth },
+        { method: 'GET' as const, url: '/api/v1/sync/errors?q=a%00b', headers: auth },
+        { method: 'GET' as const, url: '/api/v1/sync/errors?entity=contact%00', headers: auth },
+        { method: 'GET' as const, url: '/api/v1/crm/acc%00ount', headers: auth },
+        { method: 'DELETE' as const, url: `/api/v1/persons/${personId}%00`, headers: auth },
+        raw('POST', '/api/v1/persons', '{"email":"s@example.com","firstName":"\\ud800"}'),
+        raw('PATCH', `/api/v1/persons/${personId}`, '{"lastName":"x\\udfff"}'),
+        raw('POST', '/api/v1/campaigns', campaign('a\u0000b')),
+        raw('POST', '/api/v1/campaigns', campaign('\ud800')),
+        raw('POST', `/api/v1/persons/${personId}/actions/create-task`, '{"subject":"\\udc00"}'),
+      ]) {
+        const before = await fuzz.fingerprint();
+        const response = await fuzz.app.inject(request);
+        assert.equal(response.statusCode, 400, `${request.method} ${request.url}: ${response.body}`);
+        assert.equal(response.json().error.code, 'INVALID_CHARACTERS', response.body);
+        assert.equal(await fuzz.fingerprint(), before, `${request.method} ${request.url} wrote`);
+      }
+    });
+
     test(`${runs} generated requests: no 5xx, documented error shape, valid 2xx bodies, rejected writes change nothing`, async (t) => {
       const ajv = new Ajv({ strict: false, allErrors: true });
       addFormats(ajv);
