@@ -78,6 +78,13 @@ export function addStringGuard(app: FastifyInstance): void {
     ].slice(0, maxReported);
     if (problems.length === 0) return;
     const summary = problems.map((found) => `${found.path} ${explanations[found.problem]}`).join('; ');
+    // A cursor is opaque: the client did not write those characters, it was handed a broken or forged cursor,
+    // and the remedy is to restart paging, which INVALID_CURSOR says (as for any other malformed cursor).
+    if (problems.every((found) => found.path === 'query.cursor')) {
+      throw new SynclineError('INVALID_CURSOR', `The pagination cursor is malformed: ${summary}.`, {
+        details: { problems },
+      });
+    }
     throw new SynclineError('INVALID_CHARACTERS', `Invalid characters: ${summary}.`, {
       details: { problems },
     });
