@@ -16,6 +16,7 @@ import { mirroredEntities } from './mirror-entities.ts';
 import type { ApiApp } from './routes/route.ts';
 import { routeRegistrations } from './routes/routes.ts';
 import { addStaticUi, type StaticUiOptions } from './static-ui.ts';
+import { addStringGuard } from './string-guard.ts';
 import { validatorCompiler } from './validator-compiler.ts';
 
 /**
@@ -82,6 +83,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   app.removeContentTypeParser('text/plain');
   addErrorHandling(app, routes);
   addBearerAuth(app, options.apiKey);
+  addStringGuard(app);
   const metrics =
     options.metrics ?? createApiMetrics({ syncAdmin: options.syncAdmin, logger: options.logger });
   addRequestMetrics(app, metrics);

@@ -48,6 +48,15 @@ export const errorCodes = {
     action:
       'Check the spelling against `GET /api/v1/person-fields`, or add a marketing-only field with `POST /api/v1/person-fields` first.',
   },
+  INVALID_CHARACTERS: {
+    status: 400,
+    description:
+      'A string in the body, query or path holds a NUL character (U+0000) or a lone UTF-16 surrogate (e.g. "\\ud800"), ' +
+      'which PostgreSQL cannot store as text (refused on every backend alike); `details.problems` names each ' +
+      'place (`body.firstName`, `query.email`).',
+    action:
+      'Fix the client or import that sent the value: strip NUL characters and broken UTF-16 (often from a bad encoding conversion or a cut emoji) before sending; nothing was changed.',
+  },
   READ_ONLY_FIELD: {
     status: 400,
     description:

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AttributeMetadata } from '../connector.ts';
-import { idFromEntityUrl, toBody, toRecord, wireColumns, type EntityShape } from './record-mapper.ts';
+import {
+  idFromEntityUrl,
+  sanitizeCrmText,
+  sanitizeCrmValue,
+  toBody,
+  toRecord,
+  wireColumns,
+  type EntityShape,
+} from './record-mapper.ts';
 
 function attribute(logicalName: string, attributeType: string, targets?: string[]): AttributeMetadata {
   return {
@@ -137,4 +145,59 @@ test('B1.5: key handling is remembered per shape, so rows with other keys or ano
   };
   assert.deepEqual(toRecord(polymorphic, rows[0]).values.originatingleadid, { id: 'l1', entity: undefined });
   assert.deepEqual(toRecord(contact, rows[0]).values.originatingleadid, { id: 'l1', entity: 'lead' });
+});
+
+// PostgreSQL refuses U+0000 and lone surrogates in text and jsonb; one such CRM value used to fail its page.
+test('CRM strings lose U+0000 and get U+FFFD for a lone surrogate; clean strings come back as they are', () => {
+  assert.equal(sanitizeCrmText('Ada\u0000 Lovelace\u0000'), 'Ada Lovelace');
+  assert.equal(sanitizeCrmText('x\ud800y'), 'x\ufffdy');
+  assert.equal(sanitizeCrmText('\udfff\ud800'), '\ufffd\ufffd');
+  assert.equal(sanitizeCrmText('\u0000\ud83d'), '\ufffd');
+  // A NUL between the halves of a pair: removing it leaves a well-formed pair, which is kept.
+  assert.equal(sanitizeCrmText('\ud83d\u0000\ude00'), '😀');
+  for (const clean of ['', 'Zoë', '😀 ok', '東京', 'tab\tnew\nline']) {
+    assert.equal(sanitizeCrmText(clean), clean);
+  }
+});
+
+test('sanitised CRM values: strings and keys at any depth; numbers, booleans and null untouched', () => {
+  assert.deepEqual(sanitizeCrmValue({ 'a\u0000': ['b\ud800', { c: 'd\u0000' }], n: 1, t: true, z: null }), {
+    a: ['b\ufffd', { c: 'd' }],
+    n: 1,
+    t: true,
+    z: null,
+  });
+  for (const scalar of [0, -1.5, false, null]) assert.equal(sanitizeCrmValue(scalar), scalar);
+});
+
+test('B6.1: a CRM row with NUL or lone surrogates maps to values every store can hold', () => {
+  const record = toRecord(contact, {
+    '@odata.etag': 'W/"7\u0000"',
+    contactid: '49b0be2e-d01c-ed11-b83e-000d3a572421',
+    firstname: 'Yv\u0000onne',
+    lastname: '\udc00Smith',
+    description: { nested: ['x\u0000'] },
+    '_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'team\u0000',
+    _ownerid_value: '70bf4d48-34cb-ed11-b596-0022481d68cd\u0000',
+    'odd\u0000key': 'v',
+    numberofemployees: 12,
+    donotemail: false,
+  });
+  assert.equal(record.etag, 'W/"7"');
+  assert.deepEqual(record.values, {
+    contactid: '49b0be2e-d01c-ed11-b83e-000d3a572421',
+    firstname: 'Yvonne',
+    lastname: '\ufffdSmith',
+    description: { nested: ['x'] } as never,
+    ownerid: { id: '70bf4d48-34cb-ed11-b596-0022481d68cd', entity: 'team' },
+    oddkey: 'v',
+    numberofemployees: 12,
+    donotemail: false,
+  });
+  const text = JSON.stringify(record);
+  assert.ok(!text.includes('\\u0000') && text.isWellFormed(), text);
+  // Reading the same CRM value again maps to the same value, so the base matches and nothing echoes (B4.4).
+  const again = toRecord(contact, { contactid: 'c1', firstname: 'Yv\u0000onne', lastname: '\udc00Smith' });
+  assert.equal(again.values.firstname, record.values.firstname);
+  assert.equal(again.values.lastname, record.values.lastname);
 });

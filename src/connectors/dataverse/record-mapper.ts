@@ -35,7 +35,7 @@ export function wireColumns(shape: EntityShape, select: readonly string[]): stri
  */
 type KeyPlan =
   | { readonly kind: 'skip' }
-  | { readonly kind: 'plain' }
+  | { readonly kind: 'plain'; readonly name: string }
   | {
       readonly kind: 'lookup';
       readonly name: string;
@@ -44,17 +44,16 @@ type KeyPlan =
     };
 
 const skip: KeyPlan = { kind: 'skip' };
-const plain: KeyPlan = { kind: 'plain' };
 const keyPlans = new WeakMap<EntityShape, Map<string, KeyPlan>>();
 
 function planKey(shape: EntityShape, key: string): KeyPlan {
   if (key.includes('@')) return skip;
   const lookup = /^_(.+)_value$/.exec(key);
-  if (!lookup) return plain;
+  if (!lookup) return { kind: 'plain', name: sanitizeCrmText(key) };
   const targets = shape.attributes.get(lookup[1])?.targets;
   return {
     kind: 'lookup',
-    name: lookup[1],
+    name: sanitizeCrmText(lookup[1]),
     annotation: `${key}${lookupAnnotation}`,
     onlyTarget: targets?.length === 1 ? targets[0] : undefined,
   };
@@ -77,7 +76,7 @@ export function toRecord(shape: EntityShape, row: Readonly<Record<string, unknow
     if (plan.kind === 'skip') continue;
     const value = row[key];
     if (plan.kind === 'plain') {
-      values[key] = (value ?? null) as CrmValue;
+      values[plan.name] = sanitizeCrmValue(value ?? null) as CrmValue;
       continue;
     }
     if (typeof value !== 'string') {
@@ -85,14 +84,46 @@ export function toRecord(shape: EntityShape, row: Readonly<Record<string, unknow
       continue;
     }
     const annotated = row[plan.annotation];
-    values[plan.name] = { id: value, entity: typeof annotated === 'string' ? annotated : plan.onlyTarget };
+    values[plan.name] = {
+      id: sanitizeCrmText(value),
+      entity: typeof annotated === 'string' ? sanitizeCrmText(annotated) : plan.onlyTarget,
+    };
   }
   const etag = row['@odata.etag'];
   return {
-    id: String(row[shape.entity.primaryIdAttribute]),
-    etag: typeof etag === 'string' ? etag : undefined,
+    id: sanitizeCrmText(String(row[shape.entity.primaryIdAttribute])),
+    etag: typeof etag === 'string' ? sanitizeCrmText(etag) : undefined,
     values,
   };
+}
+
+/**
+ * A CRM string as the store can hold it: U+0000 removed, lone UTF-16 surrogates replaced by U+FFFD. Dataverse
+ * stores both (imports, API clients), and PostgreSQL refuses both in text and jsonb, so one such value used to
+ * fail the commit of its whole page (mirror rows refuse NUL too).
+ *
+ * Sanitised, not rejected: a read cannot be refused row by row the way an API request is (400). Rejecting would
+ * fail the page, the cursor would not advance (B2.4), and every later change of the entity would be stuck behind
+ * one stray character — the opposite of B6.1's "other records keep syncing". Losing a NUL or an unpaired half of
+ * a surrogate pair loses no meaning. No echo follows (B4.4): the base and the person hold the same sanitised
+ * value, so the next read of the unchanged CRM value maps to what the base holds and nothing is pushed back.
+ *
+ * Every read path goes through `toRecord` (full, change-tracked and watermark reads, retrieve, findByLookup),
+ * so this is the one place CRM values are cleaned. The clean common case allocates nothing.
+ */
+export function sanitizeCrmText(text: string): string {
+  const withoutNul = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  return withoutNul.isWellFormed() ? withoutNul : withoutNul.toWellFormed();
+}
+
+/** `sanitizeCrmText` for any wire value: strings, and strings and keys inside objects and arrays at any depth. */
+export function sanitizeCrmValue(value: unknown): unknown {
+  if (typeof value === 'string') return sanitizeCrmText(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(sanitizeCrmValue);
+  const clean: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) clean[sanitizeCrmText(key)] = sanitizeCrmValue(inner);
+  return clean;
 }
 
 /**

@@ -1,0 +1,3 @@
+import { registerFuzzTests } from './fuzz-suite.ts';
+
+registerFuzzTests('SQLite', 'sqlite');
