@@ -5,6 +5,7 @@ import { CrmError, isCrmError } from '../crm-error.ts';
 import { ConcurrencyLimiter, throttleKindOf } from './concurrency-limiter.ts';
 import type { TokenProvider } from './dataverse-auth.ts';
 import { classifyFailure, type DataverseFailure } from './error-classifier.ts';
+import { sanitizeCrmText } from './record-mapper.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
 /**
@@ -234,20 +235,24 @@ export class DataverseHttp {
   }
 }
 
-/** Dataverse's `{"error":{"code":"0x…","message":"…"}}`; anything else is kept as text (truncated). */
+/**
+ * Dataverse's `{"error":{"code":"0x…","message":"…"}}`; anything else is kept as text (truncated). The text is
+ * sanitised like record values (record-mapper.ts): a plug-in's message ends up in the sync errors and the
+ * person's activity log (B6.1), and a NUL or a lone surrogate in it would fail that write on PostgreSQL.
+ */
 export function parseErrorBody(text: string): { crmCode?: string; message?: string } {
   try {
     const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     if (parsed.error && typeof parsed.error === 'object') {
       return {
-        crmCode: typeof parsed.error.code === 'string' ? parsed.error.code : undefined,
-        message: typeof parsed.error.message === 'string' ? parsed.error.message : undefined,
+        crmCode: typeof parsed.error.code === 'string' ? sanitizeCrmText(parsed.error.code) : undefined,
+        message: typeof parsed.error.message === 'string' ? sanitizeCrmText(parsed.error.message) : undefined,
       };
     }
   } catch {
     // not JSON: fall through
   }
-  return text.trim() === '' ? {} : { message: text.trim().slice(0, 500) };
+  return text.trim() === '' ? {} : { message: sanitizeCrmText(text.trim().slice(0, 500)) };
 }
 
 function describe(failure: DataverseFailure, req: HttpRequest): string {
