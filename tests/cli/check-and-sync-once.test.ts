@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createStore } from '../../src/store/registry.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
-import { startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
+import { crmAdmin, startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -62,6 +62,46 @@ describe('syncline check and sync --once against the emulator process', () => {
     assert.match(result.stdout, /✔ contact\s+read ✔/);
     assert.match(result.stdout, /The connection is usable|the connection is usable/);
     assert.equal(existsSync(join(directory, 'absent.db')), false, 'check creates no database');
+    // B4.5: the emulator ignores UpdateMultiple's ETags by default (the worst case): updates stay on $batch.
+    assert.match(
+      result.stdout,
+      /! lead\s+UpdateMultiple available true, stale ETag refused false → updates via \$batch with If-Match/,
+    );
+    assert.match(result.stdout, /! contact\s+.*→ updates via \$batch with If-Match/);
+  });
+
+  test('B4.5 check reports UpdateMultiple where the organisation proves it refuses stale ETags', async () => {
+    const honouring = await startEmulatorProcess([
+      '--seed',
+      'empty',
+      '--bulk-etags',
+      'honoured',
+      '--bulk-unavailable',
+      'lead',
+    ]);
+    try {
+      const result = await run(['check'], {
+        SYNCLINE_DYNAMICS_URL: honouring.url,
+        SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+        SYNCLINE_DB: `sqlite:${join(directory, 'absent.db')}`,
+      });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(
+        result.stdout,
+        /✔ contact\s+UpdateMultiple available true, stale ETag refused true → updates via UpdateMultiple/,
+      );
+      assert.match(
+        result.stdout,
+        /! lead\s+UpdateMultiple available false.*→ updates via \$batch with If-Match/,
+      );
+      const leftovers = await crmAdmin(honouring.url)('GET', 'contacts?$select=lastname');
+      const names = (leftovers.json as { value: { lastname: string | null }[] }).value.map(
+        (row) => row.lastname,
+      );
+      assert.ok(!names.some((name) => name?.startsWith('syncline-probe')), 'the scratch records are gone');
+    } finally {
+      await honouring.stop();
+    }
   });
 
   test('B8.3 check with a wrong token exits non-zero and says the credentials were refused', async () => {

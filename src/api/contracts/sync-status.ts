@@ -20,6 +20,13 @@ export const SyncEntityStatus = Type.Object(
       description:
         'Seconds until the backlog is drained at the last hour’s rate; null when unknown or empty.',
     }),
+    writePath: Type.Optional(
+      Type.Enum(['bulk', 'batch'], {
+        description:
+          'Lead and contact: how updates reach the CRM (B4.5). `batch`: `$batch` with per-request If-Match (the ' +
+          'default); `bulk`: UpdateMultiple, used only after a probe proved this organisation refuses stale ETags.',
+      }),
+    ),
   },
   { title: 'SyncEntityStatus' },
 );

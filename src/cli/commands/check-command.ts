@@ -105,7 +105,31 @@ async function runChecks(crm: CrmConnector, selection: Map<string, string[]>, ou
     if (isPersonEntity(entity) && readOnly.length > 0)
       out(`        ! read-only (pulled, never pushed): ${readOnly.join(', ')}`);
   }
+  await checkWritePaths(crm, out);
   return usable;
+}
+
+/**
+ * B4.5: whether UpdateMultiple may carry updates — available for the table, and proven to refuse a stale ETag
+ * (a scratch record is created, changed and deleted). Never makes the connection unusable: `$batch` with
+ * If-Match always works; the engine repeats this probe at its first connect and remembers the answer.
+ */
+async function checkWritePaths(crm: CrmConnector, out: (line: string) => void): Promise<void> {
+  out('  Write path for updates (B4.5; probes with one scratch record per table, deleted after):');
+  for (const entity of ['lead', 'contact']) {
+    const probe = await crm.probeWritePath(entity);
+    const mark = probe.leftoverRecordId !== undefined ? '✘' : probe.proved ? '✔' : '!';
+    out(
+      `    ${mark} ${entity.padEnd(18)} UpdateMultiple available ${String(probe.bulkAvailable)}, stale ETag refused ` +
+        `${String(probe.bulkEtagsHonoured)} → updates via ${probe.proved ? 'UpdateMultiple' : '$batch with If-Match'}`,
+    );
+    out(`        ${probe.reason}`);
+    if (probe.leftoverRecordId !== undefined) {
+      out(
+        `        ✘ the scratch ${entity} ${probe.leftoverRecordId} could not be deleted: delete it by hand`,
+      );
+    }
+  }
 }
 
 /** The saved selection when the database has one, else the default mapping (interfaces.md §6). */

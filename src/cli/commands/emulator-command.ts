@@ -39,6 +39,14 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
       'bearer token of the System Administrator',
       emulatorFixtures.defaultAdminToken,
     )
+    .option(
+      '--bulk-etags <mode>',
+      'UpdateMultiple per-target @odata.etag: ignored (the worst case, default) or honoured (docs/emulator.md)',
+    )
+    .option(
+      '--bulk-unavailable <tables>',
+      'comma-separated tables on which CreateMultiple/UpdateMultiple are unavailable',
+    )
     .option('--tls', 'serve HTTPS with a self-signed certificate made at start (for MSAL clients)')
     .option(
       '--tls-cert <path>',
@@ -57,7 +65,17 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
         adminToken: string;
         tls?: boolean;
         tlsCert: string;
+        bulkEtags?: string;
+        bulkUnavailable?: string;
       }) => {
+        if (
+          options.bulkEtags !== undefined &&
+          options.bulkEtags !== 'ignored' &&
+          options.bulkEtags !== 'honoured'
+        )
+          throw new InvalidArgumentError(
+            `--bulk-etags must be ignored or honoured, not '${options.bulkEtags}'`,
+          );
         if (options.seed !== 'demo' && options.seed !== 'empty')
           throw new InvalidArgumentError(`--seed must be demo or empty, not '${options.seed}'`);
         const config = loadConfig(context.env);
@@ -78,6 +96,17 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
           },
           logger,
           tls,
+          bulk: {
+            ...(options.bulkEtags === undefined ? {} : { etags: options.bulkEtags }),
+            ...(options.bulkUnavailable === undefined
+              ? {}
+              : {
+                  unavailableOn: options.bulkUnavailable
+                    .split(',')
+                    .map((table) => table.trim())
+                    .filter(Boolean),
+                }),
+          },
         });
         const rows = Object.fromEntries(
           [...emulator.state.tables]

@@ -51,6 +51,11 @@ export interface EntityStatus {
   readonly growing: boolean;
   /** Seconds until the backlog is drained at the last hour's rate; null when unknown or empty. */
   readonly etaSeconds: number | null;
+  /**
+   * Lead and contact: how updates reach the CRM (B4.5) — `bulk` (UpdateMultiple, its stale-ETag refusal proven
+   * on this organisation by the probe) or `batch` (`$batch` with per-request If-Match, the default).
+   */
+  readonly writePath?: 'bulk' | 'batch';
 }
 
 export interface SyncStatus {

@@ -1,3 +1,4 @@
+import { isPersonEntity } from '../../domain/sync-entities.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityStatus, SyncStatus } from './sync-admin.ts';
 import { initialLoadSetting, syncEntitiesOf } from '../run/pass-runner.ts';
@@ -50,6 +51,9 @@ export class StatusReporter {
         growing: this.#growing(entity.name, toCrm.pending, now),
         etaSeconds:
           toCrm.pending === 0 || lastHour === 0 ? null : Math.ceil((toCrm.pending / lastHour) * 3600),
+        ...(isPersonEntity(entity.name)
+          ? { writePath: this.#deps.crm.stats().writePaths?.[entity.name] ?? 'batch' }
+          : {}),
       };
     }
     const jobs = await store.listBackfillJobs({ limit: 50, status: ['queued', 'running'] });

@@ -1,6 +1,7 @@
 import type { PullProgress } from '../pull/crm-puller.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { runPass, type PassOutcome } from './pass-runner.ts';
+import { chooseEngineWritePaths } from '../push/write-paths.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
 
 export const enabledSetting = 'sync:enabled';
@@ -26,6 +27,7 @@ export class SyncEngine {
   #lastOutcome: PassOutcome | undefined;
   #nextPassAt: Date | undefined;
   #progress: PullProgress | undefined;
+  #writePaths: Promise<void> | undefined;
 
   constructor(deps: EngineDeps, settings: EngineSettings) {
     this.#deps = deps;
@@ -100,6 +102,8 @@ export class SyncEngine {
   }
 
   async #runPass(trigger: string): Promise<PassOutcome> {
+    // B4.5: before the first write of this process, learn which update path the organisation allows.
+    await (this.#writePaths ??= chooseEngineWritePaths(this.#deps));
     // Passes never overlap (B2.1): wait for a running one. No await between the check and the assignment below.
     while (this.#running) await this.#running.catch(() => undefined);
     const abort = new AbortController();

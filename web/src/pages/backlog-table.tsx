@@ -23,7 +23,22 @@ export function BacklogTable({ entities }: { entities: Readonly<Record<string, S
     <DataTable label="Backlog per entity" columns={columns}>
       {rows.map(([entity, status]) => (
         <tr key={entity} data-entity={entity}>
-          <th scope="row">{entity}</th>
+          <th scope="row">
+            {entity}
+            {status.writePath === undefined ? null : (
+              <span
+                className="muted"
+                title={
+                  status.writePath === 'bulk'
+                    ? 'Updates go through UpdateMultiple: a probe proved this organisation refuses stale ETags (B4.5).'
+                    : 'Updates go through $batch with If-Match on each record (B4.5).'
+                }
+              >
+                {' '}
+                · {status.writePath === 'bulk' ? 'UpdateMultiple' : '$batch'}
+              </span>
+            )}
+          </th>
           <td className="number">{formatCount(status.toCrm.pending)}</td>
           <td>
             <Instant at={status.toCrm.oldestPendingAt} />
