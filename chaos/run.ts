@@ -1,0 +1,4 @@
+// `npm run chaos -- --seeds N --backend sqlite|postgres [--seed-start K] [--replicas R]` (docs/chaos.md).
+import { main } from './cli.ts';
+
+process.exitCode = await main(process.argv.slice(2));
