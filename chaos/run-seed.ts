@@ -39,7 +39,8 @@ const writeCount = /\.(created|updated|deleted|linked|merged|converted)$/;
 /** Runs one seed end to end: the product as processes, the schedule, settling, the checks. */
 export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
-  const log = options.log ?? (() => {});
+  const sink = options.log ?? (() => {});
+  const log = (line: string) => sink(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${line}`);
   const violations: Violation[] = [];
   const add = (check: Violation['check'], message: string) =>
     violations.push({ check, message: `seed ${options.seed}: ${message}` });
@@ -62,6 +63,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     await world.crm.control('PUT', 'limits', {});
     stats = await world.crm.control('GET', 'stats');
     const settled = await settle(world, 90_000);
+    log(`seed ${options.seed}: settled=${settled}; two more passes`);
     if (!settled) add('quiescence', 'the sync did not settle within 90 s after the faults stopped (a pass kept writing or failing)');
 
     // 4. Two more passes write nothing.
@@ -84,9 +86,11 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       add('quiescence', `two passes after settling changed persons (latest updatedAt ${before.personsChanged} → ${after.personsChanged})`);
 
     // 1–3 on the settled state.
+    log(`seed ${options.seed}: checking the final state`);
     violations.push(...checkFinalState(options.seed, runner.history, await finalState(world)));
   } finally {
     // 5. No engine left behind once the binary is stopped (B2.9).
+    log(`seed ${options.seed}: stopping the binary`);
     await world.stopSyncline();
     const left = await leftoverProcesses(world.runId, 12_000);
     for (const process of left)

@@ -92,8 +92,8 @@ function drawStep(random: SeededRandom, kind: Step['kind']): Step {
       return {
         kind,
         seed: random.int(1, 1_000_000),
-        http5xxRate: round(random.float() * 0.15),
-        dropAfterCommitRate: round(random.float() * 0.12),
+        http5xxRate: round(random.float() * 0.2),
+        dropAfterCommitRate: round(random.float() * 0.3),
         latencyMs: random.int(0, 30),
         latencyJitterMs: random.int(0, 40),
       };
