@@ -15,7 +15,19 @@ export interface Violation {
     | 'second-engine'
     | 'api';
   readonly message: string;
+  /** What the oracle concluded went wrong, when it can say (known defects are recognised by it). */
+  readonly tag?: ViolationTag;
 }
+
+export type ViolationTag =
+  /** A marketing write that should have won (by order or by B4.3) is on neither side and logged nowhere. */
+  | 'marketing-edit-lost'
+  /** A CRM edit made after Syncline's push had landed was overwritten (judged a collision). */
+  | 'crm-edit-after-push-overwritten'
+  /** One collision logged more than once. */
+  | 'conflict-logged-twice'
+  /** A lead created and qualified by the admin between two passes. */
+  | 'created-and-qualified';
 
 /** The final state both sides are read into once the sync has settled. */
 export interface FinalState {
@@ -32,7 +44,7 @@ export interface FinalState {
   }[];
 }
 
-const short = (id: string | undefined | null) => (id ? id.slice(0, 8) : '∅');
+const short = (id: string | undefined | null) => id ?? '∅';
 
 function normalise(value: unknown): unknown {
   if (value === undefined || value === '') return null;
@@ -51,8 +63,8 @@ const show = (value: unknown) => JSON.stringify(normalise(value));
 /** The checks 1–3 of issue 13 on the settled state; 4 and 5 need the processes and run in the runner. */
 export function checkFinalState(seed: number, history: History, state: FinalState): Violation[] {
   const violations: Violation[] = [];
-  const add = (check: Violation['check'], message: string) =>
-    violations.push({ check, message: `seed ${seed}: ${message}` });
+  const add = (check: Violation['check'], message: string, tag?: ViolationTag) =>
+    violations.push({ check, message: `seed ${seed}: ${message}`, ...(tag ? { tag } : {}) });
   const lead = new Map(state.leads.map((row) => [row.leadid as string, row]));
   const contact = new Map(state.contacts.map((row) => [row.contactid as string, row]));
   const rowOf = (entity: PersonEntity, id: string) => (entity === 'lead' ? lead : contact).get(id);
@@ -81,11 +93,14 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
     const chain = new Set(
       [...personsBy('crmContactId', row.contactid), ...personsBy('crmLeadId', leadId)].map((p) => p.id as string),
     );
+    const atOnce = history.events.some((e) => e.kind === 'qualified' && e.leadId === leadId && e.atOnce);
     if (chain.size > 1)
       add(
         'duplicates',
-        `lead ${short(leadId)} was qualified into contact ${short(row.contactid)}, and that chain has ` +
+        `lead ${short(leadId)} was qualified into contact ${short(row.contactid)}` +
+          `${atOnce ? ' (created and qualified by the CRM admin between two passes)' : ''}, and that chain has ` +
           `${chain.size} persons (${[...chain].map(short).join(', ')}) instead of one (B3.4)`,
+        atOnce ? 'created-and-qualified' : undefined,
       );
   }
   for (const event of history.events) {
@@ -204,7 +219,11 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
         writes.some((w) => w.value === conflict.marketingValue || w.value === conflict.crmValue),
     );
     for (const problem of judge(writes, entity, person[field], crmValue, conflicts))
-      add(problem.check, `${label(person)}${entity ? `, ${entity} ${short(row?.[`${entity}id`])}` : ''}, field ${field}: ${problem.text}`);
+      add(
+        problem.check,
+        `${label(person)}${entity ? `, ${entity} ${short(row?.[`${entity}id`])}` : ''}, field ${field}: ${problem.text}`,
+        problem.tag,
+      );
   }
   return violations;
 }
@@ -212,6 +231,7 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
 interface Problem {
   check: 'history' | 'conflicts';
   text: string;
+  tag?: ViolationTag;
 }
 
 /**
@@ -239,11 +259,12 @@ export function judge(
   const marketing = lastOf('marketing');
   const crm = lastOf('crm');
   const linked = entity !== undefined && crmValue !== undefined;
-  const expectValue = (values: readonly FieldValue[], why: string) => {
+  const expectValue = (values: readonly FieldValue[], why: string, tag?: ViolationTag) => {
     const matches = (v: unknown) => values.some((value) => same(v, value));
     if (!matches(personValue) || (linked && !matches(crmValue)))
       problems.push({
         check: 'history',
+        ...(tag ? { tag } : {}),
         text:
           `expected ${values.map(show).join(' or ')} (${why}), but marketing has ${show(personValue)}` +
           (linked ? ` and the CRM has ${show(crmValue)}` : '') +
@@ -259,6 +280,7 @@ export function judge(
     if (!allowed.includes(matching.length) || others > 0)
       problems.push({
         check: 'conflicts',
+        ...(matching.length > 1 ? { tag: 'conflict-logged-twice' as const } : {}),
         text:
           `the conflict log holds ${matching.length} entr${matching.length === 1 ? 'y' : 'ies'} for this ` +
           `collision${others > 0 ? ` and ${others} other(s) naming these writes` : ''}, expected ` +
@@ -274,7 +296,11 @@ export function judge(
 
   if (marketing === undefined || crm === undefined || !linked) {
     const last = ordered.at(-1)!;
-    expectValue([last.value], linked ? `only ${last.side} wrote it` : 'the last marketing write (not linked)');
+    expectValue(
+      [last.value],
+      linked ? `only ${last.side} wrote it` : 'the last marketing write (not linked)',
+      last.side === 'marketing' ? 'marketing-edit-lost' : undefined,
+    );
     expectConflicts([0], undefined, 'one side only');
     return problems;
   }
@@ -285,14 +311,19 @@ export function judge(
     expectValue(
       [later.value],
       `the ${later.side} write came after the sync had carried the ${earlier.side} value across`,
+      later.side === 'crm' ? 'crm-edit-after-push-overwritten' : 'marketing-edit-lost',
     );
     expectConflicts([0], undefined, 'the writes were sequential, not a collision');
   } else if (later.side === 'crm') {
     const winner = ruleWinner === 'marketing' ? marketing : crm;
-    expectValue([winner.value], `a collision between two passes: ${ruleWinner} wins for a ${entity} (B4.3)`);
+    expectValue(
+      [winner.value],
+      `a collision between two passes: ${ruleWinner} wins for a ${entity} (B4.3)`,
+      ruleWinner === 'marketing' ? 'marketing-edit-lost' : undefined,
+    );
     expectConflicts([1], { winner: ruleWinner }, 'the loser is logged exactly once');
   } else if (entity === 'lead') {
-    expectValue([marketing.value], 'marketing wins on a lead whichever order the sync saw');
+    expectValue([marketing.value], 'marketing wins on a lead whichever order the sync saw', 'marketing-edit-lost');
     expectConflicts([0, 1], { winner: 'marketing' });
   } else if (same(personValue, crm.value)) {
     expectValue([crm.value], 'a collision on a contact: the CRM wins');

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Backend } from './database.ts';
+import { knownDefectOf } from './known-defects.ts';
 import { runSeed, type SeedOptions, type SeedResult } from './run-seed.ts';
 import { describeStep, scheduleFor } from './schedule.ts';
 
@@ -85,6 +86,7 @@ export function seedLine(result: SeedResult): string {
     result.backend,
     faults,
     `throttled=${result.throttled ?? 'n/a'}`,
+    `admin saw 5xx=${result.adminFaults.http5xx} dropped=${result.adminFaults.dropped} 429=${result.adminFaults.throttled}`,
     `fault-settings=${c.faultSettings} limit-windows=${c.limitSettings} token-expiries=${c.tokenExpiries}`,
     `kills=${c.kills}`,
     `second-engine=${c.secondEngineAttempts} (refused ${c.secondEngineRefused}, ran ${c.secondEngineRan})`,
@@ -118,7 +120,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const result = await runSeed(seedOptions(options, seed, options.verbose ? (line) => console.log(line) : undefined));
       results.push(result);
       console.log(seedLine(result));
-      for (const violation of result.violations) console.log(`  ✘ [${violation.check}] ${violation.message}`);
+      for (const violation of result.violations) {
+        const known = knownDefectOf(violation, result.backend);
+        console.log(`  ✘ [${violation.check}]${known ? ` (known defect: ${known.id})` : ''} ${violation.message}`);
+      }
       if (options.verbose) for (const note of result.notes) console.log(`  · ${note}`);
     } catch (error) {
       failures += 1;
@@ -126,12 +131,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   const violations = results.reduce((sum, result) => sum + result.violations.length, 0);
+  const known = results.reduce(
+    (sum, result) => sum + result.violations.filter((v) => knownDefectOf(v, result.backend)).length,
+    0,
+  );
   const byCheck = new Map<string, number>();
   for (const result of results)
     for (const violation of result.violations) byCheck.set(violation.check, (byCheck.get(violation.check) ?? 0) + 1);
   console.log(
     `\nchaos summary: ${results.length} seed(s) on ${options.backend}, ` +
       `${results.filter((r) => r.violations.length > 0).length} with violations, ${violations} violation(s)` +
+      ` (${known} of them known defects of issue 13)` +
       (byCheck.size > 0 ? ` (${[...byCheck].map(([check, count]) => `${check} ${count}`).join(', ')})` : '') +
       (failures > 0 ? `, ${failures} seed(s) the harness could not run` : ''),
   );

@@ -34,7 +34,13 @@ export interface AcknowledgedWrite {
 /** CRM lifecycle operations and flow actions, for the duplicate and delete checks. */
 export type LifecycleEvent =
   | { readonly kind: 'crm-created'; readonly entity: PersonEntity; readonly crmId: string; readonly email: string }
-  | { readonly kind: 'qualified'; readonly leadId: string; readonly personId: string | undefined }
+  | {
+      readonly kind: 'qualified';
+      readonly leadId: string;
+      readonly personId: string | undefined;
+      /** Created and qualified by the admin right away, between two passes. */
+      readonly atOnce: boolean;
+    }
   | {
       readonly kind: 'merged';
       readonly masterId: string;

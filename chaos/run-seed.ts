@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkFinalState, type FinalState, type Violation } from './checks.ts';
-import { entitySets, type PersonEntity } from './crm-admin.ts';
+import { entitySets, type AdminFaultCounts, type PersonEntity } from './crm-admin.ts';
 import type { Backend } from './database.ts';
 import { defaultMapping } from './field-mapping.ts';
 import type { RunCounts } from './history.ts';
@@ -28,6 +28,8 @@ export interface SeedResult {
   /** Throttled requests (429) the emulator counted, all users. */
   readonly throttled: number | undefined;
   readonly counts: RunCounts;
+  /** Faults the harness's own CRM requests met (the emulator's stats do not say per user). */
+  readonly adminFaults: AdminFaultCounts;
   readonly violations: readonly Violation[];
   readonly notes: readonly string[];
   readonly durationMs: number;
@@ -105,6 +107,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     faultsInjected: stats?.faults,
     throttled: stats?.throttled === undefined ? undefined : Number(stats.throttled),
     counts: runner?.history.counts ?? ({} as RunCounts),
+    adminFaults: { ...world.crm.faults },
     violations,
     notes: runner?.history.notes ?? [],
     durationMs: Date.now() - started,

@@ -79,7 +79,7 @@ export class StepRunner {
       }
       case 'qualify': {
         const lead = this.#takeLifecycle('lead');
-        if (lead !== undefined) await this.#qualify(lead);
+        if (lead !== undefined) await this.#qualify(lead, false);
         return;
       }
       case 'merge':
@@ -319,7 +319,7 @@ export class StepRunner {
     const target: LinkedTarget = { personId: undefined, entity, crmId, subject };
     if (entity === 'lead' && qualifyAtOnce) {
       this.history.retired.add(subjectKey(subject));
-      await this.#qualify(target);
+      await this.#qualify(target, true);
     } else {
       this.#lifecycle.push(target);
     }
@@ -383,14 +383,14 @@ export class StepRunner {
       this.#note(`sync-to-crm (${syncAs}) of ${person.personId} never succeeded: ${answers.join(' | ')}`);
   }
 
-  async #qualify(lead: LinkedTarget): Promise<void> {
+  async #qualify(lead: LinkedTarget, atOnce: boolean): Promise<void> {
     const answer = await this.#world.crm.request(
       'POST',
       `leads(${lead.crmId})/Microsoft.Dynamics.CRM.QualifyLead`,
       { CreateAccount: false, CreateContact: true, CreateOpportunity: false, Status: 3 },
     );
     if (!answer.dropped && answer.status !== 200) return this.#note(`QualifyLead ${lead.crmId}: ${describe(answer)}`);
-    this.history.events.push({ kind: 'qualified', leadId: lead.crmId, personId: lead.personId });
+    this.history.events.push({ kind: 'qualified', leadId: lead.crmId, personId: lead.personId, atOnce });
   }
 
   async #merge(): Promise<void> {
