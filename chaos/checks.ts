@@ -70,8 +70,7 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
   const rowOf = (entity: PersonEntity, id: string) => (entity === 'lead' ? lead : contact).get(id);
   const personsBy = (key: 'crmLeadId' | 'crmContactId', id: string) =>
     state.persons.filter((person) => person[key] === id);
-  const label = (person: Record<string, any>) =>
-    `person ${short(person.id)} (${person.email ?? 'no email'})`;
+  const label = (person: Record<string, any>) => `person ${short(person.id)} (${person.email ?? 'no email'})`;
 
   // 1. Duplicates: one person per CRM record, one per lead→contact chain, one CRM record per flow action.
   for (const key of ['crmLeadId', 'crmContactId'] as const) {
@@ -91,7 +90,9 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
     const leadId = row._originatingleadid_value as string | null;
     if (!leadId) continue;
     const chain = new Set(
-      [...personsBy('crmContactId', row.contactid), ...personsBy('crmLeadId', leadId)].map((p) => p.id as string),
+      [...personsBy('crmContactId', row.contactid), ...personsBy('crmLeadId', leadId)].map(
+        (p) => p.id as string,
+      ),
     );
     const atOnce = history.events.some((e) => e.kind === 'qualified' && e.leadId === leadId && e.atOnce);
     if (chain.size > 1)
@@ -163,19 +164,31 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
     const key = event.entity === 'lead' ? 'crmLeadId' : 'crmContactId';
     const linked = personsBy(key, event.crmId);
     if (event.personId !== undefined && !state.persons.some((p) => p.id === event.personId))
-      add('deletes', `person ${short(event.personId)} is gone after its ${event.entity} ${short(event.crmId)} was deleted in the CRM (B3.6: flag, never delete)`);
+      add(
+        'deletes',
+        `person ${short(event.personId)} is gone after its ${event.entity} ${short(event.crmId)} was deleted in the CRM (B3.6: flag, never delete)`,
+      );
     for (const person of linked)
       if (person.crmIsDeleted !== true)
-        add('deletes', `${label(person)} is not flagged crmIsDeleted after its ${event.entity} ${short(event.crmId)} was deleted in the CRM (B3.6)`);
+        add(
+          'deletes',
+          `${label(person)} is not flagged crmIsDeleted after its ${event.entity} ${short(event.crmId)} was deleted in the CRM (B3.6)`,
+        );
   }
   for (const person of state.persons) {
     if (person.crmType !== 'lead' && person.crmType !== 'contact') continue;
     const id = person.crmType === 'lead' ? person.crmLeadId : person.crmContactId;
     const row = rowOf(person.crmType, id);
     if (row === undefined && person.crmIsDeleted !== true)
-      add('deletes', `${label(person)} is linked to ${person.crmType} ${short(id)}, which no longer exists in the CRM, but is not flagged crmIsDeleted`);
+      add(
+        'deletes',
+        `${label(person)} is linked to ${person.crmType} ${short(id)}, which no longer exists in the CRM, but is not flagged crmIsDeleted`,
+      );
     if (row !== undefined && person.crmIsDeleted === true)
-      add('deletes', `${label(person)} is flagged crmIsDeleted though its ${person.crmType} ${short(id)} exists`);
+      add(
+        'deletes',
+        `${label(person)} is flagged crmIsDeleted though its ${person.crmType} ${short(id)} exists`,
+      );
   }
 
   // 2a. Every synced field equal on both sides (the default mapping, interfaces.md §6).
@@ -197,7 +210,10 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
   }
 
   // 2b. Each written field holds the value the rules pick from the history (B4.2, B4.3), conflicts logged once.
-  const bySubjectField = Map.groupBy(history.writes, (write) => `${subjectKey(write.subject)}|${write.field}`);
+  const bySubjectField = Map.groupBy(
+    history.writes,
+    (write) => `${subjectKey(write.subject)}|${write.field}`,
+  );
   for (const writes of bySubjectField.values()) {
     const subject = writes[0].subject;
     if (history.retired.has(subjectKey(subject))) continue;
@@ -208,8 +224,13 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
     if (person === undefined) continue; // reported by the duplicate / delete checks
     const field = writes[0].field;
     const entity =
-      person.crmType === 'lead' || person.crmType === 'contact' ? (person.crmType as PersonEntity) : undefined;
-    const row = entity === undefined ? undefined : rowOf(entity, entity === 'lead' ? person.crmLeadId : person.crmContactId);
+      person.crmType === 'lead' || person.crmType === 'contact'
+        ? (person.crmType as PersonEntity)
+        : undefined;
+    const row =
+      entity === undefined
+        ? undefined
+        : rowOf(entity, entity === 'lead' ? person.crmLeadId : person.crmContactId);
     const mapped = entity === undefined ? undefined : defaultMapping[entity].find((m) => m.field === field);
     const crmValue = row === undefined || mapped === undefined ? undefined : crmValueAsPerson(row, mapped);
     const conflicts = state.conflicts.filter(
@@ -285,7 +306,9 @@ export function judge(
           `the conflict log holds ${matching.length} entr${matching.length === 1 ? 'y' : 'ies'} for this ` +
           `collision${others > 0 ? ` and ${others} other(s) naming these writes` : ''}, expected ` +
           `${allowed.join(' or ')}${why ? ` (${why})` : ''}: ` +
-          conflicts.map((c) => `{marketing ${show(c.marketingValue)}, crm ${show(c.crmValue)}, winner ${c.winner}}`).join(', '),
+          conflicts
+            .map((c) => `{marketing ${show(c.marketingValue)}, crm ${show(c.crmValue)}, winner ${c.winner}}`)
+            .join(', '),
       });
     else if (pair && matching.length === 1 && matching[0].winner !== pair.winner)
       problems.push({
@@ -323,7 +346,11 @@ export function judge(
     );
     expectConflicts([1], { winner: ruleWinner }, 'the loser is logged exactly once');
   } else if (entity === 'lead') {
-    expectValue([marketing.value], 'marketing wins on a lead whichever order the sync saw', 'marketing-edit-lost');
+    expectValue(
+      [marketing.value],
+      'marketing wins on a lead whichever order the sync saw',
+      'marketing-edit-lost',
+    );
     expectConflicts([0, 1], { winner: 'marketing' });
   } else if (same(personValue, crm.value)) {
     expectValue([crm.value], 'a collision on a contact: the CRM wins');

@@ -37,11 +37,13 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
   if (values.help) throw new Error(usage);
   const whole = (name: string, text: string, min: number) => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number ≥ ${min}\n${usage}`);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`--${name} must be a whole number ≥ ${min}\n${usage}`);
     return value;
   };
   const backend = values.backend;
-  if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`--backend must be sqlite or postgres\n${usage}`);
+  if (backend !== 'sqlite' && backend !== 'postgres')
+    throw new Error(`--backend must be sqlite or postgres\n${usage}`);
   const replicas = whole('replicas', values.replicas, 1);
   if (backend === 'sqlite' && replicas !== 1)
     throw new Error('--replicas above 1 needs --backend postgres (one engine per SQLite database, B2.9)');
@@ -117,17 +119,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   let failures = 0;
   for (const seed of seeds) {
     try {
-      const result = await runSeed(seedOptions(options, seed, options.verbose ? (line) => console.log(line) : undefined));
+      const result = await runSeed(
+        seedOptions(options, seed, options.verbose ? (line) => console.log(line) : undefined),
+      );
       results.push(result);
       console.log(seedLine(result));
       for (const violation of result.violations) {
         const known = knownDefectOf(violation, result.backend);
-        console.log(`  ✘ [${violation.check}]${known ? ` (known defect: ${known.id})` : ''} ${violation.message}`);
+        console.log(
+          `  ✘ [${violation.check}]${known ? ` (known defect: ${known.id})` : ''} ${violation.message}`,
+        );
       }
       if (options.verbose) for (const note of result.notes) console.log(`  · ${note}`);
     } catch (error) {
       failures += 1;
-      console.log(`seed ${seed} | ${options.backend} | the harness could not run it: ${(error as Error).stack ?? String(error)}`);
+      console.log(
+        `seed ${seed} | ${options.backend} | the harness could not run it: ${(error as Error).stack ?? String(error)}`,
+      );
     }
   }
   const violations = results.reduce((sum, result) => sum + result.violations.length, 0);
@@ -137,7 +145,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   const byCheck = new Map<string, number>();
   for (const result of results)
-    for (const violation of result.violations) byCheck.set(violation.check, (byCheck.get(violation.check) ?? 0) + 1);
+    for (const violation of result.violations)
+      byCheck.set(violation.check, (byCheck.get(violation.check) ?? 0) + 1);
   console.log(
     `\nchaos summary: ${results.length} seed(s) on ${options.backend}, ` +
       `${results.filter((r) => r.violations.length > 0).length} with violations, ${violations} violation(s)` +

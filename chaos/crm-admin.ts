@@ -45,7 +45,8 @@ export class CrmAdmin {
   ): Promise<CrmAnswer> {
     const target = `${this.#url}${path.startsWith('/') ? '' : '/api/data/v9.2/'}${path}`;
     for (let attempt = 0; ; attempt += 1) {
-      if (attempt > 200) throw new Error(`the CRM did not answer ${method} ${path} after ${attempt} attempts`);
+      if (attempt > 200)
+        throw new Error(`the CRM did not answer ${method} ${path} after ${attempt} attempts`);
       const sentAt = Date.now();
       let response: Response;
       let text: string;
@@ -71,7 +72,14 @@ export class CrmAdmin {
           continue;
         }
         if (!isConnectionLoss(error)) throw error;
-        return { status: 0, json: undefined, headers: new Headers(), dropped: true, sentAt, answeredAt: Date.now() };
+        return {
+          status: 0,
+          json: undefined,
+          headers: new Headers(),
+          dropped: true,
+          sentAt,
+          answeredAt: Date.now(),
+        };
       }
       if (response.status === 429) {
         this.faults.throttled += 1;
@@ -98,7 +106,8 @@ export class CrmAdmin {
   /** The control API (`/_emulator/…`), which faults do not touch. */
   async control(method: string, action: string, body?: unknown): Promise<any> {
     const answer = await this.request(method, `/_emulator/${action}`, body);
-    if (answer.status >= 300) throw new Error(`${method} /_emulator/${action}: ${answer.status} ${JSON.stringify(answer.json)}`);
+    if (answer.status >= 300)
+      throw new Error(`${method} /_emulator/${action}: ${answer.status} ${JSON.stringify(answer.json)}`);
     return answer.json;
   }
 }

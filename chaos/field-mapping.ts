@@ -58,7 +58,14 @@ export const defaultMapping: Readonly<Record<PersonEntity, readonly MappedField[
 };
 
 /** The fields the harness edits on both sides: free-text columns present on leads and contacts alike. */
-export const editableFields: readonly string[] = ['title', 'city', 'phone', 'notes', 'mobilePhone', 'address2'];
+export const editableFields: readonly string[] = [
+  'title',
+  'city',
+  'phone',
+  'notes',
+  'mobilePhone',
+  'address2',
+];
 
 export function attributeOf(entity: PersonEntity, field: string): string {
   const mapped = defaultMapping[entity].find((candidate) => candidate.field === field);

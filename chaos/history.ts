@@ -33,7 +33,12 @@ export interface AcknowledgedWrite {
 
 /** CRM lifecycle operations and flow actions, for the duplicate and delete checks. */
 export type LifecycleEvent =
-  | { readonly kind: 'crm-created'; readonly entity: PersonEntity; readonly crmId: string; readonly email: string }
+  | {
+      readonly kind: 'crm-created';
+      readonly entity: PersonEntity;
+      readonly crmId: string;
+      readonly email: string;
+    }
   | {
       readonly kind: 'qualified';
       readonly leadId: string;

@@ -23,7 +23,9 @@ export const knownDefects: readonly KnownDefect[] = [
     todo: 'issue 13: syncAs contact never converges — the lead\'s "Open"/"New" status labels stay on the person (VALUE_NOT_ACCEPTED on the contact, B3.4/B7.1)',
     matches: (violation) =>
       violation.check === 'fields' &&
-      /field (personStatus|statusReason): marketing has "(Open|New)", the CRM \(state|status/.test(violation.message),
+      /field (personStatus|statusReason): marketing has "(Open|New)", the CRM \(state|status/.test(
+        violation.message,
+      ),
   },
   {
     id: 'create-and-qualify',

@@ -97,7 +97,12 @@ export async function startEmulator(counts: {
     ],
     { SYNCLINE_LOG_LEVEL: 'warn' },
   );
-  const match = await waitForOutput(product, /listening on (http\S+?)\/api\/data\/v9\.2\//, 30_000, 'the emulator');
+  const match = await waitForOutput(
+    product,
+    /listening on (http\S+?)\/api\/data\/v9\.2\//,
+    30_000,
+    'the emulator',
+  );
   return { url: match[1], process: product, stop: () => stopProcess(product) };
 }
 
@@ -139,7 +144,12 @@ export interface SynclineProcess {
 
 export async function startSyncline(env: Record<string, string>): Promise<SynclineProcess> {
   const product = spawnProduct(['start'], env);
-  const match = await waitForOutput(product, /Syncline API listening on (http\S+?)["\s]/, 60_000, 'syncline start');
+  const match = await waitForOutput(
+    product,
+    /Syncline API listening on (http\S+?)["\s]/,
+    60_000,
+    'syncline start',
+  );
   return { process: product, apiUrl: match[1] };
 }
 
@@ -230,4 +240,3 @@ export async function killLeftovers(left: readonly LeftoverProcess[]): Promise<v
   }
   if (left.length > 0) await sleep(200);
 }
-

@@ -66,7 +66,11 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     stats = await world.crm.control('GET', 'stats');
     const settled = await settle(world, 90_000);
     log(`seed ${options.seed}: settled=${settled}; two more passes`);
-    if (!settled) add('quiescence', 'the sync did not settle within 90 s after the faults stopped (a pass kept writing or failing)');
+    if (!settled)
+      add(
+        'quiescence',
+        'the sync did not settle within 90 s after the faults stopped (a pass kept writing or failing)',
+      );
 
     // 4. Two more passes write nothing.
     const before = await snapshot(world);
@@ -80,12 +84,21 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
         ([key, count]) => count > 0 && writeCount.test(key),
       );
       if (writes.length > 0 || pass.status !== 'succeeded')
-        add('quiescence', `a pass after settling ${pass.status === 'succeeded' ? 'wrote' : pass.status}: ${JSON.stringify(pass.counts)}${pass.error ? ` (${pass.error})` : ''}`);
+        add(
+          'quiescence',
+          `a pass after settling ${pass.status === 'succeeded' ? 'wrote' : pass.status}: ${JSON.stringify(pass.counts)}${pass.error ? ` (${pass.error})` : ''}`,
+        );
     }
     if (after.crmVersion !== before.crmVersion)
-      add('quiescence', `two passes after settling changed the CRM (change version ${before.crmVersion} → ${after.crmVersion})`);
+      add(
+        'quiescence',
+        `two passes after settling changed the CRM (change version ${before.crmVersion} → ${after.crmVersion})`,
+      );
     if (after.personsChanged !== before.personsChanged)
-      add('quiescence', `two passes after settling changed persons (latest updatedAt ${before.personsChanged} → ${after.personsChanged})`);
+      add(
+        'quiescence',
+        `two passes after settling changed persons (latest updatedAt ${before.personsChanged} → ${after.personsChanged})`,
+      );
 
     // 1–3 on the settled state.
     log(`seed ${options.seed}: checking the final state`);
@@ -96,7 +109,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     await world.stopSyncline();
     const left = await leftoverProcesses(world.runId, 12_000);
     for (const process of left)
-      add('processes', `process ${process.pid} (${process.commandLine}) still runs after the binary was stopped: an orphaned or second engine (B2.9)`);
+      add(
+        'processes',
+        `process ${process.pid} (${process.commandLine}) still runs after the binary was stopped: an orphaned or second engine (B2.9)`,
+      );
     await killLeftovers(left);
     await world.close();
   }
@@ -115,7 +131,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
 }
 
 /** Slot persons (field edits only) and lifecycle targets (qualify, merge, delete), by CRM id order. */
-function partition(persons: readonly Record<string, any>[]): { slots: LinkedTarget[]; lifecycle: LinkedTarget[] } {
+function partition(persons: readonly Record<string, any>[]): {
+  slots: LinkedTarget[];
+  lifecycle: LinkedTarget[];
+} {
   const slots: LinkedTarget[] = [];
   const lifecycle: LinkedTarget[] = [];
   for (const entity of ['lead', 'contact'] as const) {
@@ -184,7 +203,11 @@ async function settle(world: World, timeoutMs: number): Promise<boolean> {
 async function snapshot(world: World): Promise<{ crmVersion: number; personsChanged: string }> {
   const stats = await world.crm.control('GET', 'stats');
   const persons = await world.api.all('/api/v1/persons');
-  const latest = persons.map((person) => person.updatedAt as string).sort().at(-1) ?? '';
+  const latest =
+    persons
+      .map((person) => person.updatedAt as string)
+      .sort()
+      .at(-1) ?? '';
   return { crmVersion: stats.version as number, personsChanged: `${latest} (${persons.length} persons)` };
 }
 
@@ -205,10 +228,14 @@ async function finalState(world: World): Promise<FinalState> {
       const answer = await world.crm.request('GET', next, undefined, {
         prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue",odata.maxpagesize=500',
       });
-      if (answer.status !== 200) throw new Error(`reading ${entity}: ${answer.status} ${JSON.stringify(answer.json)}`);
+      if (answer.status !== 200)
+        throw new Error(`reading ${entity}: ${answer.status} ${JSON.stringify(answer.json)}`);
       rows.push(...answer.json.value);
       const link: string | undefined = answer.json['@odata.nextLink'];
-      next = link === undefined ? undefined : link.slice(link.indexOf('/api/data/v9.2/') + '/api/data/v9.2/'.length);
+      next =
+        link === undefined
+          ? undefined
+          : link.slice(link.indexOf('/api/data/v9.2/') + '/api/data/v9.2/'.length);
     }
     return rows;
   };

@@ -123,7 +123,8 @@ function round(value: number): number {
 export function scheduleFor(seed: number, steps: number): Step[] {
   const random = new SeededRandom(seed);
   const schedule: Step[] = [];
-  for (let index = 0; index < steps; index += 1) schedule.push(drawStep(random, random.weighted(stepWeights)));
+  for (let index = 0; index < steps; index += 1)
+    schedule.push(drawStep(random, random.weighted(stepWeights)));
   schedule.splice(random.int(1, schedule.length), 0, drawStep(random, 'kill'));
   schedule.splice(random.int(1, schedule.length), 0, drawStep(random, 'second-engine'));
   return schedule;

@@ -73,7 +73,8 @@ export class StepRunner {
         return;
       }
       case 'flow-sync': {
-        const person = this.#marketingCreated.find((candidate) => !candidate.synced) ?? (await this.#marketingCreate());
+        const person =
+          this.#marketingCreated.find((candidate) => !candidate.synced) ?? (await this.#marketingCreate());
         if (person !== undefined) await this.#flowSync(person, step.syncAs, step.twice);
         return;
       }
@@ -109,7 +110,11 @@ export class StepRunner {
         await this.#world.crm.control('PUT', 'limits', {});
         return;
       case 'expire-delta-tokens':
-        await this.#world.crm.control('POST', 'expire-delta-tokens', step.entity === undefined ? {} : { entity: step.entity });
+        await this.#world.crm.control(
+          'POST',
+          'expire-delta-tokens',
+          step.entity === undefined ? {} : { entity: step.entity },
+        );
         this.history.counts.tokenExpiries += 1;
         return;
       case 'kill': {
@@ -222,7 +227,9 @@ export class StepRunner {
       );
       if (answer.status === 412) continue; // the sync wrote the record meanwhile: read again
       if (!answer.dropped && answer.status !== 204) {
-        this.#note(`CRM edit of ${target.entity} ${target.crmId}: ${answer.status} ${JSON.stringify(answer.json)}`);
+        this.#note(
+          `CRM edit of ${target.entity} ${target.crmId}: ${answer.status} ${JSON.stringify(answer.json)}`,
+        );
         return undefined;
       }
       this.history.record({
@@ -302,7 +309,8 @@ export class StepRunner {
     });
     let crmId: string | undefined = answer.json?.[`${entity}id`];
     if (answer.dropped) crmId = await this.#findByEmail(entity, email);
-    else if (answer.status !== 201) return this.#note(`creating a ${entity}: ${answer.status} ${JSON.stringify(answer.json)}`);
+    else if (answer.status !== 201)
+      return this.#note(`creating a ${entity}: ${answer.status} ${JSON.stringify(answer.json)}`);
     if (crmId === undefined) return this.#note(`the created ${entity} ${email} cannot be found`);
     const subject: Subject = { kind: 'record', entity, crmId };
     this.history.events.push({ kind: 'crm-created', entity, crmId, email });
@@ -378,7 +386,13 @@ export class StepRunner {
       }
     };
     await (twice ? Promise.all([call(), call()]) : call());
-    this.history.events.push({ kind: 'flow-synced', personId: person.personId, email: person.email, syncAs, answers });
+    this.history.events.push({
+      kind: 'flow-synced',
+      personId: person.personId,
+      email: person.email,
+      syncAs,
+      answers,
+    });
     if (answers.every((answer) => !answer.startsWith('200')))
       this.#note(`sync-to-crm (${syncAs}) of ${person.personId} never succeeded: ${answers.join(' | ')}`);
   }
@@ -389,7 +403,8 @@ export class StepRunner {
       `leads(${lead.crmId})/Microsoft.Dynamics.CRM.QualifyLead`,
       { CreateAccount: false, CreateContact: true, CreateOpportunity: false, Status: 3 },
     );
-    if (!answer.dropped && answer.status !== 200) return this.#note(`QualifyLead ${lead.crmId}: ${describe(answer)}`);
+    if (!answer.dropped && answer.status !== 200)
+      return this.#note(`QualifyLead ${lead.crmId}: ${describe(answer)}`);
     this.history.events.push({ kind: 'qualified', leadId: lead.crmId, personId: lead.personId, atOnce });
   }
 
@@ -406,7 +421,8 @@ export class StepRunner {
       UpdateContent: { '@odata.type': 'Microsoft.Dynamics.CRM.contact' },
       PerformParentingChecks: false,
     });
-    if (!answer.dropped && answer.status !== 204) return this.#note(`Merge ${master.crmId} ← ${subordinate.crmId}: ${describe(answer)}`);
+    if (!answer.dropped && answer.status !== 204)
+      return this.#note(`Merge ${master.crmId} ← ${subordinate.crmId}: ${describe(answer)}`);
     this.history.events.push({
       kind: 'merged',
       masterId: master.crmId,
@@ -417,7 +433,8 @@ export class StepRunner {
 
   async #crmDelete(target: LinkedTarget): Promise<void> {
     const answer = await this.#world.crm.request('DELETE', `${entitySets[target.entity]}(${target.crmId})`);
-    if (!answer.dropped && answer.status !== 204) return this.#note(`deleting ${target.entity} ${target.crmId}: ${describe(answer)}`);
+    if (!answer.dropped && answer.status !== 204)
+      return this.#note(`deleting ${target.entity} ${target.crmId}: ${describe(answer)}`);
     this.history.events.push({
       kind: 'crm-deleted',
       entity: target.entity,

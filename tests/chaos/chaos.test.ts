@@ -3,7 +3,11 @@ import { before, describe, test } from 'node:test';
 import type { Violation } from '../../chaos/checks.ts';
 import { chaosCounts } from '../../chaos/cli.ts';
 import { knownDefectOf, knownDefects } from '../../chaos/known-defects.ts';
+import { judge } from '../../chaos/checks.ts';
+import type { AcknowledgedWrite } from '../../chaos/history.ts';
 import { runSeed, type SeedResult } from '../../chaos/run-seed.ts';
+import { main } from '../../chaos/run.ts';
+import { scheduleFor } from '../../chaos/schedule.ts';
 
 /**
  * Issue 13: the chaos harness (chaos/, docs/chaos.md) on a few small seeds, on SQLite and on PostgreSQL. The
@@ -32,7 +36,8 @@ describe('chaos: faults, kills, a second engine and edits on both sides (issue 1
   const violations = (checks: readonly Violation['check'][]) =>
     results.flatMap((result) =>
       result.violations.filter(
-        (violation) => checks.includes(violation.check) && knownDefectOf(violation, result.backend) === undefined,
+        (violation) =>
+          checks.includes(violation.check) && knownDefectOf(violation, result.backend) === undefined,
       ),
     );
   const expectNone = (checks: readonly Violation['check'][]) =>
@@ -69,9 +74,72 @@ describe('chaos: faults, kills, a second engine and edits on both sides (issue 1
     test(`known defect ${defect.id}`, { todo: defect.todo }, () =>
       assert.deepEqual(
         results.flatMap((result) =>
-          result.violations.filter((violation) => defect.matches(violation, result.backend)).map((v) => v.message),
+          result.violations
+            .filter((violation) => defect.matches(violation, result.backend))
+            .map((v) => v.message),
         ),
         [],
       ),
     );
+});
+
+describe('chaos harness: its own logic', () => {
+  const person = { kind: 'person', personId: 'p' } as const;
+  const write = (
+    side: 'marketing' | 'crm',
+    value: string,
+    at: number,
+    saw?: string | null,
+  ): AcknowledgedWrite => ({
+    side,
+    subject: person,
+    field: 'title',
+    value,
+    sentAt: at,
+    acknowledgedAt: at + 5,
+    dropped: false,
+    saw,
+  });
+
+  test('a seed always gives the same schedule', () => {
+    assert.deepEqual(scheduleFor(42, 20), scheduleFor(42, 20));
+    assert.notDeepEqual(scheduleFor(42, 20), scheduleFor(43, 20));
+  });
+
+  test('the CLI refuses replicas on SQLite (one engine per SQLite database)', async () => {
+    assert.equal(await main(['--replicas', '2', '--backend', 'sqlite']), 2);
+  });
+
+  test('oracle: a CRM edit made after the push landed must win, with no conflict (issue 13 item 6)', () => {
+    const writes = [write('marketing', 'm1', 0, 'base'), write('crm', 'c1', 100, 'm1')];
+    assert.deepEqual(judge(writes, 'lead', 'c1', 'c1', []), []);
+    const overwritten = judge(writes, 'lead', 'm1', 'm1', [
+      { marketingValue: 'm1', crmValue: 'c1', winner: 'marketing' },
+      { marketingValue: 'm1', crmValue: 'c1', winner: 'marketing' },
+    ]);
+    assert.deepEqual(
+      overwritten.map((problem) => problem.tag),
+      ['crm-edit-after-push-overwritten', 'conflict-logged-twice'],
+    );
+  });
+
+  test('oracle: a collision between two passes follows B4.3 and logs the loser exactly once', () => {
+    const writes = [write('marketing', 'm1', 0, 'base'), write('crm', 'c1', 100, 'base')];
+    const logged = [{ marketingValue: 'm1', crmValue: 'c1', winner: 'marketing' as const }];
+    assert.deepEqual(judge(writes, 'lead', 'm1', 'm1', logged), []);
+    assert.equal(judge(writes, 'lead', 'm1', 'm1', []).length, 1, 'the loser must be logged');
+    assert.equal(judge(writes, 'contact', 'm1', 'm1', logged).length, 2, 'the CRM wins on contacts');
+  });
+
+  test('oracle: a marketing edit whose order against a pull is unknown accepts either order', () => {
+    const writes = [write('crm', 'c1', 0, 'base'), write('marketing', 'm1', 100, 'base')];
+    assert.deepEqual(judge(writes, 'contact', 'm1', 'm1', []), [], 'after the pull: marketing wins');
+    assert.deepEqual(
+      judge(writes, 'contact', 'c1', 'c1', [{ marketingValue: 'm1', crmValue: 'c1', winner: 'crm' }]),
+      [],
+      'a collision: the CRM wins and logs the marketing value',
+    );
+    assert.equal(judge(writes, 'contact', 'c1', 'c1', []).length, 1, 'a collision without its log entry');
+    assert.equal(judge(writes, 'lead', 'c1', 'c1', []).length, 1, 'marketing always wins on a lead');
+  });
 });
