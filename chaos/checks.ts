@@ -292,7 +292,12 @@ export function judge(
           `; writes: ${ordered.map(describeWrite).join(', ')}`,
       });
   };
-  const expectConflicts = (allowed: readonly number[], pair?: { winner: 'marketing' | 'crm' }, why = '') => {
+  const expectConflicts = (
+    allowed: readonly number[],
+    pair?: { winner: 'marketing' | 'crm' },
+    why = '',
+    tag?: ViolationTag,
+  ) => {
     const matching =
       marketing && crm
         ? conflicts.filter((c) => same(c.marketingValue, marketing.value) && same(c.crmValue, crm.value))
@@ -301,7 +306,11 @@ export function judge(
     if (!allowed.includes(matching.length) || others > 0)
       problems.push({
         check: 'conflicts',
-        ...(matching.length > 1 ? { tag: 'conflict-logged-twice' as const } : {}),
+        ...(matching.length > 1
+          ? { tag: 'conflict-logged-twice' as const }
+          : tag === undefined
+            ? {}
+            : { tag }),
         text:
           `the conflict log holds ${matching.length} entr${matching.length === 1 ? 'y' : 'ies'} for this ` +
           `collision${others > 0 ? ` and ${others} other(s) naming these writes` : ''}, expected ` +
@@ -336,7 +345,12 @@ export function judge(
       `the ${later.side} write came after the sync had carried the ${earlier.side} value across`,
       later.side === 'crm' ? 'crm-edit-after-push-overwritten' : 'marketing-edit-lost',
     );
-    expectConflicts([0], undefined, 'the writes were sequential, not a collision');
+    expectConflicts(
+      [0],
+      undefined,
+      'the writes were sequential, not a collision',
+      later.side === 'crm' ? 'crm-edit-after-push-overwritten' : undefined,
+    );
   } else if (later.side === 'crm') {
     const winner = ruleWinner === 'marketing' ? marketing : crm;
     expectValue(
