@@ -14,11 +14,6 @@ export interface KnownDefect {
 
 export const knownDefects: readonly KnownDefect[] = [
   {
-    id: 'two-engines',
-    todo: 'issue 13: two engines on one database — a second start / sync --once on SQLite is not refused with ENGINE_ALREADY_RUNNING (B2.9, the engine hold is not wired yet)',
-    matches: (violation) => violation.check === 'second-engine',
-  },
-  {
     id: 'sync-as-contact',
     todo: 'issue 13: syncAs contact never converges — the lead\'s "Open"/"New" status labels stay on the person (VALUE_NOT_ACCEPTED on the contact, B3.4/B7.1)',
     matches: (violation) =>

@@ -36,6 +36,8 @@ export class SyncEngine {
 
   /** Starts the loop; the enabled flag is read from the store (enabled unless an admin disabled it). */
   async start(): Promise<void> {
+    // B4.5 at first connect, before the loop: the probe's scratch writes happen here, never inside a pass.
+    await (this.#writePaths ??= chooseEngineWritePaths(this.#deps));
     this.#enabled = (await this.#deps.store.getSetting(enabledSetting)) !== 'false';
     this.#loop = this.#runLoop();
   }
@@ -102,7 +104,8 @@ export class SyncEngine {
   }
 
   async #runPass(trigger: string): Promise<PassOutcome> {
-    // B4.5: before the first write of this process, learn which update path the organisation allows.
+    // B4.5: before the first write of this process (`sync --once` never calls start), learn which update path
+    // the organisation allows.
     await (this.#writePaths ??= chooseEngineWritePaths(this.#deps));
     // Passes never overlap (B2.1): wait for a running one. No await between the check and the assignment below.
     while (this.#running) await this.#running.catch(() => undefined);
