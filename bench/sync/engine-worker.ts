@@ -7,6 +7,7 @@
 import type { CrmConnector, WriteOperation, WriteOptions } from '../../src/connectors/connector.ts';
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
 import { wireColumns } from '../../src/connectors/dataverse/record-mapper.ts';
+import { chooseWritePaths } from '../../src/connectors/write-path-choice.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import {
   buildPlans,
@@ -75,6 +76,11 @@ async function open(request: Extract<WorkerRequest, { type: 'open' }>): Promise<
     url: request.url,
     auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken },
     logger,
+  });
+  // B4.5: the engine's first connect chooses the update path (bulk only where the probe proved it).
+  await chooseWritePaths(connector, {
+    get: (key) => store.getSetting(key),
+    set: (key, value) => store.setSetting(key, value),
   });
   const writes = new WriteTimeline();
   const settings: EngineSettings = { ...defaultEngineSettings, intervalSeconds: 3600 };
