@@ -19,6 +19,8 @@ const elements = [
   ].map((folder) => ({ type: folder, pattern: `src/${folder}` })),
   { type: 'src-root', pattern: 'src' },
   { type: 'bench', pattern: 'bench' },
+  { type: 'tests', pattern: 'tests' },
+  { type: 'chaos', pattern: 'chaos' },
   { type: 'web', pattern: 'web' },
 ].map((element) => ({ ...element, partialMatch: false }));
 
@@ -51,7 +53,11 @@ const boundaryPolicies = [
   ),
   {
     from: {
-      element: { types: { anyOf: ['flows', 'api', 'api-contracts', 'cli', 'src-root', 'runtime', 'bench'] } },
+      element: {
+        types: {
+          anyOf: ['flows', 'api', 'api-contracts', 'cli', 'src-root', 'runtime', 'bench', 'tests', 'chaos'],
+        },
+      },
     },
     disallow: { to: { element: { type: 'engine' }, file: { path: `!${engineFace}` } } },
     message: `Outside engine/, import the engine only through its public face ${engineFace}, not its internals.`,
