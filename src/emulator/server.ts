@@ -129,6 +129,16 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   app.addHook('onRequest', async () => {
     core.state.stats.requests += 1;
   });
+  core.state.moreStats = () => {
+    const traffic = emulator.traffic.stats();
+    return {
+      admitted: traffic.admitted,
+      throttledPerLimit: traffic.throttled,
+      throttledPerUser: traffic.throttledByUser,
+      faults: traffic.faults,
+      webhooks: emulator.webhooks.stats(),
+    };
+  };
   registerProtocolModules(emulator);
 
   const webApi = async (request: FastifyRequest, reply: FastifyReply) => {

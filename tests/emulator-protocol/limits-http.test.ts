@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { adminToken, openEmulator, syncToken } from '../emulator/emulator-test-context.ts';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 
 // Service protection limits and faults over real HTTP (reference §6, interfaces.md §7, docs/emulator-limits.md).
 let ctx: Awaited<ReturnType<typeof openEmulator>>;
@@ -133,4 +134,33 @@ test('drop-after-commit: the write is applied, the client sees a socket error', 
   await put('faults', {});
   const found = await ctx.request('GET', "contacts?$select=lastname&$filter=lastname eq 'Droppedafter'");
   assert.equal(found.json.value.length, 1, 'the write was committed');
+});
+
+test('GET /_emulator/stats reports throttles per limit and per user, and faults injected by kind', async () => {
+  const stats = async () => (await ctx.request('GET', '/_emulator/stats', { token: adminToken })).json;
+  const before = await stats();
+  await put('limits', { requestsPerWindow: 1, windowSeconds: 120 });
+  await read();
+  assert.equal((await read()).status, 429);
+  await put('limits', {});
+  await put('faults', { http5xxRate: 1 });
+  assert.equal((await read()).status, 503);
+  await put('faults', { dropAfterCommitRate: 1, seed: 1 });
+  await assert.rejects(ctx.request('POST', 'contacts', { body: { lastname: 'Counted' } }));
+  await put('faults', {});
+  const after = await stats();
+  const syncUser = emulatorFixtures.syncUserId;
+  assert.equal(after.throttledPerLimit.requests - before.throttledPerLimit.requests, 1);
+  assert.equal(
+    after.throttledPerUser[syncUser].requests - (before.throttledPerUser[syncUser]?.requests ?? 0),
+    1,
+  );
+  assert.equal(
+    after.throttledPerUser[emulatorFixtures.adminUserId],
+    undefined,
+    'the admin was not throttled',
+  );
+  assert.equal(after.faults.http5xx - before.faults.http5xx, 1);
+  assert.equal(after.faults.droppedAfterCommit - before.faults.droppedAfterCommit, 1);
+  assert.deepEqual(Object.keys(after.webhooks).sort(), ['delivered', 'failed']);
 });

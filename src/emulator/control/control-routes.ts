@@ -97,7 +97,12 @@ export function handleControl(
       case 'GET bulk':
         return ok(core.state.bulk);
       case 'GET stats':
-        return ok({ ...core.state.stats, version: core.state.currentVersion, rows: rowCounts(core) });
+        return ok({
+          ...core.state.stats,
+          ...core.state.moreStats(),
+          version: core.state.currentVersion,
+          rows: rowCounts(core),
+        });
       default:
         throw invalid(404, `No control route '${method} /_emulator/${action}'.`);
     }

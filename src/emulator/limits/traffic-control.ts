@@ -37,6 +37,8 @@ export type Admission =
 export interface TrafficStats {
   admitted: number;
   throttled: Record<ThrottleReason, number>;
+  /** 429s per systemuser id and limit: service protection is per user (reference §6). */
+  throttledByUser: Record<string, Record<ThrottleReason, number>>;
   faults: { http5xx: number; droppedAfterCommit: number };
 }
 
@@ -66,6 +68,7 @@ export class TrafficControl {
   readonly #stats: TrafficStats = {
     admitted: 0,
     throttled: { requests: 0, executionTime: 0, concurrency: 0 },
+    throttledByUser: {},
     faults: { http5xx: 0, droppedAfterCommit: 0 },
   };
 
@@ -112,6 +115,12 @@ export class TrafficControl {
     const rejection = this.#check(window, now, windowMs);
     if (rejection !== undefined) {
       this.#stats.throttled[rejection.reason] += 1;
+      const perUser = (this.#stats.throttledByUser[user] ??= {
+        requests: 0,
+        executionTime: 0,
+        concurrency: 0,
+      });
+      perUser[rejection.reason] += 1;
       if (window.idle) this.#windows.delete(user);
       return { admitted: false, response: rejection.response };
     }

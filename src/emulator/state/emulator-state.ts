@@ -64,6 +64,11 @@ export class EmulatorState {
   /** Kept across `reset` (it describes the organisation, like limits and faults); see `BulkSettings`. */
   bulk: BulkSettings = defaultBulkSettings;
   readonly stats = { requests: 0, throttled: 0 };
+  /**
+   * More figures for `GET /_emulator/stats` from the protocol modules (limits and faults, webhooks), which the
+   * server plugs in; the state itself only counts requests.
+   */
+  moreStats: () => Record<string, unknown> = () => ({});
   private version = 0;
   private journal: (() => void)[] | undefined;
   private pendingEvents: RecordChangedEvent[] | undefined;

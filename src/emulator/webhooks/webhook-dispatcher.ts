@@ -69,6 +69,7 @@ export class WebhookDispatcher {
   readonly #options: WebhookDispatcherOptions;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #stats = { delivered: 0, failed: 0 };
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options;
@@ -87,6 +88,11 @@ export class WebhookDispatcher {
       const delivery = this.#deliver(event, step, endpoint).finally(() => this.#inFlight.delete(delivery));
       this.#inFlight.add(delivery);
     }
+  }
+
+  /** Deliveries answered 2xx and deliveries that failed (network, time-out, non-2xx), for `GET /_emulator/stats`. */
+  stats(): { delivered: number; failed: number } {
+    return { ...this.#stats };
   }
 
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
@@ -123,8 +129,10 @@ export class WebhookDispatcher {
       });
       await response.body?.cancel();
       if (!response.ok) throw new Error(`the endpoint answered HTTP ${response.status}`);
+      this.#stats.delivered += 1;
       this.#logger.debug({ stepId: step.id, target, correlationId }, 'webhook delivered');
     } catch (error) {
+      this.#stats.failed += 1;
       this.#logger.warn(
         { stepId: step.id, endpointId: endpoint.id, target, correlationId, reason: (error as Error).message },
         'webhook delivery failed',
