@@ -100,13 +100,13 @@ describe('engine: reconcile, untracked deletes and backfill races (B2.3, B2.5, B
           await world.crmDelete('contact', contact);
           await world.crmDelete('new_subscription', subscription);
           const counts = await world.pass();
-          assert.ok((counts['contact.swept'] ?? 0) > 0, 'the untracked contacts were swept');
           assert.equal((await world.testStore.store.getPerson(person.id))?.fields.crmIsDeleted, true);
           assert.equal(
             (await world.activities(person.id)).filter((activity) => activity.type === 'crm.deleted').length,
             1,
           );
           assert.equal((await mirrorRow(world, 'new_subscription', subscription)).deleted, true);
+          assert.ok((counts['contact.swept'] ?? 0) > 0, 'the untracked contacts were swept');
           // Tracked entities are not swept: their delta links report deletes.
           assert.equal(counts['account.swept'], undefined);
         } finally {
@@ -148,8 +148,8 @@ describe('engine: reconcile, untracked deletes and backfill races (B2.3, B2.5, B
       assert.equal(await backfill, 1);
       await expectOk(world, 'PUT', '/_emulator/faults', {});
       const counts = await world.pass();
-      assert.equal(counts['contact.rewinds'], 1);
       assert.equal((await store.getPerson(edited.person.id))?.fields.fullname, expected);
+      assert.equal(counts['contact.rewinds'], 1);
       // Rewinding re-reads changes: the others are unchanged and nothing is pushed.
       assert.deepEqual(world.writes(), []);
     }));
