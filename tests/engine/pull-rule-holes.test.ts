@@ -35,47 +35,50 @@ describe('engine: reconcile, untracked deletes and backfill races (B2.3, B2.5, B
   };
 
   test('B2.5 B8.1 a reconcile stopped after its first page still sweeps at the end of the resumed read', () =>
-    emulator.run({ seed: { seed: 'demo', contacts: 120, leads: 2, accounts: 120 }, settings }, async (world) => {
-      const doomedContact = await world.crmCreate('contact', {
-        lastname: 'Doomed',
-        emailaddress1: 'doomed-contact@scenario.test',
-      });
-      const doomedAccount = await world.crmCreate('account', { name: 'Doomed Account' });
-      await world.pass();
-      const person = await world.linkedPerson('contact', doomedContact);
-      assert.equal((await mirrorRow(world, 'account', doomedAccount)).deleted, false);
+    emulator.run(
+      { seed: { seed: 'demo', contacts: 120, leads: 2, accounts: 120 }, settings },
+      async (world) => {
+        const doomedContact = await world.crmCreate('contact', {
+          lastname: 'Doomed',
+          emailaddress1: 'doomed-contact@scenario.test',
+        });
+        const doomedAccount = await world.crmCreate('account', { name: 'Doomed Account' });
+        await world.pass();
+        const person = await world.linkedPerson('contact', doomedContact);
+        assert.equal((await mirrorRow(world, 'account', doomedAccount)).deleted, false);
 
-      // Deleted while the change-tracking tokens are (about to be) expired: no delta will ever report them.
-      await world.crmDelete('contact', doomedContact);
-      await world.crmDelete('account', doomedAccount);
-      await expectOk(world, 'POST', '/_emulator/expire-delta-tokens', {});
+        // Deleted while the change-tracking tokens are (about to be) expired: no delta will ever report them.
+        await world.crmDelete('contact', doomedContact);
+        await world.crmDelete('account', doomedAccount);
+        await expectOk(world, 'POST', '/_emulator/expire-delta-tokens', {});
 
-      // The pass is stopped right after the contact reconcile applied its first page (a disable, B8.1).
-      const abort = new AbortController();
-      const stopped = await runPass(world.deps, settings, {
-        trigger: 'test',
-        signal: abort.signal,
-        onProgress: (event) => {
-          if (event.entity === 'contact' && event.rows > 0) abort.abort();
-        },
-      });
-      assert.equal(stopped.status, 'aborted');
-      assert.equal(stopped.counts['contact.reconciles'], 1, 'the contact reconcile started');
-      assert.equal(stopped.counts['account.reconciles'], 1, 'the account reconcile started');
-      assert.notEqual((await world.testStore.store.getPerson(person.id))?.fields.crmIsDeleted, true);
-      assert.equal((await mirrorRow(world, 'account', doomedAccount)).deleted, false, 'not swept yet');
+        // The pass is stopped right after the contact reconcile applied its first page (a disable, B8.1).
+        const abort = new AbortController();
+        const stopped = await runPass(world.deps, settings, {
+          trigger: 'test',
+          signal: abort.signal,
+          onProgress: (event) => {
+            if (event.entity === 'contact' && event.rows > 0) abort.abort();
+          },
+        });
+        assert.equal(stopped.status, 'aborted');
+        assert.equal(stopped.counts['contact.reconciles'], 1, 'the contact reconcile started');
+        assert.equal(stopped.counts['account.reconciles'], 1, 'the account reconcile started');
+        assert.notEqual((await world.testStore.store.getPerson(person.id))?.fields.crmIsDeleted, true);
+        assert.equal((await mirrorRow(world, 'account', doomedAccount)).deleted, false, 'not swept yet');
 
-      // The next pass resumes both reads from their saved pages and sweeps at their ends.
-      await world.pass();
-      assert.equal((await world.testStore.store.getPerson(person.id))?.fields.crmIsDeleted, true);
-      const activities = await world.activities(person.id);
-      assert.equal(activities.filter((activity) => activity.type === 'crm.deleted').length, 1);
-      assert.equal((await mirrorRow(world, 'account', doomedAccount)).deleted, true, 'tombstoned');
-      // The sweep is done: one more pass sweeps nothing and writes nothing.
-      const counts = await world.pass();
-      assert.equal(counts['contact.swept'], undefined);
-      assert.equal(counts['contact.reconciles'], undefined);
-    }));
+        // The next pass resumes both reads from their saved pages and sweeps at their ends.
+        await world.pass();
+        assert.equal((await world.testStore.store.getPerson(person.id))?.fields.crmIsDeleted, true);
+        const activities = await world.activities(person.id);
+        assert.equal(activities.filter((activity) => activity.type === 'crm.deleted').length, 1);
+        assert.equal((await mirrorRow(world, 'account', doomedAccount)).deleted, true, 'tombstoned');
+        // The sweep is done: one more pass sweeps nothing and writes nothing.
+        const counts = await world.pass();
+        assert.equal(counts['contact.swept'], undefined);
+        assert.equal(counts['contact.reconciles'], undefined);
+      },
+    ));
 
   test('B2.3 B3.6 entities without change tracking see deletes through the periodic sweep', () =>
     emulator.run(

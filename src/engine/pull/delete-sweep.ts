@@ -149,7 +149,12 @@ export async function sweepUntrackedEntities(
         state.sweptAt === null ||
         now.getTime() - Date.parse(state.sweptAt) >= input.settings.deleteSweepSeconds * 1000;
       if (!due) continue;
-      const started: SweepState = { ...state, pending: 'periodic', position: null, startedAt: now.toISOString() };
+      const started: SweepState = {
+        ...state,
+        pending: 'periodic',
+        position: null,
+        startedAt: now.toISOString(),
+      };
       await writeSweepState(deps.store, entity, started);
       await sweepDeleted(deps, input, plan, started);
     } else if (state.pending === 'periodic') {
