@@ -26,6 +26,11 @@ export interface EngineSettings {
   readonly customEntities: readonly string[];
   /** Accounts with more contacts than this update their persons without per-person activities (B1.4). */
   readonly accountActivityLimit: number;
+  /**
+   * Entities without change tracking have no delete feed (B2.3): their links and mirror rows are checked
+   * against the CRM this often (B3.6, `pull/delete-sweep.ts`).
+   */
+  readonly deleteSweepSeconds: number;
 }
 
 export const defaultEngineSettings: EngineSettings = {
@@ -37,4 +42,5 @@ export const defaultEngineSettings: EngineSettings = {
   maxPagesPerTurn: 4,
   customEntities: ['new_subscription'],
   accountActivityLimit: 5000,
+  deleteSweepSeconds: 3600,
 };

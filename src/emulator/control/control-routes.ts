@@ -35,6 +35,9 @@ const bulkBody = z.strictObject({
 
 const expireBody = z.strictObject({ entity: z.string().min(1).optional() });
 
+/** `PUT /_emulator/change-tracking`: an entity served with or without change tracking until the next reset. */
+const trackingBody = z.strictObject({ entity: z.string().min(1), enabled: z.boolean() });
+
 export function handleControl(
   core: EmulatorCore,
   caller: Caller | undefined,
@@ -84,6 +87,13 @@ export function handleControl(
           table!.pruneTombstones(through);
         }
         return ok({ expiredThrough: through, entities: tables.map((t) => t!.entity.logicalName) });
+      }
+      case 'PUT change-tracking': {
+        const body = parse(trackingBody, bodyText);
+        const entity = core.state.catalog.entity(body.entity);
+        if (!entity) throw invalid(400, `Unknown entity '${body.entity}'.`);
+        entity.changeTracking = body.enabled;
+        return ok({ entity: entity.logicalName, changeTracking: entity.changeTracking });
       }
       case 'PUT bulk': {
         const body = parse(bulkBody, bodyText);

@@ -45,6 +45,7 @@ export class Catalog {
       entity.navigation.clear();
       for (const [name, navigation] of fresh.navigation) entity.navigation.set(name, navigation);
       entity.columnCount = fresh.columnCount;
+      entity.changeTracking = fresh.changeTracking;
     }
   }
 

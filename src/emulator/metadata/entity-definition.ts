@@ -28,7 +28,8 @@ export interface EntityDefinition {
   readonly primaryName: string;
   readonly objectTypeCode: number;
   readonly ownership: OwnershipType;
-  readonly changeTracking: boolean;
+  /** Mutable: the control API switches it (`PUT /_emulator/change-tracking`); a reset restores it. */
+  changeTracking: boolean;
   readonly optimisticConcurrency: boolean;
   readonly custom: boolean;
   readonly metadataId: string;

@@ -4,6 +4,8 @@ import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
 import { mappingsOf } from './entity-plan.ts';
 import { syncEntitiesOf } from '../run/pass-runner.ts';
+import { backfillStartPosition, oweRewind } from '../pull/backfill-rewind.ts';
+import { crmCursorName } from '../pull/crm-puller.ts';
 import type { PersonValue } from '../../domain/person.ts';
 import type { BackfillJob } from '../../store/job-store.ts';
 
@@ -79,7 +81,11 @@ export class BackfillRunner {
       await store.updateBackfillJob(job.id, { status: 'failed', error: `Unknown entity ${job.entity}.` });
       return;
     }
-    await store.updateBackfillJob(job.id, { status: 'running' });
+    // B5.5: where the entity's changes stood before the first read, kept across a crash (a resumed job keeps
+    // its first start's): passes skip the fields while they backfill, so the first pass after it reads the
+    // changes since then again (pull/backfill-rewind.ts) — an edit made while the backfill ran is not lost.
+    const position = job.position ?? (await backfillStartPosition(store, crmCursorName(job.entity)));
+    await store.updateBackfillJob(job.id, { status: 'running', position });
     const description = await crm.describeEntity(job.entity);
     const mappings = mappingsOf(entity, description, await store.listSyncFields(job.entity), job.attributes);
     await ensurePersonFields(store, [{ entity, mappings }]);
@@ -127,6 +133,7 @@ export class BackfillRunner {
     await store.withTransaction(async (tx) => {
       for (const attribute of job.attributes)
         await tx.setSyncFieldState(job.entity, attribute, 'synced', null);
+      await oweRewind(tx, job.entity, position, job.attributes);
       await tx.updateBackfillJob(job.id, {
         status: 'done',
         total: processed,

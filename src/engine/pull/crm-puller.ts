@@ -1,13 +1,14 @@
 import { setImmediate } from 'node:timers/promises';
 import type { ChangePage } from '../../connectors/connector.ts';
 import { isCrmError } from '../../connectors/crm-error.ts';
-import { isPersonEntity } from '../../domain/sync-entities.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/quarantine-field.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { prefetch, type Prefetch } from './page-prefetch.ts';
 import { applyRecordBatch } from '../apply/record-batch.ts';
+import { takeRewind } from './backfill-rewind.ts';
+import { beginReconcile, readSweepState, sweepDeleted } from './delete-sweep.ts';
 
 export const crmCursorName = (entity: string) => `crm:${entity}`;
 
@@ -26,8 +27,15 @@ interface EntityReader {
   plan: EntityPlan;
   pages: Prefetch<ChangePage> | undefined;
   done: boolean;
-  /** During a reconcile (B2.5): after the full read, records the CRM no longer has are swept as deleted. */
+  /** Opened once in this pass (the owed backfill rewind is taken before the first open only). */
+  opened: boolean;
+  /**
+   * During a reconcile (B2.5): after the full read, records the CRM no longer has are swept as deleted. Read
+   * from the durable sweep state at every open, so a reconcile interrupted by a crash or a disable still sweeps.
+   */
   reconciling: boolean;
+  /** The token expired once in this pass already: a second expiry is an error, not another restart. */
+  restarted: boolean;
 }
 
 export interface PullInput {
@@ -47,7 +55,14 @@ export interface PullInput {
 export async function pullCrmChanges(deps: EngineDeps, input: PullInput): Promise<void> {
   const readers: EntityReader[] = [...input.plans.values()]
     .sort((a, b) => a.entity.stage - b.entity.stage)
-    .map((plan) => ({ plan, pages: undefined, done: false, reconciling: false }));
+    .map((plan) => ({
+      plan,
+      pages: undefined,
+      done: false,
+      opened: false,
+      reconciling: false,
+      restarted: false,
+    }));
   try {
     // Opened in dependency order, so the first requests queue at the connector's limiter in that order.
     for (const reader of readers) await openReader(deps, input, reader);
@@ -71,7 +86,14 @@ async function openReader(
   reader: EntityReader,
 ): Promise<Prefetch<ChangePage>> {
   reader.pages?.close();
-  const cursor = await deps.store.getCursor(crmCursorName(reader.plan.entity.name));
+  const entity = reader.plan.entity.name;
+  if (!reader.opened) {
+    reader.opened = true;
+    // B5.5: a backfill that finished since the last pass may owe a re-read of changes since it began.
+    if (await takeRewind(deps, reader.plan, crmCursorName(entity))) input.context.count(`${entity}.rewinds`);
+  }
+  reader.reconciling = (await readSweepState(deps.store, entity))?.pending === 'reconcile';
+  const cursor = await deps.store.getCursor(crmCursorName(entity));
   const pages = deps.crm.readChanges(reader.plan.entity.name, reader.plan.select, cursor, {
     pageSize: input.settings.pageSize,
     signal: input.signal,
@@ -98,15 +120,16 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
     await applyPage(deps, input, reader, next.value);
     if (next.value.final) {
       reader.done = true;
-      if (reader.reconciling) await sweepDeleted(deps, input, reader);
+      if (reader.reconciling) await sweepReconciled(deps, input, reader);
     }
   } catch (error) {
     if (!isCrmError(error)) throw error;
-    if (error.errorClass === 'expired-cursor' && !reader.reconciling) {
-      // B2.5: the delta token expired — read everything again and diff against the bases.
+    if (error.errorClass === 'expired-cursor' && !reader.restarted) {
+      // B2.5: the delta token expired — read everything again and diff against the bases. The sweep at the end
+      // of that read is owed durably, with the cursor reset (delete-sweep.ts).
       deps.logger.warn({ entity }, 'change-tracking token expired; reconciling the entity');
-      await deps.store.deleteCursor(crmCursorName(entity));
-      reader.reconciling = true;
+      await beginReconcile(deps, entity, crmCursorName(entity));
+      reader.restarted = true;
       await openReader(deps, input, reader);
       input.context.count(`${entity}.reconciles`);
       return;
@@ -139,29 +162,9 @@ async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReade
   input.onProgress?.({ entity, rows: page.upserts.length + page.deletes.length, final: page.final });
 }
 
-/**
- * After a reconcile, the records the CRM no longer has were deleted while the token was expired (B2.5). The
- * store's links (or mirror rows) are checked against the CRM page by page, so memory stays bounded by the page.
- */
-async function sweepDeleted(deps: EngineDeps, input: PullInput, reader: EntityReader) {
-  const entity = reader.plan.entity.name;
-  reader.reconciling = false;
-  let cursor: string | undefined;
-  do {
-    const page = isPersonEntity(entity)
-      ? await deps.store.listLinks(entity, { limit: 500, cursor })
-      : await deps.store.listMirrorRows(entity, { limit: 500, cursor });
-    const live = page.items
-      .filter((item) =>
-        'state' in item ? item.state === 'active' || item.state === 'excluded' : !item.deleted,
-      )
-      .map((item) => ('crmId' in item ? item.crmId : item.id));
-    const existing = await deps.crm.existingIds(entity, live);
-    const deletes = live.filter((id) => !existing.has(id));
-    if (deletes.length > 0) {
-      const final = (await deps.store.getCursor(crmCursorName(entity))) ?? '';
-      await applyPage(deps, input, reader, { upserts: [], deletes, cursor: final, final: true });
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
+/** After a reconcile's full read, the records the CRM no longer has were deleted while the token was expired. */
+async function sweepReconciled(deps: EngineDeps, input: PullInput, reader: EntityReader) {
+  const state = await readSweepState(deps.store, reader.plan.entity.name);
+  if (state?.pending !== 'reconcile') return;
+  if (await sweepDeleted(deps, input, reader.plan, state)) reader.reconciling = false;
 }

@@ -6,6 +6,7 @@ import {
   type SyncEntity,
 } from '../../domain/sync-entities.ts';
 import { pullCrmChanges, type PullProgress } from '../pull/crm-puller.ts';
+import { sweepUntrackedEntities } from '../pull/delete-sweep.ts';
 import { pushPending } from '../push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
@@ -68,6 +69,8 @@ export async function runPass(
     } finally {
       await statistics.settled();
     }
+    // B2.3, B3.6: entities without change tracking see no deletes in their watermark read; a periodic sweep does.
+    await sweepUntrackedEntities(deps, { plans, context, settings, signal: options.signal });
     await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
     await pushPending(deps, { plans, context, settings, signal: options.signal });
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
