@@ -106,7 +106,7 @@ async function relinkQualifiedLead(tx: Store, input: PersonPageInput, record: Cr
   await tx.appendActivity(person.id, 'crm.converted', { leadId: origin.id, contactId: record.id });
   input.context.count('lead.fromCrm.converted');
   const relinked = await tx.getPerson(person.id);
-  await linkFirst({ ...scopeOf(input), tx, record, person: relinked!, rule: 'merge' });
+  await linkFirst({ ...scopeOf(input), tx, record, person: relinked!, rule: 'merge', qualified: true });
   return true;
 }
 
