@@ -58,13 +58,11 @@ export async function applyRecord(
   });
 }
 
-/** B3.2: exactly one marketing-only person with the same email is linked; otherwise a new person. */
-export async function linkOrCreate(
-  tx: Store,
-  input: PersonPageInput,
-  entity: PersonEntity,
-  record: CrmRecord,
-) {
+/**
+ * B3.2: exactly one marketing-only person with the same email is linked; otherwise a new person. A contact whose
+ * originating lead never had a person makes it the lead's person too (B3.4, `adoptOriginatingLead`).
+ */
+async function linkOrCreate(tx: Store, input: PersonPageInput, entity: PersonEntity, record: CrmRecord) {
   const email = record.values.emailaddress1;
   if (typeof email === 'string' && email.trim() !== '') {
     const candidates = await tx.listPersons({ email, crmType: 'none', limit: 2 });
@@ -72,6 +70,7 @@ export async function linkOrCreate(
     if (marketingOnly.length === 1) {
       await linkFirst({ ...scopeOf(input), tx, record, person: marketingOnly[0], rule: 'merge' });
       input.context.count(`${entity}.fromCrm.linked`);
+      if (entity === 'contact') await adoptOriginatingLead(tx, input, record, marketingOnly[0].id);
       return;
     }
   }
@@ -88,6 +87,35 @@ export async function linkOrCreate(
   await tx.setBases(entity, record.id, bases);
   await tx.appendActivity(person.id, 'crm.created-person', { entity, crmId: record.id });
   input.context.count(`${entity}.fromCrm.created`);
+  if (entity === 'contact') await adoptOriginatingLead(tx, input, record, person.id);
+}
+
+/**
+ * B3.4 when the contact comes first: its originating lead never had a person (created and qualified between two
+ * passes, or before the first pass — contacts are applied before leads, B2.2), so the contact's person is the
+ * lead's person too. The lead is linked to it as superseded, in the same transaction, so the lead's page finds
+ * the link and creates no second person; the person keeps the lead's id and gets `crm.converted`. A lead that
+ * already has a link is left to the re-link (`relinkQualifiedLead`).
+ */
+async function adoptOriginatingLead(
+  tx: Store,
+  input: PersonPageInput,
+  record: CrmRecord,
+  personId: string,
+): Promise<void> {
+  const origin = record.values.originatingleadid;
+  if (!isLookupValue(origin) || (await tx.getLink('lead', origin.id)) !== undefined) return;
+  await tx.upsertLink({
+    entity: 'lead',
+    crmId: origin.id,
+    personId,
+    state: 'superseded',
+    etag: null,
+    version: null,
+  });
+  await tx.updatePerson(personId, { crmLeadId: origin.id }, 'sync');
+  await tx.appendActivity(personId, 'crm.converted', { leadId: origin.id, contactId: record.id });
+  input.context.count('lead.fromCrm.converted');
 }
 
 /**
