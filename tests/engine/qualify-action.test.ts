@@ -128,6 +128,45 @@ for (const store of storeKinds) {
         assert.deepEqual(errors.items, [], 'no sync error');
       }));
 
+    test('B3.4 a contact that already has a person of its own is merged into the lead person', () =>
+      emulator.run({ store }, async (world) => {
+        const email = 'twice@scenario.test';
+        const leadId = await world.crmCreate('lead', {
+          subject: 'Two persons',
+          lastname: 'Persons',
+          emailaddress1: email,
+          description: 'from the lead',
+        });
+        const contactId = await world.crmCreate('contact', { lastname: 'Persons', emailaddress1: email });
+        await world.pass();
+        const leadPerson = await world.linkedPerson('lead', leadId);
+        const contactPerson = await world.linkedPerson('contact', contactId);
+        assert.notEqual(leadPerson.id, contactPerson.id);
+        // Then the contact is tied to the lead it came from and the lead is closed as qualified: the contact
+        // produced a person before it was known to be the lead's.
+        await world.crmUpdate('contact', contactId, {
+          jobtitle: 'Merged',
+          'originatingleadid@odata.bind': `/leads(${leadId})`,
+        });
+        await world.crmUpdate('lead', leadId, { statecode: 1, statuscode: 3 });
+        await world.pass();
+        const person = await assertOnePerson(world, leadId, contactId, email);
+        assert.equal(person.id, leadPerson.id, "the lead's person keeps its id");
+        assert.equal(person.fields.title, 'Merged');
+        assert.equal(
+          person.fields.notes,
+          'from the lead',
+          "the lead person's value fills the contact's blank",
+        );
+        const db = world.testStore.store;
+        assert.equal(await db.resolvePersonId(contactPerson.id), leadPerson.id);
+        assert.equal(
+          (await world.crmGet('contact', contactId, ['description'])).description,
+          'from the lead',
+        );
+        await assertQuiet(world, email);
+      }));
+
     test('B3.4 a lead linked before the qualify → the same person re-linked, crm.converted once, quiet after', () =>
       emulator.run({ store }, async (world) => {
         const email = 'linked@scenario.test';

@@ -87,7 +87,7 @@ async function sortRecords(
     tx,
     [...links.values()].map((link) => link.personId),
   );
-  const leadLinks = await originatingLeadLinks(tx, entity, records, links);
+  const leadLinks = await originatingLeadLinks(tx, entity, records);
   const emailMatches = await marketingOnlyMatches(tx, records, links);
   const sorted: SortedRecords = { merges: [], creates: [], adoptions: new Map(), oneByOne: [] };
   const adoptedLeads = new Set<string>();
@@ -118,7 +118,9 @@ async function sortRecords(
     } else if (link.state === 'active' || link.state === 'excluded') {
       const person = persons.get(link.personId);
       if (person === undefined) continue;
-      if (seenPersons.has(person.id)) {
+      if (seenPersons.has(person.id) || hasOtherLeadPerson(record, link, leadLinks)) {
+        // A person's second record of the page, or a contact whose lead has another person (merged into it
+        // first, B3.4): one at a time.
         sorted.oneByOne.push(record);
         continue;
       }
@@ -210,21 +212,33 @@ async function personsOf(tx: Store, ids: readonly string[]): Promise<Map<string,
 }
 
 /**
- * The links of the leads unlinked contacts were qualified from (B3.4): a live one re-links its person (one at a
- * time); none at all means the lead never had a person, so the contact's new person becomes the lead's.
+ * The links of the leads the page's contacts were qualified from (B3.4). For an unlinked contact, a live one
+ * re-links its person (one at a time); none at all means the lead never had a person, so the contact's new
+ * person becomes the lead's. For a linked contact, a live one on another person means the contact produced a
+ * person of its own: it is merged into the lead's (one at a time, `hasOtherLeadPerson`).
  */
 async function originatingLeadLinks(
   tx: Store,
   entity: PersonEntity,
   records: readonly CrmRecord[],
-  links: Map<string, CrmLink>,
 ): Promise<Map<string, CrmLink>> {
   if (entity !== 'contact') return new Map();
   const origins = records.flatMap((record) => {
     const origin = record.values.originatingleadid;
-    return !links.has(record.id) && isLookupValue(origin) ? [origin.id] : [];
+    return isLookupValue(origin) ? [origin.id] : [];
   });
   return origins.length === 0 ? new Map() : tx.getLinks('lead', origins);
+}
+
+/** A linked contact whose originating lead is linked, live, to another person (B3.4: the two are merged). */
+function hasOtherLeadPerson(record: CrmRecord, link: CrmLink, leadLinks: Map<string, CrmLink>): boolean {
+  const origin = record.values.originatingleadid;
+  const leadLink = isLookupValue(origin) ? leadLinks.get(origin.id) : undefined;
+  return (
+    leadLink !== undefined &&
+    (leadLink.state === 'active' || leadLink.state === 'excluded') &&
+    leadLink.personId !== link.personId
+  );
 }
 
 /** How many marketing-only persons share each unlinked record's email (B3.2: exactly one is linked). */

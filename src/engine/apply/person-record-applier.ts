@@ -21,10 +21,11 @@ export async function applyRecord(
   input: PersonPageInput,
   entity: PersonEntity,
   record: CrmRecord,
-  link: CrmLink | undefined,
+  recordLink: CrmLink | undefined,
   bases: Map<string, PersonValue>,
 ): Promise<void> {
   const { context } = input;
+  let link = recordLink;
   if (record.values.merged === true && isLookupValue(record.values.masterid)) {
     await applyMerge(tx, input, entity, record, link, record.values.masterid.id);
     return;
@@ -44,6 +45,7 @@ export async function applyRecord(
     await linkOrCreate(tx, input, entity, record);
     return;
   }
+  if (entity === 'contact') link = await mergeIntoLeadPerson(tx, input, record, link);
   const person = await tx.getPerson(link.personId);
   if (person === undefined) return;
   // An excluded record whose filter turned true again syncs like any linked record (B3.7 false → true).
@@ -136,6 +138,46 @@ async function relinkQualifiedLead(tx: Store, input: PersonPageInput, record: Cr
   const relinked = await tx.getPerson(person.id);
   await linkFirst({ ...scopeOf(input), tx, record, person: relinked!, rule: 'merge', qualified: true });
   return true;
+}
+
+/**
+ * B3.4 when the contact already produced a person of its own and its originating lead has another (the
+ * contact's page was applied before the lead got a person — by a version without `adoptOriginatingLead`, or a
+ * concurrent apply): the contact's person is merged into the lead's. The person keeps the lead person's id and
+ * becomes the contact's (`crmType` contact, `crm.converted`); the contact's person holds the contact's values,
+ * which agree with its bases, so they win and the lead's person only fills blanks (pushed as marketing changes
+ * by the merge that follows). Returns the contact's link, now on the lead's person; unchanged when there is
+ * nothing to merge, so applying the page again changes nothing.
+ */
+async function mergeIntoLeadPerson(
+  tx: Store,
+  input: PersonPageInput,
+  record: CrmRecord,
+  link: CrmLink,
+): Promise<CrmLink> {
+  const origin = record.values.originatingleadid;
+  if (!isLookupValue(origin)) return link;
+  const leadLink = await tx.getLink('lead', origin.id);
+  if (leadLink === undefined || leadLink.personId === link.personId) return link;
+  if (leadLink.state !== 'active' && leadLink.state !== 'excluded') return link;
+  const loser = await tx.getPerson(link.personId);
+  const survivor = await tx.getPerson(leadLink.personId);
+  if (loser === undefined || survivor === undefined) return link;
+  const values: Record<string, PersonValue> = {};
+  for (const [field, value] of Object.entries(loser.fields)) {
+    if (field.startsWith('crm') || value === null || value === '') continue;
+    values[field] = value;
+  }
+  await tx.updatePerson(survivor.id, { ...values, crmType: 'contact', crmContactId: record.id }, 'sync');
+  await tx.mergePersonInto(loser.id, survivor.id, 'sync');
+  await tx.upsertLink({ ...leadLink, state: 'superseded' });
+  await tx.appendActivity(survivor.id, 'crm.converted', {
+    leadId: origin.id,
+    contactId: record.id,
+    mergedPersonId: loser.id,
+  });
+  input.context.count('lead.fromCrm.converted');
+  return (await tx.getLink('contact', record.id)) ?? { ...link, personId: survivor.id };
 }
 
 /**
