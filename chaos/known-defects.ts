@@ -14,20 +14,6 @@ export interface KnownDefect {
 
 export const knownDefects: readonly KnownDefect[] = [
   {
-    id: 'sync-as-contact',
-    todo: 'issue 13: syncAs contact never converges — the lead\'s "Open"/"New" status labels stay on the person (VALUE_NOT_ACCEPTED on the contact, B3.4/B7.1)',
-    matches: (violation) =>
-      violation.check === 'fields' &&
-      /field (personStatus|statusReason): marketing has "(Open|New)", the CRM \(state|status/.test(
-        violation.message,
-      ),
-  },
-  {
-    id: 'create-and-qualify',
-    todo: 'issue 13: a lead created and qualified between two passes yields two persons (B3.4)',
-    matches: (violation) => violation.tag === 'created-and-qualified',
-  },
-  {
     id: 'stale-base-after-lost-push',
     todo: 'issue 13: a push whose answer is lost (drop-after-commit) leaves a stale base — a later CRM edit is judged a collision, overwritten and logged twice (B4.1, B4.3)',
     matches: (violation) =>

@@ -17,6 +17,8 @@ export interface FirstLink extends ApplyScope {
   readonly record: CrmRecord;
   readonly person: Person;
   readonly rule: FirstLinkRule;
+  /** The person was the lead's, qualified into this contact (B3.4): see RecordContext `qualified`. */
+  readonly qualified?: boolean;
   readonly owner?: KnownOwner;
 }
 
@@ -25,7 +27,8 @@ export interface FirstLink extends ApplyScope {
  * empty on one side takes the other side's value, a field set differently on both follows `rule` — writing at
  * once (the caller's transaction sees it). The bases start from the CRM's values; values to push are marked
  * pending. Used by the pass (a single marketing-only email match, a qualified lead's person re-linked to its
- * contact, B3.4) and by flow actions (`linkPersonToRecord`). Returns the attributes marked to push.
+ * contact, B3.4 — `qualified`: the contact's state and status are taken, the lead's labels never pushed) and by
+ * flow actions (`linkPersonToRecord`). Returns the attributes marked to push.
  */
 export function linkFirst(first: FirstLink): Promise<string[]> {
   const { record, person } = first;
@@ -83,7 +86,9 @@ export async function linkPersonToRecord(
       });
     }
     const scope = { plan, accountPlan: undefined, context };
-    const push = await linkFirst({ ...scope, tx, record, person, rule: 'person-first', owner });
+    // A contact replacing its lead (B3.4, B7.1 `syncAs: contact`) takes the contact's state and status.
+    const qualified = request.supersedes?.entity === 'lead';
+    const push = await linkFirst({ ...scope, tx, record, person, rule: 'person-first', qualified, owner });
     if (request.pushedActivity !== undefined)
       await tx.appendActivity(person.id, 'crm.pushed', request.pushedActivity);
     await request.alsoInTransaction?.(tx);

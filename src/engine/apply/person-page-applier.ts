@@ -47,7 +47,7 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
     const active = { ...link, state: 'active' as const };
     await mergeRecord({ ...scope, tx, record, link: active, person, bases: recordBases, writes });
   }
-  await createPersons(tx, input, entity, sorted.creates);
+  await createPersons(tx, input, entity, sorted.creates, sorted.adoptions);
   await writes.flush(tx);
 
   // Merged subordinates last, so their master is linked first when both are in the page (B3.5).
@@ -66,6 +66,11 @@ interface SortedRecords {
   readonly merges: { record: CrmRecord; link: CrmLink; person: Person }[];
   /** Unlinked records that become new persons: no qualified lead to re-link, no single email match. */
   readonly creates: CrmRecord[];
+  /**
+   * Contacts among `creates` whose originating lead has no person (B3.4: created and qualified between two
+   * passes, or before the first): contact id → lead id. The contact's new person is the lead's person too.
+   */
+  readonly adoptions: Map<string, string>;
   readonly oneByOne: CrmRecord[];
 }
 
@@ -82,9 +87,10 @@ async function sortRecords(
     tx,
     [...links.values()].map((link) => link.personId),
   );
-  const leadLinks = await qualifiedFrom(tx, entity, records, links);
+  const leadLinks = await originatingLeadLinks(tx, entity, records);
   const emailMatches = await marketingOnlyMatches(tx, records, links);
-  const sorted: SortedRecords = { merges: [], creates: [], oneByOne: [] };
+  const sorted: SortedRecords = { merges: [], creates: [], adoptions: new Map(), oneByOne: [] };
+  const adoptedLeads = new Set<string>();
   const seenIds = new Set<string>();
   const seenPersons = new Set<string>();
   for (const record of records) {
@@ -99,15 +105,22 @@ async function sortRecords(
       else sorted.oneByOne.push(record);
     } else if (link === undefined) {
       const origin = record.values.originatingleadid;
-      const relinks = isLookupValue(origin) && leadLinks.has(origin.id);
+      const leadLink = isLookupValue(origin) ? leadLinks.get(origin.id) : undefined;
+      const relinks = leadLink !== undefined && leadLink.state !== 'deleted';
       const email = record.values.emailaddress1;
       const matches = typeof email === 'string' ? (emailMatches.get(email) ?? 0) : 0;
       if (relinks || matches === 1) sorted.oneByOne.push(record);
-      else sorted.creates.push(record);
+      else if (isLookupValue(origin) && leadLink === undefined && !adoptedLeads.has(origin.id)) {
+        adoptedLeads.add(origin.id);
+        sorted.adoptions.set(record.id, origin.id);
+        sorted.creates.push(record);
+      } else sorted.creates.push(record);
     } else if (link.state === 'active' || link.state === 'excluded') {
       const person = persons.get(link.personId);
       if (person === undefined) continue;
-      if (seenPersons.has(person.id)) {
+      if (seenPersons.has(person.id) || hasOtherLeadPerson(record, link, leadLinks)) {
+        // A person's second record of the page, or a contact whose lead has another person (merged into it
+        // first, B3.4): one at a time.
         sorted.oneByOne.push(record);
         continue;
       }
@@ -119,16 +132,26 @@ async function sortRecords(
   return sorted;
 }
 
-/** New persons for a page's unlinked records, with their links, bases and activities (B3.2). */
+/**
+ * New persons for a page's unlinked records, with their links, bases and activities (B3.2). A contact in
+ * `adoptions` also takes its originating lead (B3.4): the lead is linked to the same person as superseded, so
+ * its own page, applied after the contacts' (B2.2), finds it and creates no second person.
+ */
 async function createPersons(
   tx: Store,
   input: PersonPageInput,
   entity: PersonEntity,
   records: readonly CrmRecord[],
+  adoptions: ReadonlyMap<string, string>,
 ): Promise<void> {
   if (records.length === 0) return;
   const drafts: { fields: Record<string, PersonValue>; bases: Record<string, PersonValue> }[] = [];
-  for (const record of records) drafts.push(await newPersonOf(tx, input, record));
+  for (const record of records) {
+    const draft = await newPersonOf(tx, input, record);
+    const leadId = adoptions.get(record.id);
+    if (leadId !== undefined) draft.fields.crmLeadId = leadId;
+    drafts.push(draft);
+  }
   const personIds = await tx.createPersonIds(
     drafts.map((draft) => draft.fields),
     'sync',
@@ -147,14 +170,34 @@ async function createPersons(
     entity,
     records.map((record, index) => ({ crmId: record.id, values: drafts[index].bases })),
   );
-  await tx.appendActivities(
-    records.map((record, index) => ({
+  const adopted = records.flatMap((record, index) => {
+    const leadId = adoptions.get(record.id);
+    return leadId === undefined ? [] : [{ leadId, contactId: record.id, personId: personIds[index] }];
+  });
+  await tx.upsertLinks(
+    adopted.map(({ leadId, personId }) => ({
+      entity: 'lead' as const,
+      crmId: leadId,
+      personId,
+      state: 'superseded' as const,
+      etag: null,
+      version: null,
+    })),
+  );
+  await tx.appendActivities([
+    ...records.map((record, index) => ({
       personId: personIds[index],
       type: 'crm.created-person',
       attributes: { entity, crmId: record.id },
     })),
-  );
+    ...adopted.map(({ leadId, contactId, personId }) => ({
+      personId,
+      type: 'crm.converted',
+      attributes: { leadId, contactId },
+    })),
+  ]);
   input.context.count(`${entity}.fromCrm.created`, records.length);
+  if (adopted.length > 0) input.context.count('lead.fromCrm.converted', adopted.length);
 }
 
 async function personsOf(tx: Store, ids: readonly string[]): Promise<Map<string, Person>> {
@@ -168,22 +211,33 @@ async function personsOf(tx: Store, ids: readonly string[]): Promise<Map<string,
   return persons;
 }
 
-/** The live lead links of unlinked contacts qualified from a lead (B3.4 re-links them, one at a time). */
-async function qualifiedFrom(
+/**
+ * The links of the leads the page's contacts were qualified from (B3.4). For an unlinked contact, a live one
+ * re-links its person (one at a time); none at all means the lead never had a person, so the contact's new
+ * person becomes the lead's. For a linked contact, a live one on another person means the contact produced a
+ * person of its own: it is merged into the lead's (one at a time, `hasOtherLeadPerson`).
+ */
+async function originatingLeadLinks(
   tx: Store,
   entity: PersonEntity,
   records: readonly CrmRecord[],
-  links: Map<string, CrmLink>,
-): Promise<Set<string>> {
-  if (entity !== 'contact') return new Set();
+): Promise<Map<string, CrmLink>> {
+  if (entity !== 'contact') return new Map();
   const origins = records.flatMap((record) => {
     const origin = record.values.originatingleadid;
-    return !links.has(record.id) && isLookupValue(origin) ? [origin.id] : [];
+    return isLookupValue(origin) ? [origin.id] : [];
   });
-  if (origins.length === 0) return new Set();
-  const leadLinks = await tx.getLinks('lead', origins);
-  return new Set(
-    [...leadLinks.values()].filter((link) => link.state !== 'deleted').map((link) => link.crmId),
+  return origins.length === 0 ? new Map() : tx.getLinks('lead', origins);
+}
+
+/** A linked contact whose originating lead is linked, live, to another person (B3.4: the two are merged). */
+function hasOtherLeadPerson(record: CrmRecord, link: CrmLink, leadLinks: Map<string, CrmLink>): boolean {
+  const origin = record.values.originatingleadid;
+  const leadLink = isLookupValue(origin) ? leadLinks.get(origin.id) : undefined;
+  return (
+    leadLink !== undefined &&
+    (leadLink.state === 'active' || leadLink.state === 'excluded') &&
+    leadLink.personId !== link.personId
   );
 }
 

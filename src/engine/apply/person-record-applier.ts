@@ -21,10 +21,11 @@ export async function applyRecord(
   input: PersonPageInput,
   entity: PersonEntity,
   record: CrmRecord,
-  link: CrmLink | undefined,
+  recordLink: CrmLink | undefined,
   bases: Map<string, PersonValue>,
 ): Promise<void> {
   const { context } = input;
+  let link = recordLink;
   if (record.values.merged === true && isLookupValue(record.values.masterid)) {
     await applyMerge(tx, input, entity, record, link, record.values.masterid.id);
     return;
@@ -44,6 +45,7 @@ export async function applyRecord(
     await linkOrCreate(tx, input, entity, record);
     return;
   }
+  if (entity === 'contact') link = await mergeIntoLeadPerson(tx, input, record, link);
   const person = await tx.getPerson(link.personId);
   if (person === undefined) return;
   // An excluded record whose filter turned true again syncs like any linked record (B3.7 false → true).
@@ -58,13 +60,11 @@ export async function applyRecord(
   });
 }
 
-/** B3.2: exactly one marketing-only person with the same email is linked; otherwise a new person. */
-export async function linkOrCreate(
-  tx: Store,
-  input: PersonPageInput,
-  entity: PersonEntity,
-  record: CrmRecord,
-) {
+/**
+ * B3.2: exactly one marketing-only person with the same email is linked; otherwise a new person. A contact whose
+ * originating lead never had a person makes it the lead's person too (B3.4, `adoptOriginatingLead`).
+ */
+async function linkOrCreate(tx: Store, input: PersonPageInput, entity: PersonEntity, record: CrmRecord) {
   const email = record.values.emailaddress1;
   if (typeof email === 'string' && email.trim() !== '') {
     const candidates = await tx.listPersons({ email, crmType: 'none', limit: 2 });
@@ -72,6 +72,7 @@ export async function linkOrCreate(
     if (marketingOnly.length === 1) {
       await linkFirst({ ...scopeOf(input), tx, record, person: marketingOnly[0], rule: 'merge' });
       input.context.count(`${entity}.fromCrm.linked`);
+      if (entity === 'contact') await adoptOriginatingLead(tx, input, record, marketingOnly[0].id);
       return;
     }
   }
@@ -88,6 +89,35 @@ export async function linkOrCreate(
   await tx.setBases(entity, record.id, bases);
   await tx.appendActivity(person.id, 'crm.created-person', { entity, crmId: record.id });
   input.context.count(`${entity}.fromCrm.created`);
+  if (entity === 'contact') await adoptOriginatingLead(tx, input, record, person.id);
+}
+
+/**
+ * B3.4 when the contact comes first: its originating lead never had a person (created and qualified between two
+ * passes, or before the first pass — contacts are applied before leads, B2.2), so the contact's person is the
+ * lead's person too. The lead is linked to it as superseded, in the same transaction, so the lead's page finds
+ * the link and creates no second person; the person keeps the lead's id and gets `crm.converted`. A lead that
+ * already has a link is left to the re-link (`relinkQualifiedLead`).
+ */
+async function adoptOriginatingLead(
+  tx: Store,
+  input: PersonPageInput,
+  record: CrmRecord,
+  personId: string,
+): Promise<void> {
+  const origin = record.values.originatingleadid;
+  if (!isLookupValue(origin) || (await tx.getLink('lead', origin.id)) !== undefined) return;
+  await tx.upsertLink({
+    entity: 'lead',
+    crmId: origin.id,
+    personId,
+    state: 'superseded',
+    etag: null,
+    version: null,
+  });
+  await tx.updatePerson(personId, { crmLeadId: origin.id }, 'sync');
+  await tx.appendActivity(personId, 'crm.converted', { leadId: origin.id, contactId: record.id });
+  input.context.count('lead.fromCrm.converted');
 }
 
 /**
@@ -106,8 +136,48 @@ async function relinkQualifiedLead(tx: Store, input: PersonPageInput, record: Cr
   await tx.appendActivity(person.id, 'crm.converted', { leadId: origin.id, contactId: record.id });
   input.context.count('lead.fromCrm.converted');
   const relinked = await tx.getPerson(person.id);
-  await linkFirst({ ...scopeOf(input), tx, record, person: relinked!, rule: 'merge' });
+  await linkFirst({ ...scopeOf(input), tx, record, person: relinked!, rule: 'merge', qualified: true });
   return true;
+}
+
+/**
+ * B3.4 when the contact already produced a person of its own and its originating lead has another (the
+ * contact's page was applied before the lead got a person — by a version without `adoptOriginatingLead`, or a
+ * concurrent apply): the contact's person is merged into the lead's. The person keeps the lead person's id and
+ * becomes the contact's (`crmType` contact, `crm.converted`); the contact's person holds the contact's values,
+ * which agree with its bases, so they win and the lead's person only fills blanks (pushed as marketing changes
+ * by the merge that follows). Returns the contact's link, now on the lead's person; unchanged when there is
+ * nothing to merge, so applying the page again changes nothing.
+ */
+async function mergeIntoLeadPerson(
+  tx: Store,
+  input: PersonPageInput,
+  record: CrmRecord,
+  link: CrmLink,
+): Promise<CrmLink> {
+  const origin = record.values.originatingleadid;
+  if (!isLookupValue(origin)) return link;
+  const leadLink = await tx.getLink('lead', origin.id);
+  if (leadLink === undefined || leadLink.personId === link.personId) return link;
+  if (leadLink.state !== 'active' && leadLink.state !== 'excluded') return link;
+  const loser = await tx.getPerson(link.personId);
+  const survivor = await tx.getPerson(leadLink.personId);
+  if (loser === undefined || survivor === undefined) return link;
+  const values: Record<string, PersonValue> = {};
+  for (const [field, value] of Object.entries(loser.fields)) {
+    if (field.startsWith('crm') || value === null || value === '') continue;
+    values[field] = value;
+  }
+  await tx.updatePerson(survivor.id, { ...values, crmType: 'contact', crmContactId: record.id }, 'sync');
+  await tx.mergePersonInto(loser.id, survivor.id, 'sync');
+  await tx.upsertLink({ ...leadLink, state: 'superseded' });
+  await tx.appendActivity(survivor.id, 'crm.converted', {
+    leadId: origin.id,
+    contactId: record.id,
+    mergedPersonId: loser.id,
+  });
+  input.context.count('lead.fromCrm.converted');
+  return (await tx.getLink('contact', record.id)) ?? { ...link, personId: survivor.id };
 }
 
 /**

@@ -98,6 +98,9 @@ export async function mergeRecord(rc: RecordContext): Promise<string[]> {
   return push;
 }
 
+/** The state and status attributes: their labels differ between lead and contact (B3.4). */
+const leadStateAttributes: ReadonlySet<string> = new Set(['statecode', 'statuscode']);
+
 /** One field's decision: the three-way merge, or a flow's first link (FirstLinkRule `person-first`). */
 function decide(
   rc: RecordContext,
@@ -108,6 +111,12 @@ function decide(
   const attribute = mapping.attribute.logicalName;
   const marketing = rc.person.fields[field] ?? null;
   const base = rc.bases.has(attribute) ? rc.bases.get(attribute)! : undefined;
+  if (base === undefined && rc.qualified === true && leadStateAttributes.has(attribute)) {
+    // B3.4: the lead's "Open"/"New" (or "Qualified") are no values of the contact; its own are the base.
+    return sameValue(marketing, crm)
+      ? { newBase: { value: crm } }
+      : { toMarketing: { value: crm }, newBase: { value: crm } };
+  }
   if (base === undefined && rc.firstLink === 'person-first') {
     // B7.1: the record was made from the person's values; the base is what the CRM stored.
     if (sameValue(marketing, crm)) return { newBase: { value: crm } };

@@ -52,6 +52,12 @@ export interface RecordContext extends ApplyScope {
   readonly writes: PersonWrites;
   /** Only for a record without bases; default `merge`. */
   readonly firstLink?: FirstLinkRule;
+  /**
+   * A qualified lead's person re-linked to its contact (B3.4, B7.1 `syncAs: contact`): on this first link the
+   * person's state and status labels are the lead's, so the contact's own state and status become the
+   * person's values and the bases — never a push to the contact, never a conflict.
+   */
+  readonly qualified?: boolean;
   readonly owner?: KnownOwner;
 }
 
