@@ -19,11 +19,6 @@ export const knownDefects: readonly KnownDefect[] = [
     matches: (violation) =>
       violation.tag === 'crm-edit-after-push-overwritten' || violation.tag === 'conflict-logged-twice',
   },
-  {
-    id: 'pg-lost-marketing-edit',
-    todo: 'issue 13: a marketing edit committed while a page applies is silently lost on PostgreSQL (B4.7)',
-    matches: (violation, backend) => backend === 'postgres' && violation.tag === 'marketing-edit-lost',
-  },
 ];
 
 export function knownDefectOf(violation: Violation, backend: 'sqlite' | 'postgres'): KnownDefect | undefined {

@@ -62,7 +62,12 @@ export interface LinkStore {
   getBases(entity: string, crmId: string): Promise<Map<string, PersonValue>>;
   /** Bases of many records at once: crmId → (field → value). */
   getBasesOf(entity: string, crmIds: readonly string[]): Promise<Map<string, Map<string, PersonValue>>>;
-  /** Sets (or with `undefined` removes) the given fields' bases; other fields are untouched. */
+  /**
+   * Sets (or with `undefined` removes) the given fields' bases; other fields are untouched — also against a
+   * concurrent writer of the same record's bases: the document is read locked and held to the end of the
+   * caller's transaction (B4.7; the store's lock order: emails, persons by id, then bases by CRM id), so a
+   * transaction that also writes persons locks them first.
+   */
   setBases(
     entity: string,
     crmId: string,

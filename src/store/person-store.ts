@@ -10,6 +10,13 @@ import type { PersonFieldType } from '../domain/person-fields.ts';
  * CONFLICT, NOT_FOUND) before anything is written; an unreachable database throws STORE_UNAVAILABLE.
  * Paging: every list method takes a `limit` (1–1000) and returns an opaque `nextCursor` (keyset, so a row is
  * visited exactly once even while rows are inserted or deleted between pages).
+ *
+ * Locking (B4.7): every person write (`updatePerson`, `updatePersons`, `upsertPersonByEmail`) reads the row it
+ * changes under the person's lock, held to the end of its transaction, after the email locks it needs. A
+ * caller that decides what to write from a person's values (the sync's three-way merge) reads them with
+ * `getPersonsForUpdate` inside its `withTransaction`, never with `getPerson(s)`: a concurrent edit then either
+ * committed before that read (and is merged as a marketing change) or waits for the commit (and is pushed
+ * afterwards) — it is never overwritten by a decision taken from an older value.
  */
 
 export interface PersonField {
@@ -96,6 +103,16 @@ export interface PersonStore {
    * Order follows `ids`. At most 1000 ids per call (VALIDATION_FAILED otherwise).
    */
   getPersons(ids: readonly string[]): Promise<Person[]>;
+  /**
+   * `getPersons` for a read-modify-write (B4.7): inside `withTransaction`, reads the persons and holds them
+   * until the transaction ends, so no other write changes them between this read and the commit (writers
+   * wait). Takes the email locks of `options.emails` first — the emails the caller may write to these persons
+   * — so the lock order is the store's one (emails, then persons by id) and a concurrent `updatePerson` that
+   * changes an email cannot deadlock with it. Any number of ids, one round trip per 500 (PostgreSQL:
+   * `select … for update` in id order; SQLite: a plain read, as its write transactions already exclude every
+   * other writer). Unknown ids are left out; ordered by id. Outside a transaction the locks end with the call.
+   */
+  getPersonsForUpdate(ids: readonly string[], options?: { emails?: readonly string[] }): Promise<Person[]>;
   /**
    * Partial update; returns undefined when the person does not exist. A field set to null is cleared. An
    * update that changes no value writes nothing and records no change (echo suppression, B4.4).

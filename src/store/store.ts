@@ -32,6 +32,12 @@ export interface StoreCapabilities {
   readonly concurrentWriters: boolean;
   /** Largest number of rows a bulk method writes per statement (the backend's bind-parameter budget). */
   readonly maxBatchRows: number;
+  /**
+   * Rows read for a read-modify-write are locked by the read itself (`select … for update`, PostgreSQL) until
+   * the transaction ends. Without it (SQLite), every write transaction excludes all other writers from its
+   * first statement (`BEGIN IMMEDIATE`), which holds every row it reads just the same (B4.7).
+   */
+  readonly rowLocks: boolean;
 }
 
 /**

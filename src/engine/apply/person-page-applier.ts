@@ -11,9 +11,6 @@ import type { CrmLink } from '../../store/link-store.ts';
 
 export type { PersonPageInput } from './person-page-input.ts';
 
-/** `getPersons` takes at most this many ids per call. */
-const personReadChunk = 1000;
-
 /**
  * Applies a batch of lead or contact records (a change page, or records read by id) to the marketing database
  * inside the caller's transaction: links (B3.1–B3.2), qualify (B3.4), merge (B3.5), deletes (B3.6), the sync
@@ -33,12 +30,17 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
     entity,
     records.map((record) => record.id),
   );
+  // B4.7: the merge decides from persons this transaction holds. They are read locked (one statement per 500,
+  // in id order) before their bases, so a marketing edit committed before this read is merged as a marketing
+  // change, and one made after it waits for the page's commit and is pushed afterwards; it is never
+  // overwritten by a decision taken from the value it replaced.
+  const persons = await lockedPersonsOf(tx, input, records, links);
   const bases = await tx.getBasesOf(
     entity,
     records.map((record) => record.id),
   );
   await prefetchMirrorRows(tx, input, records);
-  const sorted = await sortRecords(tx, input, entity, records, links);
+  const sorted = await sortRecords(tx, input, entity, records, links, persons);
 
   const writes = new PageWrites();
   const scope = scopeOf(input);
@@ -81,12 +83,9 @@ async function sortRecords(
   entity: PersonEntity,
   records: readonly CrmRecord[],
   links: Map<string, CrmLink>,
+  persons: Map<string, Person>,
 ): Promise<SortedRecords> {
   const { context } = input;
-  const persons = await personsOf(
-    tx,
-    [...links.values()].map((link) => link.personId),
-  );
   const leadLinks = await originatingLeadLinks(tx, entity, records);
   const emailMatches = await marketingOnlyMatches(tx, records, links);
   const sorted: SortedRecords = { merges: [], creates: [], adoptions: new Map(), oneByOne: [] };
@@ -200,14 +199,30 @@ async function createPersons(
   if (adopted.length > 0) input.context.count('lead.fromCrm.converted', adopted.length);
 }
 
-async function personsOf(tx: Store, ids: readonly string[]): Promise<Map<string, Person>> {
-  const persons = new Map<string, Person>();
-  const unique = [...new Set(ids)];
-  for (let start = 0; start < unique.length; start += personReadChunk) {
-    for (const person of await tx.getPersons(unique.slice(start, start + personReadChunk))) {
-      persons.set(person.id, person);
-    }
+/**
+ * The persons of the page's linked records that the merge may write (active and excluded links), read with
+ * their locks (`getPersonsForUpdate`: the store's lock order, emails then persons by id). The emails are the
+ * ones the merge may copy to them: the records' values of the attribute the person's email comes from.
+ */
+async function lockedPersonsOf(
+  tx: Store,
+  input: PersonPageInput,
+  records: readonly CrmRecord[],
+  links: Map<string, CrmLink>,
+): Promise<Map<string, Person>> {
+  const emailAttribute = input.plan.mappings.find((mapping) => mapping.personField === 'email')?.attribute;
+  const ids: string[] = [];
+  const emails: string[] = [];
+  for (const record of records) {
+    const link = links.get(record.id);
+    if (link === undefined || (link.state !== 'active' && link.state !== 'excluded')) continue;
+    ids.push(link.personId);
+    const email = emailAttribute && record.values[emailAttribute.logicalName];
+    if (typeof email === 'string') emails.push(email);
   }
+  const persons = new Map<string, Person>();
+  if (ids.length === 0) return persons;
+  for (const person of await tx.getPersonsForUpdate(ids, { emails })) persons.set(person.id, person);
   return persons;
 }
 

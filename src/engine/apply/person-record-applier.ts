@@ -46,7 +46,8 @@ export async function applyRecord(
     return;
   }
   if (entity === 'contact') link = await mergeIntoLeadPerson(tx, input, record, link);
-  const person = await tx.getPerson(link.personId);
+  // Read locked, as the page's persons are: the merge decides from what the transaction holds (B4.7).
+  const [person] = await tx.getPersonsForUpdate([link.personId]);
   if (person === undefined) return;
   // An excluded record whose filter turned true again syncs like any linked record (B3.7 false → true).
   await mergeRecord({
@@ -69,10 +70,12 @@ async function linkOrCreate(tx: Store, input: PersonPageInput, entity: PersonEnt
   if (typeof email === 'string' && email.trim() !== '') {
     const candidates = await tx.listPersons({ email, crmType: 'none', limit: 2 });
     const marketingOnly = candidates.items.filter((person) => person.fields.crmIsDeleted !== true);
-    if (marketingOnly.length === 1) {
-      await linkFirst({ ...scopeOf(input), tx, record, person: marketingOnly[0], rule: 'merge' });
+    // The first-link merge decides from the person's values: read them locked (B4.7).
+    const [person] = marketingOnly.length === 1 ? await tx.getPersonsForUpdate([marketingOnly[0].id]) : [];
+    if (person !== undefined) {
+      await linkFirst({ ...scopeOf(input), tx, record, person, rule: 'merge' });
       input.context.count(`${entity}.fromCrm.linked`);
-      if (entity === 'contact') await adoptOriginatingLead(tx, input, record, marketingOnly[0].id);
+      if (entity === 'contact') await adoptOriginatingLead(tx, input, record, person.id);
       return;
     }
   }

@@ -101,19 +101,29 @@ export class BackfillRunner {
             job.entity,
             page.records.map((record) => record.id),
           );
+          // One bulk write per page: updatePersons locks the persons in the store's order (emails, then
+          // persons by id) and setBasesOf the bases documents by CRM id, so the backfill running beside a pass
+          // neither deadlocks with its pages nor writes back a bases document the pass changed meanwhile (B4.7).
+          const persons = new Map<string, Record<string, PersonValue>>();
+          const bases: { crmId: string; values: Record<string, PersonValue> }[] = [];
           for (const record of page.records) {
             const link = links.get(record.id);
             if (link === undefined || link.state !== 'active') continue;
             const values: Record<string, PersonValue> = {};
-            const bases: Record<string, PersonValue> = {};
+            const recordBases: Record<string, PersonValue> = {};
             for (const mapping of mappings) {
               const value = fromCrmValue(mapping.attribute, record.values[mapping.attribute.logicalName]);
-              bases[mapping.attribute.logicalName] = value;
+              recordBases[mapping.attribute.logicalName] = value;
               if (mapping.personField !== undefined) values[mapping.personField] = value;
             }
-            await tx.updatePerson(link.personId, values, 'sync');
-            await tx.setBases(job.entity, record.id, bases);
+            persons.set(link.personId, { ...persons.get(link.personId), ...values });
+            bases.push({ crmId: record.id, values: recordBases });
           }
+          await tx.updatePersons(
+            [...persons].map(([id, fields]) => ({ id, fields })),
+            'sync',
+          );
+          await tx.setBasesOf(job.entity, bases);
         } else {
           for (const record of page.records) {
             const row = await tx.getMirrorRow(job.entity, record.id);

@@ -65,7 +65,7 @@ const horizon = sql`(
 )`;
 
 export const postgresBackend: StoreBackend = {
-  capabilities: { kind: 'postgres', concurrentWriters: true, maxBatchRows: 1000 },
+  capabilities: { kind: 'postgres', concurrentWriters: true, maxBatchRows: 1000, rowLocks: true },
 
   async lockKey(db, key) {
     await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { recordChanges } from './person-operations.ts';
+import { lockingRead } from './row-locks.ts';
 import { iso, isPlausibleKey, json, nowIso } from './row-values.ts';
 import type { CrmLinksTable, Database } from './schema.ts';
 import { atomically, type StoreContext } from './store-context.ts';
@@ -173,11 +174,11 @@ export function linkOperations(
     },
 
     async getBases(entity, crmId) {
-      return (await basesOf(ctx.db, entity, [crmId])).get(crmId) ?? new Map();
+      return (await basesOf(ctx, entity, [crmId])).get(crmId) ?? new Map();
     },
 
     async getBasesOf(entity, crmIds) {
-      return basesOf(ctx.db, entity, crmIds);
+      return basesOf(ctx, entity, crmIds);
     },
 
     async setBases(entity, crmId, values) {
@@ -263,19 +264,21 @@ function selectLink(db: Kysely<Database>, entity: string, crmId: string) {
     .executeTakeFirst();
 }
 
+/** `locked`: the rows are read for a read-modify-write and held to the end of the transaction (row-locks.ts). */
 async function basesOf(
-  db: Kysely<Database>,
+  ctx: Pick<StoreContext, 'db' | 'backend'>,
   entity: string,
   crmIds: readonly string[],
+  locked = false,
 ): Promise<Map<string, Map<string, PersonValue>>> {
   const bases = new Map<string, Map<string, PersonValue>>();
   for (const chunk of chunks(crmIds.filter(isPlausibleKey))) {
-    const rows = await db
+    const query = ctx.db
       .selectFrom('record_bases')
       .select(['crm_id', 'bases'])
       .where('entity', '=', entity)
-      .where('crm_id', 'in', chunk)
-      .execute();
+      .where('crm_id', 'in', chunk);
+    const rows = await (locked ? lockingRead(ctx, query.orderBy('crm_id')) : query).execute();
     for (const row of rows) {
       bases.set(row.crm_id, new Map(Object.entries(json<Record<string, PersonValue>>(row.bases))));
     }
@@ -286,6 +289,12 @@ async function basesOf(
 /**
  * Sets (and with `undefined` removes) fields of records' bases: one read of the current documents and one
  * multi-row upsert per chunk of records. A record at most once per call (the last entry wins).
+ *
+ * A read-modify-write of a whole document, so the read locks the rows (row-locks.ts, B4.7), in CRM-id order:
+ * two transactions setting different fields of one record's bases (a page and a backfill, a page and a flow's
+ * push) both keep their fields instead of the later commit writing back the document it read before the other
+ * committed. A document that does not exist yet has no row to lock; its first writers are the transaction
+ * that links the record.
  */
 async function writeBases(
   ctx: StoreContext,
@@ -301,10 +310,10 @@ async function writeBases(
   const now = nowIso();
   await atomically(ctx, async (tx) => {
     const batch = ctx.backend.capabilities.maxBatchRows;
-    const ids = [...byRecord.keys()];
+    const ids = [...byRecord.keys()].sort();
     for (let start = 0; start < ids.length; start += Math.min(batch, inListChunk)) {
       const chunk = ids.slice(start, start + Math.min(batch, inListChunk));
-      const current = await basesOf(tx.db, entity, chunk);
+      const current = await basesOf(tx, entity, chunk, true);
       const emptied: string[] = [];
       const rows = chunk.flatMap((crmId) => {
         const document: Record<string, PersonValue> = Object.fromEntries(current.get(crmId) ?? []);

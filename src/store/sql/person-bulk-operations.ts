@@ -1,5 +1,12 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
-import { lookupFor, planUpdate, recordChanges, toPerson } from './person-operations.ts';
+import {
+  lockPersonRows,
+  lookupFor,
+  planUpdate,
+  recordChanges,
+  toPerson,
+  type PersonRow,
+} from './person-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
 import { isPlausibleKey } from './row-values.ts';
 import type { PersonRowUpdate } from './store-backend.ts';
@@ -17,7 +24,7 @@ const inListChunk = 500;
  */
 export function personBulkOperations(
   ctx: StoreContext,
-): Pick<PersonStore, 'updatePersons' | 'findPersonsByEmails'> {
+): Pick<PersonStore, 'updatePersons' | 'getPersonsForUpdate' | 'findPersonsByEmails'> {
   return {
     async updatePersons(items, origin) {
       if (items.length === 0) return [];
@@ -39,19 +46,17 @@ export function personBulkOperations(
         ids.add(item.id);
       }
       return atomically(ctx, async (tx) => {
-        // The same lock order as updatePerson and upsertPersonByEmail (emails, then rows), each group sorted,
-        // so a bulk update neither races a single one into a lost update nor deadlocks with it.
+        // The lock order of row-locks.ts (emails, then rows), each group sorted, as updatePerson and
+        // upsertPersonByEmail: a bulk update neither races a single one into a lost update nor deadlocks with
+        // it. Rows the caller already holds (getPersonsForUpdate) are taken again at no cost.
         const emails = validated.flatMap((item) => normaliseEmail(item.fields.email) ?? []);
-        await tx.backend.lockKeys(
-          tx.db,
-          [...new Set(emails)].sort().map((email) => `person-email:${email}`),
-        );
+        await lockEmails(tx, emails);
         const wanted = validated.filter((item) => isPlausibleKey(item.id));
-        await tx.backend.lockKeys(tx.db, wanted.map((item) => `person:${item.id}`).sort());
-        const rows = new Map<string, Awaited<ReturnType<typeof selectPersons>>[number]>();
-        for (const chunk of chunks(wanted.map((item) => item.id))) {
-          for (const row of await selectPersons(tx, chunk)) rows.set(row.id, row);
-        }
+        const locked = await lockPersonRows(
+          tx,
+          wanted.map((item) => item.id),
+        );
+        const rows = new Map<string, PersonRow>(locked.map((row) => [row.id, row]));
         const updated: Person[] = [];
         const changes: Parameters<typeof recordChanges>[1][number][] = [];
         const writes: PersonRowUpdate[] = [];
@@ -67,6 +72,21 @@ export function personBulkOperations(
         await tx.backend.updatePersonRows(tx.db, writes);
         if (changes.length > 0) await recordChanges(tx, changes, origin);
         return updated;
+      });
+    },
+
+    async getPersonsForUpdate(ids, options = {}) {
+      return atomically(ctx, async (tx) => {
+        // B4.7, row-locks.ts: the emails this transaction may write, then the rows, so the merge decides from
+        // what it holds and a concurrent updatePerson (email, then row) waits for the commit instead.
+        const emails = options.emails ?? [];
+        await lockEmails(
+          tx,
+          emails.flatMap((email) => normaliseEmail(email) ?? []),
+        );
+        const rows = await lockPersonRows(tx, ids);
+        const lookup = await lookupFor(tx, []);
+        return rows.map((row) => toPerson(row, lookup));
       });
     },
 
@@ -95,8 +115,12 @@ export function personBulkOperations(
   };
 }
 
-function selectPersons(tx: StoreContext, ids: readonly string[]) {
-  return tx.db.selectFrom('persons').selectAll().where('id', 'in', ids).execute();
+/** The advisory email locks (`person-email:<normalised>`), sorted, in one round trip. */
+function lockEmails(tx: StoreContext, normalised: readonly string[]): Promise<void> {
+  return tx.backend.lockKeys(
+    tx.db,
+    [...new Set(normalised)].sort().map((email) => `person-email:${email}`),
+  );
 }
 
 function chunks<T>(items: readonly T[]): T[][] {

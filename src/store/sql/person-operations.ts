@@ -4,6 +4,7 @@ import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts
 import type { PersonFieldLookup } from './person-field-catalog.ts';
 import { listCustomFields } from './person-field-operations.ts';
 import { normaliseEmail, validatePersonInput } from './person-validation.ts';
+import { lockingRead } from './row-locks.ts';
 import { iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import type { PersonsTable } from './schema.ts';
 import type { PersonRowUpdate } from './store-backend.ts';
@@ -11,7 +12,7 @@ import { atomically, type StoreContext } from './store-context.ts';
 import type { PersonStore } from '../person-store.ts';
 import type { Person, PersonValue, WriteOrigin } from '../../domain/person.ts';
 
-type PersonRow = Selectable<PersonsTable>;
+export type PersonRow = Selectable<PersonsTable>;
 type StoredFields = Record<string, PersonValue>;
 
 /**
@@ -48,15 +49,18 @@ export function personOperations(
         });
       }
       return atomically(ctx, async (tx) => {
+        // Email, then the row (row-locks.ts): the update below decides from the row it holds (B4.7).
         await tx.backend.lockKey(tx.db, `person-email:${email}`);
-        const existing = await tx.db
-          .selectFrom('persons')
-          .selectAll()
-          .where('email_norm', '=', email)
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(1)
-          .executeTakeFirst();
+        const existing = await lockingRead(
+          tx,
+          tx.db
+            .selectFrom('persons')
+            .selectAll()
+            .where('email_norm', '=', email)
+            .orderBy('created_at')
+            .orderBy('id')
+            .limit(1),
+        ).executeTakeFirst();
         if (existing === undefined) {
           const [row] = await insertPersons(tx, [fields], origin);
           return { person: toPerson(row, await lookupFor(tx, [])), created: true };
@@ -102,15 +106,11 @@ export function personOperations(
       if (!isPlausibleKey(id)) return undefined;
       const email = normaliseEmail(fields.email);
       return atomically(ctx, async (tx) => {
-        // Same lock order as upsertPersonByEmail (email, then row), so an email change cannot race an upsert
-        // into a duplicate nor deadlock with it.
+        // The lock order of row-locks.ts (email, then row), as upsertPersonByEmail: an email change cannot race
+        // an upsert into a duplicate nor deadlock with it, and the row is read locked, so a page of CRM changes
+        // that holds it is waited for, never overwritten with what it replaced (B4.7).
         if (email !== null) await tx.backend.lockKey(tx.db, `person-email:${email}`);
-        await tx.backend.lockKey(tx.db, `person:${id}`);
-        const existing = await tx.db
-          .selectFrom('persons')
-          .selectAll()
-          .where('id', '=', id)
-          .executeTakeFirst();
+        const [existing] = await lockPersonRows(tx, [id]);
         return existing === undefined ? undefined : applyUpdate(tx, existing, fields, origin);
       });
     },
@@ -159,6 +159,25 @@ export function personOperations(
       );
     },
   };
+}
+
+/** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
+const inListChunk = 500;
+
+/**
+ * Reads person rows for a read-modify-write and holds them until the transaction ends (row-locks.ts, B4.7):
+ * in id order, `in` lists of at most 500 ids taken in that order, so any two lockers of overlapping sets meet
+ * in the same order. Returns the rows that exist, by id. Must run inside a transaction (`atomically`).
+ */
+export async function lockPersonRows(tx: StoreContext, ids: readonly string[]): Promise<PersonRow[]> {
+  const sorted = [...new Set(ids.filter(isPlausibleKey))].sort();
+  const rows: PersonRow[] = [];
+  for (let start = 0; start < sorted.length; start += inListChunk) {
+    const chunk = sorted.slice(start, start + inListChunk);
+    const query = tx.db.selectFrom('persons').selectAll().where('id', 'in', chunk).orderBy('id');
+    rows.push(...(await lockingRead(tx, query).execute()));
+  }
+  return rows;
 }
 
 export async function lookupFor(ctx: StoreContext, names: Iterable<string>): Promise<PersonFieldLookup> {

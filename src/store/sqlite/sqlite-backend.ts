@@ -19,7 +19,7 @@ function errcode(error: unknown): number | undefined {
  * simply the last `seq` read.
  */
 export const sqliteBackend: StoreBackend = {
-  capabilities: { kind: 'sqlite', concurrentWriters: false, maxBatchRows: 1000 },
+  capabilities: { kind: 'sqlite', concurrentWriters: false, maxBatchRows: 1000, rowLocks: false },
 
   async lockKey() {
     // The immediate transaction already excludes every other writer, in this process and in others.
