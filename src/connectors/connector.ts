@@ -284,8 +284,18 @@ export type WriteOutcome =
       readonly crmCode: string | undefined;
       readonly message: string;
     }
-  /** Still failing after the retry budget (429, 5xx, network): leave it pending for the next pass (B6.2). */
-  | { readonly status: 'transient'; readonly reason: string; readonly message: string }
+  /**
+   * Still failing after the retry budget (429, 5xx, network): leave it pending for the next pass (B6.2).
+   * `mayHaveLanded`: an attempt may have been executed although its answer was lost (a reset connection, a
+   * time-out, a 5xx — not a 429 or a connection never made): the CRM may hold the write, so read the record
+   * back before deciding again (issue 13 item 6). False only when no attempt can have run.
+   */
+  | {
+      readonly status: 'transient';
+      readonly reason: string;
+      readonly message: string;
+      readonly mayHaveLanded: boolean;
+    }
   /** Atomic write: another operation of the changeset failed, so this one was rolled back. */
   | { readonly status: 'rolled-back' };
 

@@ -48,7 +48,10 @@ describe('engine: a push whose answer was lost (B4.1, B6.2, issue 13 item 6)', (
     ] as const) {
       test(`B4.2 a CRM edit after a push that landed unanswered wins, no conflict logged — ${what} (${store})`, () =>
         emulator.run({ store, retry }, async (world) => {
-          const { leadId, person } = await linkedLead(world, `lost-${store}-${retry.maxAttempts ?? 6}@push.test`);
+          const { leadId, person } = await linkedLead(
+            world,
+            `lost-${store}-${retry.maxAttempts ?? 6}@push.test`,
+          );
           await world.editPerson(person.id, { title: 'Marketing title' });
           await world.crm('PUT', '/_emulator/faults', { seed: 5, dropAfterCommitRate: 1 });
           try {

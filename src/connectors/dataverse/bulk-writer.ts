@@ -62,7 +62,12 @@ export async function updateMultiple(chunk: BulkChunk): Promise<WriteOutcome[]> 
   } catch (error) {
     if (error instanceof CrmError && error.errorClass === 'transient') {
       // The retry budget is spent: the records stay pending for the next pass (B6.2).
-      return operations.map(() => ({ status: 'transient', reason: error.reason, message: error.message }));
+      return operations.map(() => ({
+        status: 'transient',
+        reason: error.reason,
+        message: error.message,
+        mayHaveLanded: error.mayHaveRun,
+      }));
     }
     throw error;
   }

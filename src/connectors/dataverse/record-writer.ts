@@ -11,7 +11,7 @@ import { updateMultiple } from './bulk-writer.ts';
 import { throttleKindOf, type ThrottleKind } from './concurrency-limiter.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
 import { parseErrorBody } from './dataverse-http.ts';
-import { classifyFailure } from './error-classifier.ts';
+import { classifyFailure, mayHaveRun } from './error-classifier.ts';
 import { idFromEntityUrl, toBody, type EntityShape } from './record-mapper.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
@@ -156,6 +156,8 @@ async function writeIndependent(
 ): Promise<WriteOutcome[]> {
   const outcomes: (WriteOutcome | undefined)[] = new Array(operations.length);
   const budget = new RetryBudget(context.retry ?? defaultRetryPolicy, context.random);
+  // Operations an attempt of which may have run (a 5xx part): a later refusal does not undo that.
+  const mayHaveLanded = new Set<number>();
   let pending = operations.map((_, i) => i);
   while (pending.length > 0) {
     let parts: (BatchPartResponse | undefined)[];
@@ -182,6 +184,7 @@ async function writeIndependent(
     pending.forEach((i, k) => {
       const part = parts[k];
       const outcome = part ? toOutcome(operations[i], part) : missingPart();
+      if (outcome.status === 'transient' && outcome.mayHaveLanded) mayHaveLanded.add(i);
       if (outcome.status === 'transient' && part) {
         retry.push(i);
         if (part.status === 429) {
@@ -205,7 +208,9 @@ async function writeIndependent(
     await sleep(delay, undefined, { signal });
     pending = retry;
   }
-  return outcomes as WriteOutcome[];
+  return outcomes.map((outcome, i) =>
+    outcome?.status === 'transient' && mayHaveLanded.has(i) ? { ...outcome, mayHaveLanded: true } : outcome,
+  ) as WriteOutcome[];
 }
 
 async function writeAtomic(
@@ -313,7 +318,12 @@ export function toOutcome(operation: WriteOperation, part: BatchPartResponse): W
   const text = message ?? `Dataverse answered ${part.status}.`;
   switch (classification.errorClass) {
     case 'transient':
-      return { status: 'transient', reason: classification.reason, message: text };
+      return {
+        status: 'transient',
+        reason: classification.reason,
+        message: text,
+        mayHaveLanded: mayHaveRun({ httpStatus: part.status, crmCode, message }),
+      };
     case 'field':
       return { status: 'field-error', field: classification.field ?? '', crmCode, message: text };
     case 'pass':
@@ -342,7 +352,12 @@ function isTransient(error: unknown): error is CrmError {
 }
 
 function transientOutcome(error: CrmError): WriteOutcome {
-  return { status: 'transient', reason: error.reason, message: error.message };
+  return {
+    status: 'transient',
+    reason: error.reason,
+    message: error.message,
+    mayHaveLanded: error.mayHaveRun,
+  };
 }
 
 function missingPart(): WriteOutcome {
@@ -350,6 +365,8 @@ function missingPart(): WriteOutcome {
     status: 'transient',
     reason: 'protocol',
     message: 'Dataverse answered the batch without this part.',
+    // The batch ran; whether this part did is not said.
+    mayHaveLanded: true,
   };
 }
 
