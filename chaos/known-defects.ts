@@ -28,12 +28,6 @@ export const knownDefects: readonly KnownDefect[] = [
     matches: (violation) => violation.tag === 'created-and-qualified',
   },
   {
-    id: 'stale-base-after-lost-push',
-    todo: 'issue 13: a push whose answer is lost (drop-after-commit) leaves a stale base — a later CRM edit is judged a collision, overwritten and logged twice (B4.1, B4.3)',
-    matches: (violation) =>
-      violation.tag === 'crm-edit-after-push-overwritten' || violation.tag === 'conflict-logged-twice',
-  },
-  {
     id: 'pg-lost-marketing-edit',
     todo: 'issue 13: a marketing edit committed while a page applies is silently lost on PostgreSQL (B4.7)',
     matches: (violation, backend) => backend === 'postgres' && violation.tag === 'marketing-edit-lost',
