@@ -106,6 +106,10 @@ export interface CrmConnector {
    * ETag. Their `ok` outcomes carry **no ETag** (Dataverse answers 204 without one; the next read brings it).
    * When an UpdateMultiple fails for a record, the whole chunk is rolled back by Dataverse and re-sent as
    * `$batch` so every operation still gets its own outcome. Creates always go through `$batch`.
+   *
+   * Re-sending: creates with a client id and updates without an ETag are re-sent after a failure that may have
+   * run (a lost answer, a 5xx); an ETag-guarded update is not — it is answered `transient` with `mayHaveLanded`
+   * at once, so the caller re-reads the record and learns what landed before deciding again (issue 13 item 6).
    */
   write(operations: readonly WriteOperation[], options?: WriteOptions): Promise<WriteOutcome[]>;
 

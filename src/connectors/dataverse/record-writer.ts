@@ -166,7 +166,7 @@ async function writeIndependent(
       parts = await sendBatch(
         context,
         pending.map((i) => ({ changeset: false as const, request: requests[i] })),
-        pending.every((i) => operations[i].kind === 'update' || operations[i].id !== undefined),
+        pending.every((i) => resendable(operations[i])),
         true,
         signal,
       );
@@ -185,7 +185,9 @@ async function writeIndependent(
       const part = parts[k];
       const outcome = part ? toOutcome(operations[i], part) : missingPart();
       if (outcome.status === 'transient' && outcome.mayHaveLanded) mayHaveLanded.add(i);
-      if (outcome.status === 'transient' && part) {
+      // An ETag-guarded update that may have landed is answered at once instead of re-sent (see resendable).
+      const resend = outcome.status === 'transient' && (!outcome.mayHaveLanded || resendable(operations[i]));
+      if (outcome.status === 'transient' && part && resend) {
         retry.push(i);
         if (part.status === 429) {
           throttled = true;
@@ -225,9 +227,7 @@ async function writeAtomic(
       `An atomic write holds at most ${maxBatchSize} operations.`,
     );
   }
-  const idempotent = operations.every(
-    (operation) => operation.kind === 'update' || operation.id !== undefined,
-  );
+  const idempotent = operations.every(resendable);
   let items: Awaited<ReturnType<typeof sendBatchItems>>;
   try {
     items = await sendBatchItems(context, [{ changeset: true, requests }], idempotent, false, signal);
@@ -345,6 +345,19 @@ export function toOutcome(operation: WriteOperation, part: BatchPartResponse): W
         httpStatus: part.status,
       };
   }
+}
+
+/**
+ * Whether an operation may be re-sent after a failure that may have run (a lost answer, a 5xx): a create with a
+ * client id (a second attempt answers "already exists", B7.2) or an update without an ETag (`If-Match: *`
+ * re-applies the same values). Not an ETag-guarded update (B4.5): if the first attempt landed, a re-send can only
+ * meet its own new version (412), and the back-off before it leaves the caller deciding from a stale base while
+ * the CRM moves on (issue 13 item 6). It is answered `transient` with `mayHaveLanded` at once, so the caller
+ * re-reads the record and learns what landed. A failure that certainly did not run (429, a connection never
+ * made) is re-sent either way.
+ */
+export function resendable(operation: WriteOperation): boolean {
+  return operation.kind === 'create' ? operation.id !== undefined : operation.etag === undefined;
 }
 
 function isTransient(error: unknown): error is CrmError {
