@@ -106,6 +106,10 @@ export interface CrmConnector {
    * ETag. Their `ok` outcomes carry **no ETag** (Dataverse answers 204 without one; the next read brings it).
    * When an UpdateMultiple fails for a record, the whole chunk is rolled back by Dataverse and re-sent as
    * `$batch` so every operation still gets its own outcome. Creates always go through `$batch`.
+   *
+   * Re-sending: creates with a client id and updates without an ETag are re-sent after a failure that may have
+   * run (a lost answer, a 5xx); an ETag-guarded update is not — it is answered `transient` with `mayHaveLanded`
+   * at once, so the caller re-reads the record and learns what landed before deciding again (issue 13 item 6).
    */
   write(operations: readonly WriteOperation[], options?: WriteOptions): Promise<WriteOutcome[]>;
 
@@ -284,8 +288,18 @@ export type WriteOutcome =
       readonly crmCode: string | undefined;
       readonly message: string;
     }
-  /** Still failing after the retry budget (429, 5xx, network): leave it pending for the next pass (B6.2). */
-  | { readonly status: 'transient'; readonly reason: string; readonly message: string }
+  /**
+   * Still failing after the retry budget (429, 5xx, network): leave it pending for the next pass (B6.2).
+   * `mayHaveLanded`: an attempt may have been executed although its answer was lost (a reset connection, a
+   * time-out, a 5xx — not a 429 or a connection never made): the CRM may hold the write, so read the record
+   * back before deciding again (issue 13 item 6). False only when no attempt can have run.
+   */
+  | {
+      readonly status: 'transient';
+      readonly reason: string;
+      readonly message: string;
+      readonly mayHaveLanded: boolean;
+    }
   /** Atomic write: another operation of the changeset failed, so this one was rolled back. */
   | { readonly status: 'rolled-back' };
 

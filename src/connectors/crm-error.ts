@@ -22,6 +22,7 @@ export type CrmErrorReason =
   | 'timeout'
   | 'stale-etag'
   | 'duplicate'
+  | 'duplicate-detected'
   | 'not-found'
   | 'plugin'
   | 'length'
@@ -54,11 +55,17 @@ export class CrmError extends SynclineError {
   readonly crmCode: string | undefined;
   readonly httpStatus: number | undefined;
   readonly field: string | undefined;
+  /**
+   * The request may have been executed although no answer says so (a transient failure after it reached the
+   * CRM: a reset connection, a time-out, a 5xx — on any attempt, the retries included). A write that fails
+   * this way is ambiguous: what landed must be read back before deciding again (B4.1, issue 13 item 6).
+   */
+  readonly mayHaveRun: boolean;
 
   constructor(
     classification: CrmClassification,
     message: string,
-    options: { crmCode?: string; httpStatus?: number; cause?: unknown } = {},
+    options: { crmCode?: string; httpStatus?: number; cause?: unknown; mayHaveRun?: boolean } = {},
   ) {
     super(codeFor(classification), message, {
       cause: options.cause,
@@ -76,6 +83,7 @@ export class CrmError extends SynclineError {
     this.crmCode = options.crmCode;
     this.httpStatus = options.httpStatus;
     this.field = classification.field;
+    this.mayHaveRun = options.mayHaveRun ?? false;
   }
 }
 

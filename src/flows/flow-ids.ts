@@ -19,3 +19,27 @@ export function leadIdForPerson(personId: string): string {
 export function taskIdForStep(campaignId: string, changeCursor: string, step: number): string {
   return uuidv5(`task:${campaignId}:${changeCursor}:${step}`, flowNamespace);
 }
+
+/**
+ * The id of a task Create Task in Microsoft makes through the API (B7.6, B7.2): derived from what the request
+ * asks for — the person, the record the task regards, subject, description and the due day (UTC) — so a
+ * retried call (a lost answer, a client's timeout) sends the same client-chosen id, the CRM answers "already
+ * exists" and the call answers the same task instead of creating a second. The same request again on the same
+ * day is the same task; a different subject, description or due day is a new one.
+ */
+export function taskIdForRequest(
+  personId: string,
+  regarding: { readonly entity: string; readonly crmId: string },
+  request: { readonly subject: string; readonly description?: string; readonly dueDay: string },
+): string {
+  // JSON keeps the parts apart whatever characters the subject or description holds.
+  const key = JSON.stringify([
+    personId.toLowerCase(),
+    regarding.entity,
+    regarding.crmId.toLowerCase(),
+    request.subject,
+    request.description ?? null,
+    request.dueDay,
+  ]);
+  return uuidv5(`task-request:${key}`, flowNamespace);
+}

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { resolveOwner, type EngineDeps, type EngineSettings } from '../engine/engine.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { requireAccepted } from './flow-failure.ts';
+import { taskIdForRequest } from './flow-ids.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PlanCache } from './plan-cache.ts';
 import {
@@ -160,10 +160,17 @@ export class FlowService implements FlowActions {
         );
       }
       const link = requireActive(found);
-      const taskId = input.taskId ?? randomUUID();
-      const dueDate = new Date(deps.now().getTime() + (input.dueInDays ?? defaultDueInDays) * dayMs)
+      let dueDate = new Date(deps.now().getTime() + (input.dueInDays ?? defaultDueInDays) * dayMs)
         .toISOString()
         .replace(/\.\d+Z$/, 'Z');
+      // B7.2: never a random id — a retried call must meet the task its first attempt made.
+      const taskId =
+        input.taskId ??
+        taskIdForRequest(
+          person.id,
+          { entity: link.entity, crmId: link.crmId },
+          { subject: input.subject, description: input.description, dueDay: dueDate.slice(0, 10) },
+        );
       const outcome = await deps.crm.createTask({
         id: taskId,
         subject: input.subject,
@@ -174,6 +181,13 @@ export class FlowService implements FlowActions {
       const failure = { ...failureOf(link, person), operation: 'create-task' };
       const what = `creating a task regarding ${link.entity} ${link.crmId}`;
       await requireAccepted(deps.store, outcome, failure, what, ['ok', 'already-exists']);
+      if (outcome.status === 'already-exists') {
+        // A retry (or our own re-sent create whose answer was lost): answer the task that exists, log it once.
+        dueDate = (await existingDueDate(deps, taskId)) ?? dueDate;
+        if (await taskLogged(deps, person.id, taskId)) {
+          return { status: 'created', taskId, crmType: link.entity, crmId: link.crmId, dueDate };
+        }
+      }
       await deps.store.appendActivity(person.id, 'crm.task-created', {
         taskId,
         subject: input.subject,
@@ -221,6 +235,25 @@ async function activeLink(context: FlowContext, personId: string): Promise<CrmLi
   return (
     links.find((link) => link.state === 'active') ??
     links.find((link) => link.state === 'excluded' || link.state === 'deleted')
+  );
+}
+
+/** The due date of a task that exists already (a retried Create Task), as the CRM keeps it. */
+async function existingDueDate(deps: EngineDeps, taskId: string): Promise<string | undefined> {
+  try {
+    const task = await deps.crm.retrieve('task', taskId, ['scheduledend']);
+    const due = task?.values.scheduledend;
+    return typeof due === 'string' ? new Date(due).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+  } catch {
+    return undefined; // the task exists; its due date is only for the answer
+  }
+}
+
+/** Whether the person's recent activities already hold `crm.task-created` for this task (a retried call). */
+async function taskLogged(deps: EngineDeps, personId: string, taskId: string): Promise<boolean> {
+  const page = await deps.store.listActivities(personId, { limit: 100 });
+  return page.items.some(
+    (activity) => activity.type === 'crm.task-created' && activity.attributes.taskId === taskId,
   );
 }
 

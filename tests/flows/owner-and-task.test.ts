@@ -94,6 +94,64 @@ describe('Change Owner, Create Task and resumed qualifies over HTTP, with the sy
       assert.equal(invalid.status, 400);
     }));
 
+  test('B7.2 Create Task called twice with the same request (a client retry) makes one task and answers it twice', () =>
+    run(async (world) => {
+      const id = await world.createPerson({ email: 'task-retry@example.com', lastName: 'Retried' });
+      await world.api('POST', `/api/v1/persons/${id}/actions/sync-to-crm`, { syncAs: 'lead' });
+      const path = `/api/v1/persons/${id}/actions/create-task`;
+      const body = { subject: 'Call back', description: 'Asked for a demo', dueInDays: 3 };
+      const first = await world.api('POST', path, body);
+      assert.equal(first.status, 200, JSON.stringify(first.json));
+      const retry = await world.api('POST', path, body);
+      assert.equal(retry.status, 200, JSON.stringify(retry.json));
+      assert.deepEqual(retry.json, first.json, 'the retry answers the same task');
+      const tasks = await world.crmRows(
+        'tasks',
+        `_regardingobjectid_value eq ${leadIdForPerson(id)}`,
+        'activityid,subject',
+      );
+      assert.deepEqual(
+        tasks.map((task) => task.activityid),
+        [first.json.taskId],
+      );
+      const logged = (await world.activities(id)).filter((activity) => activity.type === 'crm.task-created');
+      assert.equal(logged.length, 1, 'one task, one activity');
+      // Another subject is another task.
+      const other = await world.api('POST', path, { ...body, subject: 'Send the offer' });
+      assert.equal(other.status, 200);
+      assert.notEqual(other.json.taskId, first.json.taskId);
+      assert.equal(
+        (await world.crmRows('tasks', `_regardingobjectid_value eq ${leadIdForPerson(id)}`, 'activityid'))
+          .length,
+        2,
+      );
+    }));
+
+  test('B7.2 Create Task whose answer was dropped after commit makes one task', () =>
+    run(async (world) => {
+      const id = await world.createPerson({ email: 'task-dropped@example.com', lastName: 'Dropped' });
+      await world.api('POST', `/api/v1/persons/${id}/actions/sync-to-crm`, { syncAs: 'lead' });
+      const path = `/api/v1/persons/${id}/actions/create-task`;
+      await world.crm('PUT', '/_emulator/faults', { seed: 9, dropAfterCommitRate: 1 });
+      let first;
+      try {
+        first = await world.api('POST', path, { subject: 'Call back' });
+      } finally {
+        await world.crm('PUT', '/_emulator/faults', {});
+      }
+      assert.equal(first.status, 200, JSON.stringify(first.json));
+      const retry = await world.api('POST', path, { subject: 'Call back' });
+      assert.equal(retry.json.taskId, first.json.taskId);
+      const tasks = await world.crmRows(
+        'tasks',
+        `_regardingobjectid_value eq ${leadIdForPerson(id)}`,
+        'activityid',
+      );
+      assert.equal(tasks.length, 1);
+      const logged = (await world.activities(id)).filter((activity) => activity.type === 'crm.task-created');
+      assert.equal(logged.length, 1);
+    }));
+
   test('B7.2 a qualify the CRM refused is resumed by a retry instead of answering already-synced', () =>
     run(async (world) => {
       await world.crm('PUT', '/_emulator/rules', [

@@ -53,16 +53,21 @@ export async function updateMultiple(chunk: BulkChunk): Promise<WriteOutcome[]> 
       method: 'POST',
       path: `${chunk.entitySetName}/Microsoft.Dynamics.CRM.UpdateMultiple`,
       body: { Targets: targets },
-      // Re-applying the same values is harmless; a retried request whose first attempt committed meets its own
-      // new versions (412) and falls back below, where the stale-ETag path re-reads and merges (B4.5).
-      idempotent: true,
+      // Not re-sent after a failure that may have run: a first attempt that committed would make every target
+      // meet its own new version (412), and the caller learns sooner what landed by re-reading (record-writer `resendable`).
+      idempotent: operations.every((operation) => operation.etag === undefined),
       acceptStatus: recordLevelStatuses,
       signal: chunk.signal,
     });
   } catch (error) {
     if (error instanceof CrmError && error.errorClass === 'transient') {
       // The retry budget is spent: the records stay pending for the next pass (B6.2).
-      return operations.map(() => ({ status: 'transient', reason: error.reason, message: error.message }));
+      return operations.map(() => ({
+        status: 'transient',
+        reason: error.reason,
+        message: error.message,
+        mayHaveLanded: error.mayHaveRun,
+      }));
     }
     throw error;
   }

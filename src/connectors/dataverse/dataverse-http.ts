@@ -4,7 +4,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { CrmError, isCrmError } from '../crm-error.ts';
 import { ConcurrencyLimiter, throttleKindOf } from './concurrency-limiter.ts';
 import type { TokenProvider } from './dataverse-auth.ts';
-import { classifyFailure, type DataverseFailure } from './error-classifier.ts';
+import { classifyFailure, mayHaveRun, type DataverseFailure } from './error-classifier.ts';
 import { sanitizeCrmText } from './record-mapper.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
@@ -37,7 +37,8 @@ export interface HttpRequest {
   readonly body?: unknown;
   /**
    * Whether resending after an ambiguous failure (time-out, reset, 5xx) is harmless. Defaults to true for GET.
-   * Non-idempotent requests are retried only when they certainly did not run (429, connection refused).
+   * Non-idempotent requests are retried only when they certainly did not run (429, a connection never made:
+   * `mayHaveRun` in error-classifier.ts).
    */
   readonly idempotent?: boolean;
   /** Error statuses to return as a response instead of throwing (never retried). */
@@ -108,6 +109,9 @@ export class DataverseHttp {
     const idempotent = req.idempotent ?? req.method === 'GET';
     const budget = new RetryBudget(this.#retry, this.#random);
     let refreshedToken = false;
+    // Whether any attempt may have been executed: a write then may have landed even if a later attempt was
+    // refused outright (a lost answer, then a 429 until the budget ran out).
+    let mayHaveRunOnce = false;
     for (let attempt = 0; ; attempt += 1) {
       const permit = await this.limiter.acquire(req.signal, { resend: attempt > 0 });
       let result: AttemptResult;
@@ -134,15 +138,17 @@ export class DataverseHttp {
         if (retryAfterMs !== undefined) this.limiter.pause(retryAfterMs);
       }
       const classification = classifyFailure(failure);
-      const certainlyNotRun = throttled || failure.networkCode === 'ECONNREFUSED';
+      const mayHaveRunNow = mayHaveRun(failure);
+      mayHaveRunOnce ||= mayHaveRunNow;
       const delay =
-        classification.errorClass === 'transient' && (idempotent || certainlyNotRun)
+        classification.errorClass === 'transient' && (idempotent || !mayHaveRunNow)
           ? budget.next({ throttled, retryAfterMs })
           : undefined;
       if (delay === undefined) {
         throw new CrmError(classification, describe(failure, req), {
           crmCode: failure.crmCode,
           httpStatus: failure.httpStatus,
+          mayHaveRun: mayHaveRunOnce,
         });
       }
       this.#retries += 1;

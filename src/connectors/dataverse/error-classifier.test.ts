@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyFailure } from './error-classifier.ts';
+import { classifyFailure, mayHaveRun } from './error-classifier.ts';
+import { toOutcome } from './record-writer.ts';
 
 // Bodies are the ones quoted in the protocol reference (dataverse-web-api.md §2, §3.3, §5, §6).
 
@@ -81,12 +82,6 @@ test('B6.1: record-level rejections keep their reason', () => {
       'Caller user with Id 1 does not have update permissions to a Email secured field on entity Example table. The requested operation could not be completed.',
       'secured-field',
     ],
-    [
-      500,
-      '0x80040333',
-      'A record was not created or updated because a duplicate of the current record already exists.',
-      'duplicate',
-    ],
   ];
   for (const [httpStatus, crmCode, message, reason] of cases) {
     assert.deepEqual(
@@ -160,4 +155,85 @@ test('B2.5: an expired delta token asks for a reconcile', () => {
     }),
     { errorClass: 'expired-cursor', reason: 'delta-expired' },
   );
+});
+
+test('B6.1 (issue 13 item 5): a duplicate-detection rule refusing a create is a record error, not "already exists"', () => {
+  // dataverse-web-api.md §4/§6: documented with HTTP 500, possibly 412; the CRM code decides either way.
+  const body = JSON.stringify({
+    error: {
+      code: '0x80040333',
+      message:
+        'A record was not created or updated because a duplicate of the current record already exists.',
+    },
+  });
+  for (const httpStatus of [500, 412]) {
+    const failure = { httpStatus, crmCode: '0x80040333', message: JSON.parse(body).error.message };
+    assert.deepEqual(classifyFailure(failure), { errorClass: 'record', reason: 'duplicate-detected' });
+    assert.equal(mayHaveRun(failure), false, 'a refusal is a definite answer');
+    // A create with a derived id (B7.2) that a rule refuses did not run before: it is rejected with the CRM's
+    // message, never taken for our own earlier create.
+    const outcome = toOutcome(
+      {
+        kind: 'create',
+        entity: 'lead',
+        id: '6d81b1ff-0000-0000-0000-000000000001',
+        values: { lastname: 'x' },
+      },
+      { status: httpStatus, headers: {}, body, contentId: undefined },
+    );
+    assert.deepEqual(outcome, {
+      status: 'rejected',
+      reason: 'duplicate-detected',
+      crmCode: '0x80040333',
+      message:
+        'A record was not created or updated because a duplicate of the current record already exists.',
+      httpStatus,
+    });
+  }
+  // B7.2's case stays "already exists": If-None-Match / a duplicate key on the same id (412, 0x80040237).
+  const sameId = toOutcome(
+    { kind: 'create', entity: 'lead', id: '6d81b1ff-0000-0000-0000-000000000002', values: { lastname: 'x' } },
+    {
+      status: 412,
+      headers: {},
+      contentId: undefined,
+      body: JSON.stringify({
+        error: { code: '0x80040237', message: 'A record with matching key values already exists.' },
+      }),
+    },
+  );
+  assert.deepEqual(sameId, { status: 'already-exists', id: '6d81b1ff-0000-0000-0000-000000000002' });
+});
+
+test('issue 13 item 6: which transient failures may have run (a write then may have landed)', () => {
+  // The answer was lost after the request was sent, or the server failed while handling it.
+  for (const failure of [
+    { networkCode: 'ECONNRESET' },
+    { networkCode: 'UND_ERR_SOCKET' },
+    { networkCode: 'UND_ERR_HEADERS_TIMEOUT' },
+    { networkCode: 'UND_ERR_BODY_TIMEOUT' },
+    { networkCode: 'ETIMEDOUT' },
+    { httpStatus: 500, crmCode: '0x80040216', message: 'An unexpected error occurred.' },
+    { httpStatus: 502 },
+    { httpStatus: 503 },
+    { httpStatus: 504 },
+    { httpStatus: 408 },
+  ]) {
+    assert.equal(mayHaveRun(failure), true, JSON.stringify(failure));
+  }
+  // Certainly not run: throttled, or no connection was ever made; and definite answers.
+  for (const failure of [
+    { httpStatus: 429, crmCode: '0x80072322', message: 'Number of requests exceeded the limit' },
+    { httpStatus: 503, crmCode: '0x80072326', message: 'Combined execution time exceeded' },
+    { networkCode: 'ECONNREFUSED' },
+    { networkCode: 'UND_ERR_CONNECT_TIMEOUT' },
+    { networkCode: 'ENETUNREACH' },
+    { networkCode: 'EAI_AGAIN' },
+    { networkCode: 'ENOTFOUND' },
+    { httpStatus: 400, crmCode: '0x80040265', message: 'Example Error Message.' },
+    { httpStatus: 412, crmCode: '0x80060882', message: 'x' },
+    { httpStatus: 401 },
+  ]) {
+    assert.equal(mayHaveRun(failure), false, JSON.stringify(failure));
+  }
 });

@@ -24,7 +24,9 @@ const recordCodes: Readonly<Record<string, CrmClassification['reason']>> = {
   '0x80040203': 'invalid-request', // InvalidArgument
   '0x80040217': 'not-found', // ObjectDoesNotExist
   '0x80040237': 'duplicate', // DuplicateRecord (alternate key / client id exists)
-  '0x80040333': 'duplicate', // duplicate-detection rule hit (documented with HTTP 500)
+  // A duplicate-detection rule refused the write (documented with HTTP 500): another record looks like this one.
+  // Not B7.2's "our derived-id create already ran" (that is a 412 / 0x80040237 on the same id): a record error.
+  '0x80040333': 'duplicate-detected',
   '0x80060882': 'stale-etag', // ConcurrencyVersionMismatch
   '0x8004f507': 'secured-field', // FLS: update without permission
   '0x8004f502': 'secured-field', // FLS: create without permission
@@ -54,6 +56,19 @@ const timeoutCodes = new Set([
   'ETIMEDOUT',
   'TimeoutError',
   'ABORT_ERR',
+]);
+
+/**
+ * Network failures where the request certainly never reached Dataverse: no connection was made (refused,
+ * connect time-out, no route, DNS). Every other network failure may have happened after the request was sent.
+ */
+const notSentNetworkCodes = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
 ]);
 
 /** Attribute names have no dots; "…named 'Microsoft.Dynamics.CRM.QualifyLead'" is an unknown action, not a field. */
@@ -124,6 +139,21 @@ export function classifyFailure(failure: DataverseFailure): CrmClassification {
   if (status === 413) return { errorClass: 'record', reason: 'too-large' };
   if (status === 403) return { errorClass: 'record', reason: 'record-privilege' };
   return { errorClass: 'record', reason: 'invalid-request' };
+}
+
+/**
+ * Whether a transient failure may have come after Dataverse executed the request (issue 13 item 6): a reset or
+ * closed connection, a time-out waiting for the answer, a 5xx (a gateway time-out or a failure after the
+ * commit). Then a write may have landed although no answer says so, and the caller must read back what the
+ * CRM holds before deciding again. Not when the request certainly did not run: a 429 / service-protection
+ * refusal (B6.2) or a connection that was never made (refused, connect time-out, no route, DNS). Anything
+ * that is not transient got a definite answer (or none worth retrying) and is never "may have run".
+ */
+export function mayHaveRun(failure: DataverseFailure): boolean {
+  const classification = classifyFailure(failure);
+  if (classification.errorClass !== 'transient' || classification.reason === 'throttled') return false;
+  if (failure.httpStatus !== undefined) return true;
+  return failure.networkCode === undefined || !notSentNetworkCodes.has(failure.networkCode);
 }
 
 /** `_parentcustomerid_value` in an error message is the attribute `parentcustomerid`. */

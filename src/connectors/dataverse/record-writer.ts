@@ -11,7 +11,7 @@ import { updateMultiple } from './bulk-writer.ts';
 import { throttleKindOf, type ThrottleKind } from './concurrency-limiter.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
 import { parseErrorBody } from './dataverse-http.ts';
-import { classifyFailure } from './error-classifier.ts';
+import { classifyFailure, mayHaveRun } from './error-classifier.ts';
 import { idFromEntityUrl, toBody, type EntityShape } from './record-mapper.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
@@ -156,6 +156,8 @@ async function writeIndependent(
 ): Promise<WriteOutcome[]> {
   const outcomes: (WriteOutcome | undefined)[] = new Array(operations.length);
   const budget = new RetryBudget(context.retry ?? defaultRetryPolicy, context.random);
+  // Operations an attempt of which may have run (a 5xx part): a later refusal does not undo that.
+  const mayHaveLanded = new Set<number>();
   let pending = operations.map((_, i) => i);
   while (pending.length > 0) {
     let parts: (BatchPartResponse | undefined)[];
@@ -164,7 +166,7 @@ async function writeIndependent(
       parts = await sendBatch(
         context,
         pending.map((i) => ({ changeset: false as const, request: requests[i] })),
-        pending.every((i) => operations[i].kind === 'update' || operations[i].id !== undefined),
+        pending.every((i) => resendable(operations[i])),
         true,
         signal,
       );
@@ -182,7 +184,10 @@ async function writeIndependent(
     pending.forEach((i, k) => {
       const part = parts[k];
       const outcome = part ? toOutcome(operations[i], part) : missingPart();
-      if (outcome.status === 'transient' && part) {
+      if (outcome.status === 'transient' && outcome.mayHaveLanded) mayHaveLanded.add(i);
+      // An ETag-guarded update that may have landed is answered at once instead of re-sent (see resendable).
+      const resend = outcome.status === 'transient' && (!outcome.mayHaveLanded || resendable(operations[i]));
+      if (outcome.status === 'transient' && part && resend) {
         retry.push(i);
         if (part.status === 429) {
           throttled = true;
@@ -205,7 +210,9 @@ async function writeIndependent(
     await sleep(delay, undefined, { signal });
     pending = retry;
   }
-  return outcomes as WriteOutcome[];
+  return outcomes.map((outcome, i) =>
+    outcome?.status === 'transient' && mayHaveLanded.has(i) ? { ...outcome, mayHaveLanded: true } : outcome,
+  ) as WriteOutcome[];
 }
 
 async function writeAtomic(
@@ -220,9 +227,7 @@ async function writeAtomic(
       `An atomic write holds at most ${maxBatchSize} operations.`,
     );
   }
-  const idempotent = operations.every(
-    (operation) => operation.kind === 'update' || operation.id !== undefined,
-  );
+  const idempotent = operations.every(resendable);
   let items: Awaited<ReturnType<typeof sendBatchItems>>;
   try {
     items = await sendBatchItems(context, [{ changeset: true, requests }], idempotent, false, signal);
@@ -313,7 +318,12 @@ export function toOutcome(operation: WriteOperation, part: BatchPartResponse): W
   const text = message ?? `Dataverse answered ${part.status}.`;
   switch (classification.errorClass) {
     case 'transient':
-      return { status: 'transient', reason: classification.reason, message: text };
+      return {
+        status: 'transient',
+        reason: classification.reason,
+        message: text,
+        mayHaveLanded: mayHaveRun({ httpStatus: part.status, crmCode, message }),
+      };
     case 'field':
       return { status: 'field-error', field: classification.field ?? '', crmCode, message: text };
     case 'pass':
@@ -337,12 +347,30 @@ export function toOutcome(operation: WriteOperation, part: BatchPartResponse): W
   }
 }
 
+/**
+ * Whether an operation may be re-sent after a failure that may have run (a lost answer, a 5xx): a create with a
+ * client id (a second attempt answers "already exists", B7.2) or an update without an ETag (`If-Match: *`
+ * re-applies the same values). Not an ETag-guarded update (B4.5): if the first attempt landed, a re-send can only
+ * meet its own new version (412), and the back-off before it leaves the caller deciding from a stale base while
+ * the CRM moves on (issue 13 item 6). It is answered `transient` with `mayHaveLanded` at once, so the caller
+ * re-reads the record and learns what landed. A failure that certainly did not run (429, a connection never
+ * made) is re-sent either way.
+ */
+export function resendable(operation: WriteOperation): boolean {
+  return operation.kind === 'create' ? operation.id !== undefined : operation.etag === undefined;
+}
+
 function isTransient(error: unknown): error is CrmError {
   return error instanceof CrmError && error.errorClass === 'transient';
 }
 
 function transientOutcome(error: CrmError): WriteOutcome {
-  return { status: 'transient', reason: error.reason, message: error.message };
+  return {
+    status: 'transient',
+    reason: error.reason,
+    message: error.message,
+    mayHaveLanded: error.mayHaveRun,
+  };
 }
 
 function missingPart(): WriteOutcome {
@@ -350,6 +378,8 @@ function missingPart(): WriteOutcome {
     status: 'transient',
     reason: 'protocol',
     message: 'Dataverse answered the batch without this part.',
+    // The batch ran; whether this part did is not said.
+    mayHaveLanded: true,
   };
 }
 

@@ -13,7 +13,7 @@ import type { PersonValue } from '../../domain/person.ts';
  * marketing side wins are marked for pushing; returns their attributes.
  */
 export async function mergeRecord(rc: RecordContext): Promise<string[]> {
-  const { tx, context, record, person, bases, writes } = rc;
+  const { tx, context, record, person, writes } = rc;
   const entity = rc.link.entity;
   // A flow's first link logs nothing per field: see FirstLinkRule.
   const quiet = rc.firstLink === 'person-first';
@@ -27,13 +27,15 @@ export async function mergeRecord(rc: RecordContext): Promise<string[]> {
     const crm = fromCrmValue(mapping.attribute, record.values[attribute]);
     const decision = decide(rc, mapping, field, crm);
     if (decision.toMarketing) updates[field] = decision.toMarketing.value;
-    // A value still to be pushed keeps its old base: the push sets it once the CRM has it (B2.4, B4.5).
-    // On a first link (no base yet) the CRM's current value becomes the base, so the push is "a field that
-    // differs from its base" and survives a later whole-record mark (which absorbs field lists) or a
-    // transient failure; without it the marketing value of a first-link push was silently dropped (B3.2).
+    // A value still to be pushed never becomes the base before the CRM has it: the push sets it then (B2.4,
+    // B4.5). Until then the base is the CRM's current value, which this merge has seen and decided on, so the
+    // push is "a field that differs from its base" and survives a later whole-record mark (which absorbs field
+    // lists) or a transient failure. On a first link (no base yet) without it the marketing value was silently
+    // dropped (B3.2); after a collision the marketing side won, an old base made every re-merge before the push
+    // landed (a 412 re-read, the next pass) find the same collision again and log its loser twice (B4.3).
     if (decision.toCrm) {
       push.push(attribute);
-      if (!bases.has(attribute)) newBases[attribute] = crm;
+      newBases[attribute] = crm;
     } else if (decision.newBase) newBases[attribute] = decision.newBase.value;
     if (decision.conflict) {
       await tx.recordConflict({

@@ -8,6 +8,7 @@ import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/quarantine-field.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { rereadRecord } from '../apply/fetched-records.ts';
+import { learnWhatLanded } from './lost-answer.ts';
 import { recordSyncFailure } from './sync-failure.ts';
 import type { CrmValue } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
@@ -69,7 +70,9 @@ interface Flight {
  * updates as UpdateMultiple, in parallel within its limiter). Per outcome: accepted → new bases and ETag, mark
  * cleared, in one transaction per chunk; 412 → re-read, merge again, retry; rejected → one sync error and one
  * `crm.sync-failed` activity per distinct error (B6.1), retried when the person changes again; unknown
- * attribute → quarantine it (B5.6) and retry without it; transient → stays pending for the next pass (B6.2).
+ * attribute → quarantine it (B5.6) and retry without it; transient → stays pending for the next pass (B6.2),
+ * but one that may have landed (its answer lost) is re-read at once (`learnWhatLanded`): what the CRM holds
+ * of the push becomes the base, and the push is settled or merged again (B4.1, issue 13 item 6).
  *
  * Rounds are pipelined so that the CRM is not left idle while the store works: round N+1 is listed and
  * prepared while round N's requests are in flight and sent as soon as it is ready; round N is then settled
@@ -186,6 +189,15 @@ async function settleRound(deps: EngineDeps, input: PushRun, flight: Flight): Pr
     const outcome = outcomes[index];
     if (outcome.status === 'ok') {
       accepted.push({ push, etag: outcome.etag });
+      continue;
+    }
+    if (outcome.status === 'transient' && outcome.mayHaveLanded) {
+      // The answer was lost, the write may be in the CRM: learn what landed before deciding again (issue 13 #6).
+      input.context.count(`${push.pending.entity}.toCrm.lostAnswer`);
+      const learned = await learnWhatLanded(deps, input, push.pending, push.bases);
+      if (learned.kind === 'landed') accepted.push({ push, etag: learned.record.etag });
+      else if (learned.kind === 'decided') stale.push(push.pending);
+      else input.context.count(`${push.pending.entity}.toCrm.deferred`);
       continue;
     }
     const again = await handleOutcome(deps, input, push, outcome);
