@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseConfig } from '../config/config.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -6,6 +7,13 @@ import { createEngineLock } from '../store/engine-lock-registry.ts';
 
 /** How often a standby replica tries to take the hold. */
 const standbyRetryMs = 5_000;
+/**
+ * How long `require` waits for the hold before it refuses. A supervisor restarts `syncline` right after killing
+ * it, while the old engine child may still be stopping at a safe boundary — it takes at most 10 s
+ * (bin/engine-child.js); refusing at once would make the restart fail for no reason.
+ */
+const requireWaitMs = 12_000;
+const requirePollMs = 250;
 
 /**
  * Runs the sync only while this process holds the database (B2.9: one engine per database).
@@ -29,10 +37,26 @@ export class EngineHold {
     this.#logger = logger.child({ component: 'engine-hold' });
   }
 
-  /** Takes the hold or throws ENGINE_ALREADY_RUNNING. */
+  /**
+   * Takes the hold, waiting up to 12 s for an engine that is stopping; throws ENGINE_ALREADY_RUNNING when
+   * another engine still holds it then.
+   */
   async require(): Promise<void> {
-    this.#lock = await createEngineLock(this.#database).tryAcquire();
-    if (this.#lock === undefined) throw alreadyRunning(this.#database);
+    const provider = createEngineLock(this.#database);
+    const deadline = Date.now() + requireWaitMs;
+    let warned = false;
+    for (;;) {
+      this.#lock = await provider.tryAcquire();
+      if (this.#lock !== undefined) return;
+      if (Date.now() >= deadline) throw alreadyRunning(this.#database);
+      if (!warned) {
+        warned = true;
+        this.#logger.warn(
+          `another engine holds this database; waiting up to ${requireWaitMs / 1000} s for it to stop (B2.9)`,
+        );
+      }
+      await sleep(requirePollMs);
+    }
   }
 
   /**

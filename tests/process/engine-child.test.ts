@@ -109,4 +109,20 @@ describe('the syncline binary and its engine child (B2.9)', () => {
     await waitFor('the engine child to exit', () => !alive(engine), 5_000);
     assert.match(output(), /"msg":"stopped"/);
   });
+
+  test('a restart right after SIGKILL waits for the old engine to stop instead of refusing (B2.9)', async () => {
+    const first = start();
+    await waitFor('the API to listen', () => /listening on http/.test(first.output()), 60_000);
+    const [engine] = childrenOf(first.binary.pid!);
+    if (engine !== undefined) pids.add(engine);
+    // What a supervisor does: kill, and start again at once on the same database.
+    process.kill(first.binary.pid!, 'SIGKILL');
+    const second = start();
+    await waitFor('the restarted API to listen', () => /listening on http/.test(second.output()), 60_000);
+    assert.doesNotMatch(second.output(), /ENGINE_ALREADY_RUNNING/);
+    assert.ok(engine === undefined || !alive(engine), 'the old engine is gone');
+    const exited = new Promise((resolve) => second.binary.once('exit', resolve));
+    process.kill(second.binary.pid!, 'SIGTERM');
+    await exited;
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,29 @@ describe('one engine per database (B2.9)', () => {
     // Once the first engine stopped, the database is free again.
     const after = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
     assert.equal(after.code, 0, after.output);
+  });
+
+  test('SQLite: a start while the previous engine is still stopping waits for it instead of refusing', async () => {
+    const database = join(directory, 'stopping.db');
+    // Stands in for an engine that needs two more seconds to stop at a safe boundary.
+    const registry = join(root, 'src', 'store', 'engine-lock-registry.ts');
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { createEngineLock } = await import(${JSON.stringify(registry)});
+         const lock = await createEngineLock({ kind: 'sqlite', path: ${JSON.stringify(database)} }).tryAcquire();
+         process.stdout.write(lock ? 'held\\n' : 'refused\\n');
+         setTimeout(() => lock.release().then(() => process.exit(0)), 2000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [chunk] = (await once(holder.stdout!, 'data')) as [Buffer];
+    assert.equal(chunk.toString().trim(), 'held');
+    const result = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: `sqlite:${database}` });
+    assert.equal(result.code, 0, result.output);
+    assert.doesNotMatch(result.output, /ENGINE_ALREADY_RUNNING/);
   });
 
   test('PostgreSQL: a second replica serves the API and takes the sync over when the first stops', async () => {
