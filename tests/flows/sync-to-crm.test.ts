@@ -147,6 +147,41 @@ for (const kind of storeKinds) {
         assert.ok(!types.includes('crm.converted') && !types.includes('crm.conflict'), types.join());
       }));
 
+    test("B7.2, B3.2 a pass that made a person of the flow's lead first: the flow folds it in, no orphan", () =>
+      run(async (world) => {
+        const id = await world.createPerson({ email: 'raced@example.com', lastName: 'Raced' });
+        // The flow's create landed (derived id, B7.2) but the flow was interrupted before it linked, and a CRM
+        // user changed the lead's email meanwhile — so the pass cannot link it to the person by email (B3.2).
+        const leadId = leadIdForPerson(id);
+        const created = await world.crm('POST', 'leads', {
+          leadid: leadId,
+          lastname: 'Raced',
+          emailaddress1: 'raced-in-crm@example.com',
+        });
+        assert.equal(created.status, 204, JSON.stringify(created.json));
+        assert.equal((await world.api('POST', '/api/v1/sync/enable')).status, 200);
+        const made = await waitFor('the pass to make a person of the lead', async () => {
+          const items = (await world.api('GET', '/api/v1/persons?email=raced-in-crm@example.com')).json.items;
+          return items.find((person: { crmLeadId: string | null }) => person.crmLeadId === leadId);
+        });
+        assert.notEqual(made.id, id);
+        assert.equal((await world.api('POST', '/api/v1/sync/disable')).status, 200);
+        // The retried flow action finds its lead ("already exists") and links it.
+        const synced = await world.api('POST', `/api/v1/persons/${id}/actions/sync-to-crm`, {
+          syncAs: 'lead',
+        });
+        assert.equal(synced.status, 200, JSON.stringify(synced.json));
+        assert.equal(synced.json.crmId, leadId);
+        const person = (await world.api('GET', `/api/v1/persons/${id}`)).json;
+        assert.equal(person.crmType, 'lead');
+        assert.equal(person.crmLeadId, leadId);
+        // Before: the link was re-pointed and the pass's person stayed behind, a lead person linked to nothing.
+        const orphan = await world.api('GET', `/api/v1/persons/${made.id}`);
+        assert.equal(orphan.status, 404, `the pass's person was folded in: ${JSON.stringify(orphan.json)}`);
+        const types = (await world.activities(id)).map((activity) => activity.type);
+        assert.ok(types.includes('crm.created-person'), `its activities moved over: ${types.join()}`);
+      }));
+
     test('B7.3 a plug-in rejection → 422 with the CRM code and message, one crm.sync-failed, nothing created', () =>
       run(async (world) => {
         const rule = await world.crm('PUT', '/_emulator/rules', [

@@ -1,3 +1,4 @@
+import { SynclineError } from '../../errors/syncline-error.ts';
 import type { Store } from '../../store/store.ts';
 import type { LinkedEntity } from '../../store/link-store.ts';
 import type { EngineDeps } from '../engine-deps.ts';
@@ -75,7 +76,19 @@ export async function linkPersonToRecord(
   const { person, plan, record } = request;
   const context = new PassContext();
   const owner = await ownerNames(deps, context, plan, record, request.owner);
+  const entity = plan.entity.name as LinkedEntity;
   return deps.store.withTransaction(async (tx) => {
+    // A pass may have met the record before this link (the flow's create landed, then the flow was slow,
+    // interrupted or retried) and made a person of its own for it. Re-pointing the link would leave that
+    // person behind, linked to nothing: fold it into this person instead (B3.2, B7.2; issue 13).
+    for (const target of [{ entity, crmId: record.id }, request.supersedes]) {
+      if (target === undefined) continue;
+      const other = await tx.getLink(target.entity, target.crmId);
+      if (other !== undefined && other.personId !== person.id && other.state !== 'deleted') {
+        const loser = await tx.resolvePersonId(other.personId);
+        if (loser !== undefined && loser !== person.id) await tx.mergePersonInto(loser, person.id, 'flow');
+      }
+    }
     if (request.supersedes !== undefined) {
       await tx.upsertLink({
         ...request.supersedes,
@@ -88,7 +101,22 @@ export async function linkPersonToRecord(
     const scope = { plan, accountPlan: undefined, context };
     // A contact replacing its lead (B3.4, B7.1 `syncAs: contact`) takes the contact's state and status.
     const qualified = request.supersedes?.entity === 'lead';
-    const push = await linkFirst({ ...scope, tx, record, person, rule: 'person-first', qualified, owner });
+    // The merge decides from the person as this transaction holds it, not as the flow read it (B4.7).
+    const [current] = await tx.getPersonsForUpdate([person.id]);
+    if (current === undefined) {
+      throw new SynclineError('NOT_FOUND', `Person ${person.id} was deleted while it was being synced.`, {
+        details: { personId: person.id },
+      });
+    }
+    const push = await linkFirst({
+      ...scope,
+      tx,
+      record,
+      person: current,
+      rule: 'person-first',
+      qualified,
+      owner,
+    });
     if (request.pushedActivity !== undefined)
       await tx.appendActivity(person.id, 'crm.pushed', request.pushedActivity);
     await request.alsoInTransaction?.(tx);
