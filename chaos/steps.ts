@@ -448,7 +448,8 @@ export class StepRunner {
   async #secondEngine(command: 'start' | 'sync --once'): Promise<void> {
     this.history.counts.secondEngineAttempts += 1;
     const postgres = this.#world.database.backend === 'postgres';
-    const outcome = await tryStartSecondEngine(command, this.#world.env, postgres ? 4_000 : 15_000);
+    // A refusal comes after the engine hold's 12 s wait for an engine that is stopping (B2.9): allow for it.
+    const outcome = await tryStartSecondEngine(command, this.#world.env, postgres ? 4_000 : 25_000);
     if (outcome.refused) {
       this.history.counts.secondEngineRefused += 1;
       return;
