@@ -13,6 +13,7 @@ const columns = [
   { label: 'Synced last 24 h', number: true },
   { label: 'Trend' },
   { label: 'ETA' },
+  { label: 'Updates via' },
 ];
 
 /** B6.5: per entity, what waits to be written to each side, how fast it drains and whether it grows. */
@@ -23,22 +24,7 @@ export function BacklogTable({ entities }: { entities: Readonly<Record<string, S
     <DataTable label="Backlog per entity" columns={columns}>
       {rows.map(([entity, status]) => (
         <tr key={entity} data-entity={entity}>
-          <th scope="row">
-            {entity}
-            {status.writePath === undefined ? null : (
-              <span
-                className="muted"
-                title={
-                  status.writePath === 'bulk'
-                    ? 'Updates go through UpdateMultiple: a probe proved this organisation refuses stale ETags (B4.5).'
-                    : 'Updates go through $batch with If-Match on each record (B4.5).'
-                }
-              >
-                {' '}
-                · {status.writePath === 'bulk' ? 'UpdateMultiple' : '$batch'}
-              </span>
-            )}
-          </th>
+          <th scope="row">{entity}</th>
           <td className="number">{formatCount(status.toCrm.pending)}</td>
           <td>
             <Instant at={status.toCrm.oldestPendingAt} />
@@ -68,6 +54,21 @@ export function BacklogTable({ entities }: { entities: Readonly<Record<string, S
               <span className="muted">—</span>
             ) : (
               formatDuration(status.etaSeconds)
+            )}
+          </td>
+          <td>
+            {status.writePath === undefined ? (
+              <span className="muted">—</span>
+            ) : (
+              <span
+                title={
+                  status.writePath === 'bulk'
+                    ? 'UpdateMultiple: a probe proved this organisation refuses stale ETags (B4.5).'
+                    : '$batch with If-Match on each record (B4.5): the documented path.'
+                }
+              >
+                {status.writePath === 'bulk' ? 'UpdateMultiple' : '$batch'}
+              </span>
             )}
           </td>
         </tr>
