@@ -26,15 +26,15 @@ export type { PersonPageInput } from './person-page-input.ts';
 export async function applyPersonPage(tx: Store, input: PersonPageInput): Promise<void> {
   const entity = input.plan.entity.name as PersonEntity;
   const records = input.batch.upserts;
-  const links = await tx.getLinks(
-    entity,
-    records.map((record) => record.id),
-  );
+  const ids = records.map((record) => record.id);
   // B4.7: the merge decides from persons this transaction holds. They are read locked (one statement per 500,
   // in id order) before their bases, so a marketing edit committed before this read is merged as a marketing
   // change, and one made after it waits for the page's commit and is pushed afterwards; it is never
   // overwritten by a decision taken from the value it replaced.
-  const persons = await lockedPersonsOf(tx, input, records, links);
+  const persons = await lockedPersonsOf(tx, input, records, await tx.getLinks(entity, ids));
+  // The links are read again under those locks: a flow that committed meanwhile (B7.1 `syncAs: contact`
+  // superseding the lead it had linked, B3.4) is seen, so the page never revives a superseded link.
+  const links = await tx.getLinks(entity, ids);
   const bases = await tx.getBasesOf(
     entity,
     records.map((record) => record.id),
@@ -116,7 +116,11 @@ async function sortRecords(
       } else sorted.creates.push(record);
     } else if (link.state === 'active' || link.state === 'excluded') {
       const person = persons.get(link.personId);
-      if (person === undefined) continue;
+      if (person === undefined) {
+        // The link moved to a person the page did not lock: one at a time (it reads and locks it itself).
+        sorted.oneByOne.push(record);
+        continue;
+      }
       if (seenPersons.has(person.id) || hasOtherLeadPerson(record, link, leadLinks)) {
         // A person's second record of the page, or a contact whose lead has another person (merged into it
         // first, B3.4): one at a time.

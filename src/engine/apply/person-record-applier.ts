@@ -49,6 +49,10 @@ export async function applyRecord(
   // Read locked, as the page's persons are: the merge decides from what the transaction holds (B4.7).
   const [person] = await tx.getPersonsForUpdate([link.personId]);
   if (person === undefined) return;
+  // The link as it stands under the person's lock: a flow may have superseded it meanwhile (B3.4, B7.1).
+  const locked = await tx.getLink(entity, record.id);
+  if (locked === undefined || locked.personId !== person.id) return;
+  if (locked.state !== 'active' && locked.state !== 'excluded') return;
   // An excluded record whose filter turned true again syncs like any linked record (B3.7 false → true).
   await mergeRecord({
     ...scopeOf(input),

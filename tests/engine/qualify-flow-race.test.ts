@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaultEngineSettings, SyncService } from '../../src/engine/engine.ts';
+import { FlowService } from '../../src/flows/flow-service.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
+import { createStore } from '../../src/store/registry.ts';
+import type { Store } from '../../src/store/store.ts';
+import { storeKinds } from '../helpers/test-store.ts';
+import { useEmulator } from './sync-world.ts';
+
+/**
+ * The store as the engine sees it, except that inside a transaction, right after a page read the link of
+ * `leadId`, `afterLinkRead` runs once. The page waits for it, so whatever it commits lands between the page's
+ * read of the link and its locking of the person.
+ */
+function pausingAfterLinkRead(store: Store, leadId: string, afterLinkRead: () => Promise<void>): Store {
+  let fired = false;
+  const wrap = (target: Store, inTx: boolean): Store =>
+    new Proxy(target, {
+      get(object, property) {
+        const value: unknown = Reflect.get(object, property, object);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => Promise<unknown>;
+        if (property === 'withTransaction') {
+          return (fn: (tx: Store) => Promise<unknown>) => object.withTransaction((tx) => fn(wrap(tx, true)));
+        }
+        if (inTx && property === 'getLinks') {
+          return async (...args: unknown[]) => {
+            const links = await method.apply(object, args);
+            if (!fired && args[0] === 'lead' && (args[1] as string[]).includes(leadId)) {
+              fired = true;
+              await afterLinkRead();
+            }
+            return links;
+          };
+        }
+        return method.bind(object);
+      },
+    });
+  return wrap(store, false);
+}
+
+const sleep = (ms: number) => new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms));
+
+for (const kind of storeKinds) {
+  describe(`engine: a syncAs contact resumed while a page applies its qualified lead, on ${kind} (B3.4, B7.1, B4.7)`, () => {
+    const emulator = useEmulator();
+
+    test('the person ends linked to the contact, with its labels, never back on the qualified lead', () =>
+      emulator.run({ store: kind }, async (world) => {
+        const { store } = world.testStore;
+        const settings = { ...defaultEngineSettings, intervalSeconds: 3600, pageSize: 50 };
+        const person = await store.createPerson(
+          { firstName: 'Rhea', lastName: 'Racer', email: 'rhea.racer@scenario.test' },
+          'api',
+        );
+        // A `syncAs: contact` call interrupted after its first half (B2.4): the lead linked with the qualify
+        // marker, QualifyLead landed in the CRM, the contact not yet linked.
+        const linked = await new FlowService(world.deps, settings).syncToCrm(person.id, { syncAs: 'lead' });
+        const leadId = linked.crmId;
+        await store.setMarker(person.id, 'qualify', leadId);
+        const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
+          CreateAccount: false,
+          CreateContact: true,
+          CreateOpportunity: false,
+          Status: 3,
+        });
+        assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
+
+        // The resumed call commits through another store (the API's) between the page's read of the lead's
+        // link and its lock of the person; on SQLite it waits for the page's commit.
+        const api = await createStore(world.testStore.database.config, silentLogger());
+        try {
+          let resumed: Promise<unknown> | undefined;
+          const paused = pausingAfterLinkRead(store, leadId, async () => {
+            resumed = new FlowService({ ...world.deps, store: api }, settings).syncToCrm(person.id, {
+              syncAs: 'contact',
+            });
+            await Promise.race([resumed, sleep(1000)]);
+          });
+          const service = new SyncService({ ...world.deps, store: paused }, settings);
+          try {
+            await service.resync({ entity: 'lead', crmId: leadId });
+          } finally {
+            await service.stop();
+          }
+          assert.ok(resumed !== undefined, 'the page read the lead link (the hook ran)');
+          const answer = (await resumed) as { crmType: string; crmId: string };
+          assert.equal(answer.crmType, 'contact');
+          await world.pass();
+
+          const after = (await store.getPerson(person.id))!;
+          const contact = await world.crmGet('contact', answer.crmId, ['statecode', 'statuscode']);
+          const state = JSON.stringify({
+            crmType: after.fields.crmType,
+            crmContactId: after.fields.crmContactId,
+            personStatus: after.fields.personStatus,
+            statusReason: after.fields.statusReason,
+            links: await store.listLinksOfPerson(person.id),
+          });
+          assert.equal(after.fields.crmType, 'contact', state);
+          assert.equal(after.fields.crmContactId, answer.crmId, state);
+          assert.equal((await store.getLink('lead', leadId))?.state, 'superseded', state);
+          assert.equal((await store.getLink('contact', answer.crmId))?.state, 'active', state);
+          assert.equal((await world.linkedPerson('contact', answer.crmId)).id, person.id, state);
+          assert.notEqual(after.fields.personStatus, null, state);
+          assert.ok(contact.statecode !== undefined, state);
+        } finally {
+          await api.close();
+        }
+      }));
+  });
+}
