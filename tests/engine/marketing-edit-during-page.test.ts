@@ -4,45 +4,26 @@ import { defaultEngineSettings, SyncService } from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
 import type { Store } from '../../src/store/store.ts';
+import { pausingStore } from '../helpers/pausing-store.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 import type { Person } from '../../src/domain/person.ts';
 
 /**
- * The store as the engine sees it, except that inside a transaction, right after the persons of a page were
- * read (`getPersons` before B4.7's fix, `getPersonsForUpdate` after it), `afterPersonsRead` runs once when
- * they include `personId`. The page waits for it, so whatever it commits lands between the page's read of the
- * person and the page's commit.
+ * After the persons of a page were read (`getPersons` before B4.7's fix, `getPersonsForUpdate` after it) and
+ * include `personId`, `afterPersonsRead` commits between that read and the page's commit.
  */
 function pausingAfterPersonsRead(
   store: Store,
   personId: string,
   afterPersonsRead: () => Promise<void>,
 ): Store {
-  let fired = false;
-  const wrap = (target: Store, inTx: boolean): Store =>
-    new Proxy(target, {
-      get(object, property) {
-        const value: unknown = Reflect.get(object, property, object);
-        if (typeof value !== 'function') return value;
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        if (property === 'withTransaction') {
-          return (fn: (tx: Store) => Promise<unknown>) => object.withTransaction((tx) => fn(wrap(tx, true)));
-        }
-        if (inTx && (property === 'getPersons' || property === 'getPersonsForUpdate')) {
-          return async (...args: unknown[]) => {
-            const persons = (await method.apply(object, args)) as Person[];
-            if (!fired && persons.some((person) => person.id === personId)) {
-              fired = true;
-              await afterPersonsRead();
-            }
-            return persons;
-          };
-        }
-        return method.bind(object);
-      },
-    });
-  return wrap(store, false);
+  return pausingStore(
+    store,
+    ['getPersons', 'getPersonsForUpdate'],
+    (_args, result) => (result as Person[]).some((person) => person.id === personId),
+    afterPersonsRead,
+  );
 }
 
 const sleep = (ms: number) => new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms));

@@ -5,39 +5,18 @@ import { FlowService } from '../../src/flows/flow-service.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
 import type { Store } from '../../src/store/store.ts';
+import { pausingStore } from '../helpers/pausing-store.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator } from './sync-world.ts';
 
-/**
- * The store as the engine sees it, except that inside a transaction, right after a page read the link of
- * `leadId`, `afterLinkRead` runs once. The page waits for it, so whatever it commits lands between the page's
- * read of the link and its locking of the person.
- */
+/** After a page read the link of `leadId`, `afterLinkRead` commits between that read and the page's person locks. */
 function pausingAfterLinkRead(store: Store, leadId: string, afterLinkRead: () => Promise<void>): Store {
-  let fired = false;
-  const wrap = (target: Store, inTx: boolean): Store =>
-    new Proxy(target, {
-      get(object, property) {
-        const value: unknown = Reflect.get(object, property, object);
-        if (typeof value !== 'function') return value;
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        if (property === 'withTransaction') {
-          return (fn: (tx: Store) => Promise<unknown>) => object.withTransaction((tx) => fn(wrap(tx, true)));
-        }
-        if (inTx && property === 'getLinks') {
-          return async (...args: unknown[]) => {
-            const links = await method.apply(object, args);
-            if (!fired && args[0] === 'lead' && (args[1] as string[]).includes(leadId)) {
-              fired = true;
-              await afterLinkRead();
-            }
-            return links;
-          };
-        }
-        return method.bind(object);
-      },
-    });
-  return wrap(store, false);
+  return pausingStore(
+    store,
+    ['getLinks'],
+    (args) => args[0] === 'lead' && (args[1] as string[]).includes(leadId),
+    afterLinkRead,
+  );
 }
 
 const sleep = (ms: number) => new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms));
