@@ -3,6 +3,22 @@ import { describe, test } from 'node:test';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
+/** QualifyLead as the CRM administrator; returns the new contact's id. */
+async function qualify(world: SyncWorld, leadId: string): Promise<string> {
+  const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
+    CreateAccount: false,
+    CreateContact: true,
+    CreateOpportunity: false,
+    Status: 3,
+  });
+  assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
+  const contact = qualified.json.value.find(
+    (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
+  );
+  assert.ok(contact, 'QualifyLead created a contact');
+  return contact.contactid as string;
+}
+
 describe('engine: the real QualifyLead action (B3.4)', () => {
   const emulator = useEmulator();
 
@@ -17,22 +33,12 @@ describe('engine: the real QualifyLead action (B3.4)', () => {
       });
       await world.pass();
       const person = await world.linkedPerson('lead', leadId);
-      const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
-        CreateAccount: false,
-        CreateContact: true,
-        CreateOpportunity: false,
-        Status: 3,
-      });
-      assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
-      const contact = qualified.json.value.find(
-        (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
-      );
-      assert.ok(contact, 'QualifyLead created a contact');
+      const contactId = await qualify(world, leadId);
       await world.pass();
-      const after = await world.linkedPerson('contact', contact.contactid);
+      const after = await world.linkedPerson('contact', contactId);
       assert.equal(after.id, person.id, 'the person keeps its id');
       assert.equal(after.fields.crmType, 'contact');
-      assert.equal(after.fields.crmContactId, contact.contactid);
+      assert.equal(after.fields.crmContactId, contactId);
       assert.equal(after.fields.title, 'Buyer');
       const sameEmail = await world.testStore.store.listPersons({ email: 'quade@scenario.test', limit: 10 });
       assert.equal(sameEmail.items.length, 1, 'no second person for the contact');
@@ -41,10 +47,7 @@ describe('engine: the real QualifyLead action (B3.4)', () => {
       // The person now syncs with the contact (B1.1): a marketing edit reaches the contact, not the lead.
       await world.editPerson(person.id, { title: 'Head of Buying' });
       await world.pass();
-      assert.equal(
-        (await world.crmGet('contact', contact.contactid, ['jobtitle'])).jobtitle,
-        'Head of Buying',
-      );
+      assert.equal((await world.crmGet('contact', contactId, ['jobtitle'])).jobtitle, 'Head of Buying');
       assert.equal((await world.crmGet('lead', leadId, ['jobtitle'])).jobtitle, 'Buyer');
     }));
 });
@@ -52,22 +55,6 @@ describe('engine: the real QualifyLead action (B3.4)', () => {
 for (const store of storeKinds) {
   describe(`engine: QualifyLead between two passes, on ${store} (issue 13 item 5a, B3.4)`, () => {
     const emulator = useEmulator();
-
-    /** QualifyLead as the CRM administrator; returns the new contact's id. */
-    async function qualify(world: SyncWorld, leadId: string): Promise<string> {
-      const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
-        CreateAccount: false,
-        CreateContact: true,
-        CreateOpportunity: false,
-        Status: 3,
-      });
-      assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
-      const contact = qualified.json.value.find(
-        (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
-      );
-      assert.ok(contact, 'QualifyLead created a contact');
-      return contact.contactid as string;
-    }
 
     /** One person for the chain, a contact with both ids, the contact's labels, `crm.converted` once. */
     async function assertOnePerson(world: SyncWorld, leadId: string, contactId: string, email: string) {

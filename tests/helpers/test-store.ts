@@ -1,3 +1,4 @@
+import { DatabaseSync } from 'node:sqlite';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,4 +95,23 @@ export async function withRawPostgres<T>(
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Raw SQL on a test database, beside the store (migration tests put a database back into an older schema
+ * version with it): each statement on a plain node:sqlite connection or a `pg` client on the test schema.
+ */
+export async function executeRaw(database: TestDatabase, statements: readonly string[]): Promise<void> {
+  if (database.config.kind === 'sqlite') {
+    const db = new DatabaseSync(database.config.path);
+    try {
+      for (const statement of statements) db.exec(statement);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  await withRawPostgres(database, async (client) => {
+    for (const statement of statements) await client.query(statement);
+  });
 }

@@ -1,25 +1,8 @@
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
-import { createTestDatabase, storeKinds, withRawPostgres, type TestDatabase } from '../helpers/test-store.ts';
-
-/** Raw SQL on a test database, beside the store: to put it back into the shape of schema version 0002. */
-async function execute(database: TestDatabase, statements: readonly string[]): Promise<void> {
-  if (database.config.kind === 'sqlite') {
-    const db = new DatabaseSync(database.config.path);
-    try {
-      for (const statement of statements) db.exec(statement);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  await withRawPostgres(database, async (client) => {
-    for (const statement of statements) await client.query(statement);
-  });
-}
+import { createTestDatabase, executeRaw, storeKinds } from '../helpers/test-store.ts';
 
 for (const kind of storeKinds) {
   test(`migration 0003 moves per-field bases into one document per record, values and types intact (B4.1, ${kind})`, async () => {
@@ -29,7 +12,7 @@ for (const kind of storeKinds) {
       await store.migrate();
       await store.close();
       const ts = kind === 'sqlite' ? 'text' : 'timestamptz';
-      await execute(database, [
+      await executeRaw(database, [
         'drop table record_bases',
         `create table field_bases (entity text not null, crm_id text not null, field text not null,
           value text not null, updated_at ${ts} not null, primary key (entity, crm_id, field))`,

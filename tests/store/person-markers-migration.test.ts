@@ -1,25 +1,8 @@
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
-import { createTestDatabase, storeKinds, withRawPostgres, type TestDatabase } from '../helpers/test-store.ts';
-
-/** Raw SQL on a test database, beside the store: to put it back into the shape of schema version 0003. */
-async function execute(database: TestDatabase, statements: readonly string[]): Promise<void> {
-  if (database.config.kind === 'sqlite') {
-    const db = new DatabaseSync(database.config.path);
-    try {
-      for (const statement of statements) db.exec(statement);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  await withRawPostgres(database, async (client) => {
-    for (const statement of statements) await client.query(statement);
-  });
-}
+import { createTestDatabase, executeRaw, storeKinds } from '../helpers/test-store.ts';
 
 for (const kind of storeKinds) {
   test(`migration 0004 moves flows:qualify:/flows:seen: cursors into person markers, drops orphans, keeps feed cursors (${kind})`, async () => {
@@ -32,7 +15,7 @@ for (const kind of storeKinds) {
       await store.close();
       const gone = '01900000-0000-7000-8000-000000000000';
       const at = '2026-01-01T00:00:00.000Z';
-      await execute(database, [
+      await executeRaw(database, [
         'drop table person_markers',
         `insert into sync_cursors (name, value, updated_at) values
           ('flows:qualify:${ann.id}', 'lead-1', '${at}'),
