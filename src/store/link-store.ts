@@ -52,6 +52,15 @@ export interface LinkStore {
   listLinks(entity: LinkedEntity, page: PageRequest): Promise<Page<CrmLink>>;
   /** Removes the link and its bases; false when there was none. */
   deleteLink(entity: LinkedEntity, crmId: string): Promise<boolean>;
+  /**
+   * Holds, to the end of the caller's transaction, the right to decide these CRM records' links: every writer
+   * that reads a record's link to decide whether to create one (a page's new person, B3.2; a flow's first
+   * link, B7.1) takes it first, so two of them never both see "unlinked" and link the record to two persons
+   * (B3.2, B7.2). It comes first in the store's lock order (before emails, persons and bases). PostgreSQL: an
+   * advisory lock per bucket of ids (a bounded number, so a 5,000-record page cannot fill the lock table);
+   * SQLite: nothing, as its write transactions already exclude each other.
+   */
+  lockLinksOf(crmIds: readonly string[]): Promise<void>;
 
   // --- per-record per-field base values (B4.1) ------------------------------------------------------
 

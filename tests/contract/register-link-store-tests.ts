@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { LinkState, LinkStore, LinkedEntity } from '../../src/store/link-store.ts';
 import type { PersonStore } from '../../src/store/person-store.ts';
-import { type StoreFactory, portTest, rejectsWithCode } from './store-contract-support.ts';
+import { type StoreFactory, portTest, rejectsWithCode, withSecondStore } from './store-contract-support.ts';
 
 const unknownId = '01900000-0000-7000-8000-000000000000';
 
@@ -18,6 +18,39 @@ function link(
 /** The links port (LinkStore): links (B3.1), bases (B4.1) and person merges (B3.4, B3.5). */
 export function registerLinkStoreTests(factory: StoreFactory): void {
   const it = portTest(factory, (store): LinkStore & PersonStore => store);
+
+  it("lockLinksOf: a second writer deciding the same record's link waits for the first transaction; a page of 5,000 ids locks in one go (B3.2, B7.2)", async (store, database) => {
+    const person = await store.createPerson({ email: 'lock@example.com' }, 'sync');
+    const ids = Array.from(
+      { length: 5000 },
+      (_, n) => `0000${n}-aaaa-4bbb-8ccc-${String(n).padStart(12, '0')}`,
+    );
+    await withSecondStore(database, async (second) => {
+      let secondLinked = false;
+      let secondDone: Promise<void> | undefined;
+      await store.withTransaction(async (transaction) => {
+        // A transaction is the whole store; this suite uses its links port.
+        const tx = transaction as unknown as LinkStore;
+        await tx.lockLinksOf(ids);
+        assert.equal(await tx.getLink('lead', ids[17]), undefined);
+        secondDone = second.withTransaction(async (other) => {
+          await other.lockLinksOf([ids[17].toUpperCase()]);
+          secondLinked = (await other.getLink('lead', ids[17])) !== undefined;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        await tx.upsertLink({
+          entity: 'lead',
+          crmId: ids[17],
+          personId: person.id,
+          state: 'active',
+          etag: null,
+          version: null,
+        });
+      });
+      await secondDone;
+      assert.equal(secondLinked, true, 'the second writer read the link only after the first committed it');
+    });
+  });
 
   it('links: created, re-linked, read singly and in bulk, listed per person, deleted with their bases (B3.1)', async (store) => {
     const person = await store.createPerson({ email: 'l@example.com' }, 'sync');

@@ -78,6 +78,12 @@ export async function linkPersonToRecord(
   const owner = await ownerNames(deps, context, plan, record, request.owner);
   const entity = plan.entity.name as LinkedEntity;
   return deps.store.withTransaction(async (tx) => {
+    // First in the lock order: a page applying this record now finishes before the link is read, or waits for
+    // this link (B3.2, B7.2), so both never see it unlinked and link it to two persons.
+    await tx.lockLinksOf([
+      record.id,
+      ...(request.supersedes === undefined ? [] : [request.supersedes.crmId]),
+    ]);
     // A pass may have met the record before this link (the flow's create landed, then the flow was slow,
     // interrupted or retried) and made a person of its own for it. Re-pointing the link would leave that
     // person behind, linked to nothing: fold it into this person instead (B3.2, B7.2; issue 13).

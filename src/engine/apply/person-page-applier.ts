@@ -27,6 +27,9 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
   const entity = input.plan.entity.name as PersonEntity;
   const records = input.batch.upserts;
   const ids = records.map((record) => record.id);
+  // B3.2, B7.2: a flow linking one of these records (or a contact's originating lead, adopted below) waits for
+  // this page, or this page for it, so the record never ends linked to two persons.
+  await tx.lockLinksOf([...ids, ...originatingLeadIds(records)]);
   // B4.7: the merge decides from persons this transaction holds. They are read locked (one statement per 500,
   // in id order) before their bases, so a marketing edit committed before this read is merged as a marketing
   // change, and one made after it waits for the page's commit and is pushed afterwards; it is never
@@ -242,11 +245,15 @@ async function originatingLeadLinks(
   records: readonly CrmRecord[],
 ): Promise<Map<string, CrmLink>> {
   if (entity !== 'contact') return new Map();
-  const origins = records.flatMap((record) => {
+  const origins = originatingLeadIds(records);
+  return origins.length === 0 ? new Map() : tx.getLinks('lead', origins);
+}
+
+function originatingLeadIds(records: readonly CrmRecord[]): string[] {
+  return records.flatMap((record) => {
     const origin = record.values.originatingleadid;
     return isLookupValue(origin) ? [origin.id] : [];
   });
-  return origins.length === 0 ? new Map() : tx.getLinks('lead', origins);
 }
 
 /** A linked contact whose originating lead is linked, live, to another person (B3.4: the two are merged). */

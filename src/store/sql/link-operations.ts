@@ -9,6 +9,23 @@ import { atomically, type StoreContext } from './store-context.ts';
 import type { PersonValue } from '../../domain/person.ts';
 import type { CrmLink, LinkedEntity, LinkState, LinkStore } from '../link-store.ts';
 
+/**
+ * How many advisory locks `lockLinksOf` spreads CRM ids over: enough that a flow rarely waits for an unrelated
+ * small page, few enough that a page of 5,000 records takes a small share of PostgreSQL's shared lock table
+ * (`max_locks_per_transaction` 64 × connections by default).
+ */
+const linkLockBuckets = 256;
+
+/** FNV-1a of the id (GUIDs compared case-insensitively), reduced to a bucket. */
+function linkLockBucket(crmId: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of crmId.toLowerCase()) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % linkLockBuckets;
+}
+
 const linkStates: readonly LinkState[] = ['active', 'excluded', 'deleted', 'superseded'];
 /** `in (…)` lists are chunked to stay within every backend's bind-parameter limit. */
 const inListChunk = 500;
@@ -25,6 +42,7 @@ export function linkOperations(
   | 'listLinksOfPerson'
   | 'listLinks'
   | 'deleteLink'
+  | 'lockLinksOf'
   | 'getBases'
   | 'getBasesOf'
   | 'setBases'
@@ -171,6 +189,14 @@ export function linkOperations(
           .executeTakeFirst();
         return result.numDeletedRows > 0n;
       });
+    },
+
+    async lockLinksOf(crmIds) {
+      const buckets = [...new Set(crmIds.map(linkLockBucket))].sort((a, b) => a - b);
+      await ctx.backend.lockKeys(
+        ctx.db,
+        buckets.map((bucket) => `crm-link:${bucket}`),
+      );
     },
 
     async getBases(entity, crmId) {

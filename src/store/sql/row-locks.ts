@@ -8,8 +8,9 @@ import type { StoreContext } from './store-context.ts';
  * is never taken from a snapshot that a concurrent commit has already made stale (a marketing edit
  * acknowledged while a page applies is either seen by the page or waits for it; it is never overwritten).
  *
- * Locks are taken in one order everywhere, so two writers cannot deadlock on them: the email keys first
- * (`person-email:<normalised email>`, sorted, advisory), then person rows by id, then bases rows by CRM id.
+ * Locks are taken in one order everywhere, so two writers cannot deadlock on them: the link keys of CRM records
+ * first (`lockLinksOf`, buckets sorted, advisory), then the email keys (`person-email:<normalised email>`,
+ * sorted, advisory), then person rows by id, then bases rows by CRM id.
  *
  * How a row is held is the backend's capability (`rowLocks`): PostgreSQL locks the rows the read returns
  * (`select … for update`, ordered by key so that two lockers of overlapping sets meet in the same order);
