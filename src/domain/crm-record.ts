@@ -24,3 +24,26 @@ export interface CrmRecord {
   /** By logical name; lookups as `LookupValue`, option sets as integers, multi-select as `"1,2"`. */
   readonly values: Readonly<Record<string, CrmValue>>;
 }
+
+/**
+ * The row version inside a Dataverse ETag (`W/"1234567"`: the record's `versionnumber`, which grows with every
+ * committed write of the organisation), or undefined when the ETag is absent or of another shape.
+ */
+export function versionOfEtag(etag: string | null | undefined): bigint | undefined {
+  const match = etag === null || etag === undefined ? null : /^W\/"(\d{1,30})"$/.exec(etag);
+  return match === null ? undefined : BigInt(match[1]!);
+}
+
+/**
+ * Whether `candidate` is an older version of the record than `known` (B2.8): the record was read before a
+ * change this database has already applied or written, e.g. a pass's page read before a webhook's re-read, or
+ * before a push. Unknown versions on either side are never older, so such a record is applied as before.
+ */
+export function isOlderVersion(
+  candidate: string | null | undefined,
+  known: string | null | undefined,
+): boolean {
+  const a = versionOfEtag(candidate);
+  const b = versionOfEtag(known);
+  return a !== undefined && b !== undefined && a < b;
+}

@@ -5,7 +5,7 @@ import { applyDelete, applyRecord, newPersonOf } from './person-record-applier.t
 import { mergeRecord } from './person-record-merge.ts';
 import { PageWrites } from './person-writes.ts';
 import { scopeOf } from './record-context.ts';
-import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
+import { isLookupValue, isOlderVersion, type CrmRecord } from '../../domain/crm-record.ts';
 import type { Person, PersonValue } from '../../domain/person.ts';
 import type { CrmLink } from '../../store/link-store.ts';
 
@@ -25,19 +25,20 @@ export type { PersonPageInput } from './person-page-input.ts';
  */
 export async function applyPersonPage(tx: Store, input: PersonPageInput): Promise<void> {
   const entity = input.plan.entity.name as PersonEntity;
-  const records = input.batch.upserts;
-  const ids = records.map((record) => record.id);
+  const read = input.batch.upserts;
+  const ids = read.map((record) => record.id);
   // B3.2, B7.2: a flow linking one of these records (or a contact's originating lead, adopted below) waits for
   // this page, or this page for it, so the record never ends linked to two persons.
-  await tx.lockLinksOf([...ids, ...originatingLeadIds(records)]);
+  await tx.lockLinksOf([...ids, ...originatingLeadIds(read)]);
   // B4.7: the merge decides from persons this transaction holds. They are read locked (one statement per 500,
   // in id order) before their bases, so a marketing edit committed before this read is merged as a marketing
   // change, and one made after it waits for the page's commit and is pushed afterwards; it is never
   // overwritten by a decision taken from the value it replaced.
-  const persons = await lockedPersonsOf(tx, input, records, await tx.getLinks(entity, ids));
+  const persons = await lockedPersonsOf(tx, input, read, await tx.getLinks(entity, ids));
   // The links are read again under those locks: a flow that committed meanwhile (B7.1 `syncAs: contact`
   // superseding the lead it had linked, B3.4) is seen, so the page never revives a superseded link.
   const links = await tx.getLinks(entity, ids);
+  const records = currentRecords(input, entity, read, links);
   const bases = await tx.getBasesOf(
     entity,
     records.map((record) => record.id),
@@ -64,6 +65,25 @@ export async function applyPersonPage(tx: Store, input: PersonPageInput): Promis
     await applyRecord(tx, input, entity, record, link, bases.get(record.id) ?? new Map());
   }
   for (const id of input.batch.deletes) await applyDelete(tx, input, entity, id);
+}
+
+/**
+ * B2.8, B4.4: drops records read before a version this database already holds for them. A pass's page may be
+ * read before a webhook's re-read (or a push) of the same record is applied and be applied after it; applying
+ * the older values then would flip the fields back (and log a second `data-value-changed`) until the next
+ * pass brought the newer version again. The link's ETag is the version last applied or written (Dataverse's
+ * ETag is the row's `versionnumber`); records without comparable versions are applied as before.
+ */
+function currentRecords(
+  input: PersonPageInput,
+  entity: PersonEntity,
+  records: readonly CrmRecord[],
+  links: Map<string, CrmLink>,
+): readonly CrmRecord[] {
+  const current = records.filter((record) => !isOlderVersion(record.etag, links.get(record.id)?.etag));
+  if (current.length < records.length)
+    input.context.count(`${entity}.fromCrm.stale`, records.length - current.length);
+  return current;
 }
 
 interface SortedRecords {
