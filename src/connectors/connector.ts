@@ -75,6 +75,14 @@ export interface CrmConnector {
   retrieve(entity: string, id: string, select: readonly string[]): Promise<CrmRecord | undefined>;
 
   /**
+   * The records among `ids` the CRM has, each with its ETag, in no particular order; ids it does not have
+   * (deleted, not yet visible, not GUIDs) are simply absent. One GET per 100 ids
+   * (`$filter=Microsoft.Dynamics.CRM.In(PropertyName='<key>',PropertyValues=[…])`), so a webhook batch costs
+   * one request (B2.8).
+   */
+  retrieveMany(entity: string, ids: readonly string[], select: readonly string[]): Promise<CrmRecord[]>;
+
+  /**
    * Which of `ids` still exist in the CRM (the reconcile sweep of B2.5 asks in chunks, so memory stays bounded by
    * the chunk, not the entity). Ids that are not GUIDs never exist.
    */

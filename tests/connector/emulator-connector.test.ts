@@ -198,6 +198,32 @@ describe('connector against the emulator', () => {
     assert.ok(!answer.has(missing) && !answer.has('not-a-guid'));
   });
 
+  test('B2.8: retrieveMany reads records by id in one request per 100 ids, with ETags and lookups', async () => {
+    const pages = await collect(crm.readAll('contact', ['lastname'], { pageSize: 5000 }));
+    const ids = pages.flatMap((page) => page.records.map((record) => record.id)).slice(0, 60);
+    assert.ok(ids.length >= 20, `the demo data has ${ids.length} contacts`);
+    const missing = Array.from(
+      { length: 60 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const before = crm.stats().requests;
+    const records = await crm.retrieveMany(
+      'contact',
+      [...ids.map((id) => id.toUpperCase()), ids[0], ...missing, 'not-a-guid'],
+      ['lastname', 'ownerid'],
+    );
+    assert.equal(crm.stats().requests - before, 2, `two requests for ${ids.length + 60} distinct ids`);
+    assert.deepEqual(records.map((record) => record.id).sort(), [...ids].sort());
+    const one = await crm.retrieve('contact', ids[1], ['lastname', 'ownerid']);
+    assert.match(one?.etag ?? '', /^W\/"\d+"$/);
+    assert.deepEqual(
+      records.find((record) => record.id === ids[1]),
+      one,
+      'the same record as a single retrieve',
+    );
+    assert.deepEqual(await crm.retrieveMany('contact', [missing[0]], ['lastname']), []);
+  });
+
   test('retrieve returns the record with its ETag, and undefined for a missing id', async () => {
     const [page] = await collect(crm.readAll('contact', ['firstname'], { pageSize: 1 }));
     const record = await crm.retrieve('contact', page.records[0].id, ['firstname', 'ownerid']);

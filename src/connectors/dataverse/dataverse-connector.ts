@@ -272,24 +272,47 @@ export class DataverseConnector implements CrmConnector {
     }
   }
 
+  async retrieveMany(
+    entity: string,
+    ids: readonly string[],
+    select: readonly string[],
+  ): Promise<CrmRecord[]> {
+    const shape = await this.#shape(entity);
+    const rows = await this.#rowsById(shape, ids, wireColumns(shape, select), readPreferences);
+    return rows.map((row) => toRecord(shape, row));
+  }
+
   async existingIds(entity: string, ids: readonly string[]): Promise<Set<string>> {
     const shape = await this.#shape(entity);
     const key = shape.entity.primaryIdAttribute;
     const existing = new Set<string>();
-    const valid = ids.filter((id) => guidPattern.test(id));
-    // 100 GUIDs keep the URL far below Dataverse's 32,768-character GET limit.
+    for (const row of await this.#rowsById(shape, ids, [key])) existing.add(String(row[key]).toLowerCase());
+    return new Set(ids.filter((id) => existing.has(id.toLowerCase())));
+  }
+
+  /** The rows among `ids` (non-GUIDs skipped), one GET per 100 ids with `Microsoft.Dynamics.CRM.In`. */
+  async #rowsById(
+    shape: EntityShape,
+    ids: readonly string[],
+    columns: readonly string[],
+    prefer?: string,
+  ): Promise<Record<string, unknown>[]> {
+    const key = shape.entity.primaryIdAttribute;
+    const valid = [...new Set(ids.filter((id) => guidPattern.test(id)).map((id) => id.toLowerCase()))];
+    const rows: Record<string, unknown>[] = [];
+    // 100 GUIDs keep the URL far below Dataverse's 32,768-character GET limit, and a page holds them all.
     for (let start = 0; start < valid.length; start += 100) {
-      const chunk = valid.slice(start, start + 100);
-      const values = chunk.map((id) => `"${id}"`).join(',');
-      const filter = `Microsoft.Dynamics.CRM.In(PropertyName='${key}',PropertyValues=[${values}])`;
+      const values = valid.slice(start, start + 100).map((id) => `"${id}"`);
+      const filter = `Microsoft.Dynamics.CRM.In(PropertyName='${key}',PropertyValues=[${values.join(',')}])`;
       const response = await this.#http.send({
         method: 'GET',
-        path: `${shape.entity.entitySetName}?$select=${key}&$filter=${encodeURIComponent(filter)}`,
+        path: `${shape.entity.entitySetName}?$select=${columns.join(',')}&$filter=${encodeURIComponent(filter)}`,
+        ...(prefer === undefined ? {} : { headers: { prefer } }),
       });
       const body = JSON.parse(response.text) as { value?: Record<string, unknown>[] };
-      for (const row of body.value ?? []) existing.add(String(row[key]).toLowerCase());
+      rows.push(...(body.value ?? []));
     }
-    return new Set(ids.filter((id) => existing.has(id.toLowerCase())));
+    return rows;
   }
 
   async findByLookup(
