@@ -56,3 +56,25 @@ test('bad values are rejected with CONFIG_INVALID naming each setting, and no se
     },
   );
 });
+
+test('B2.8: the webhook secret and the public URL are optional; a short secret is refused without echoing it', () => {
+  assert.deepEqual(loadConfig({}).webhooks, { secret: undefined, publicUrl: undefined });
+  const config = loadConfig({
+    SYNCLINE_WEBHOOK_SECRET: ' a-long-random-webhook-key ',
+    SYNCLINE_PUBLIC_URL: 'https://sync.example.com/',
+  });
+  assert.deepEqual(config.webhooks, {
+    secret: 'a-long-random-webhook-key',
+    publicUrl: 'https://sync.example.com',
+  });
+  assert.throws(
+    () => loadConfig({ SYNCLINE_WEBHOOK_SECRET: 'short-key', SYNCLINE_PUBLIC_URL: 'not a url' }),
+    (error: unknown) => {
+      assert.ok(error instanceof SynclineError);
+      assert.match(error.message, /SYNCLINE_WEBHOOK_SECRET must be at least 16 characters/);
+      assert.match(error.message, /SYNCLINE_PUBLIC_URL/);
+      assert.doesNotMatch(error.message, /short-key/);
+      return true;
+    },
+  );
+});

@@ -43,6 +43,15 @@ const envSchema = z.object({
   SYNCLINE_SYNC_INTERVAL: seconds.optional(),
   SYNCLINE_EMULATOR_PORT: port.default(8081),
   SYNCLINE_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+  // Dataverse stores a service endpoint's `authvalue` in at most 2,048 characters (reference §11).
+  SYNCLINE_WEBHOOK_SECRET: optionalText.pipe(
+    z
+      .string()
+      .min(16, 'must be at least 16 characters (a long random string)')
+      .max(2048, 'must be at most 2,048 characters (Dataverse stores no longer key)')
+      .optional(),
+  ),
+  SYNCLINE_PUBLIC_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -71,6 +80,13 @@ export interface Config {
   readonly sync: { readonly intervalSeconds: number };
   readonly emulator: { readonly port: number };
   readonly logLevel: LogLevel;
+  /** The Dataverse webhook feeding the fast path (B2.8). */
+  readonly webhooks: {
+    /** The key Dataverse sends with each webhook; absent → the receiver is off (demo mode makes its own). */
+    readonly secret: string | undefined;
+    /** Where Dataverse reaches this service, without a trailing slash. */
+    readonly publicUrl: string | undefined;
+  };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -95,6 +111,10 @@ export function loadConfig(env: Environment): Config {
     sync: { intervalSeconds: e.SYNCLINE_SYNC_INTERVAL ?? (demo ? 10 : 300) },
     emulator: { port: e.SYNCLINE_EMULATOR_PORT },
     logLevel: e.SYNCLINE_LOG_LEVEL,
+    webhooks: {
+      secret: e.SYNCLINE_WEBHOOK_SECRET,
+      publicUrl: e.SYNCLINE_PUBLIC_URL?.replace(/\/+$/, ''),
+    },
   });
 }
 

@@ -212,6 +212,22 @@ export const errorCodes = {
       'Run one engine per database: stop the other `syncline start` (or wait for its `sync --once`) before starting this one. Check for a service manager that restarted it, or a second container on the same SQLite file.',
   },
 
+  // --- the Dataverse webhook receiver (B2.8) -------------------------------------------------------
+  WEBHOOK_KEY_INVALID: {
+    status: 401,
+    description:
+      'A call to the webhook receiver carried no key or a wrong one (query `code=`, as Dataverse sends a WebhookKey, or header `x-syncline-webhook-key`); nothing was queued.',
+    action:
+      'If Dataverse sends it, its service endpoint holds another key than `SYNCLINE_WEBHOOK_SECRET` (the secret was changed, or replicas differ): set the same secret on every replica and run `syncline webhooks install` again, which updates the key. Nothing else should call this URL; block other callers at the proxy. Changes still cross with the next pass meanwhile.',
+  },
+  WEBHOOKS_OFF: {
+    status: 404,
+    description:
+      'The webhook receiver is off on this server: `SYNCLINE_WEBHOOK_SECRET` is not set, so no call can be authenticated.',
+    action:
+      'Set `SYNCLINE_WEBHOOK_SECRET` and `SYNCLINE_PUBLIC_URL` on every replica, restart, and run `syncline webhooks install`; or remove the registration with `syncline webhooks uninstall` if near-real-time sync is not wanted (passes carry every change anyway, B2.8).',
+  },
+
   // --- flow actions and trigger campaigns (B7) ------------------------------------------------------
   FLOWS_UNAVAILABLE: {
     status: 503,

@@ -16,6 +16,8 @@ export const redactedPaths = [
   'clientSecret',
   'client_secret',
   'password',
+  'secret',
+  'webhookSecret',
   'authorization',
   '*.apiKey',
   '*.token',
@@ -24,9 +26,13 @@ export const redactedPaths = [
   '*.clientSecret',
   '*.client_secret',
   '*.password',
+  '*.secret',
+  '*.webhookSecret',
   '*.authorization',
   'req.headers.authorization',
   'headers.authorization',
+  'req.headers["x-syncline-webhook-key"]',
+  'headers["x-syncline-webhook-key"]',
 ];
 
 export function createLogger(options: { level: LogLevel; destination?: DestinationStream }): Logger {
