@@ -70,7 +70,8 @@ export function toWebhookEvent(state: EmulatorState, change: CommittedChange): R
   for (const [name, value] of Object.entries(change.attributes)) {
     const attribute = entity?.byName.get(name);
     // Companion columns (owneridtype…) are not SDK attributes; they only say which table a lookup targets.
-    if (attribute === undefined || attribute.attributeOf !== undefined) continue;
+    // Write-only columns (serviceendpoint.authvalue) are never served, webhooks included.
+    if (attribute === undefined || attribute.attributeOf !== undefined || !attribute.validForRead) continue;
     let target = attribute.targets?.[0];
     if ((attribute.targets?.length ?? 0) > 1) {
       const type = stored(attribute.typeColumn ?? `${name}type`);
