@@ -149,6 +149,25 @@ export interface CrmConnector {
    */
   setWritePaths(paths: Readonly<Record<string, WritePath>>): void;
 
+  /**
+   * B2.8: the webhook registrations (`serviceendpoints` of contract Webhook with this exact `url`, and the
+   * `sdkmessageprocessingsteps` that invoke them). Needs read access to those tables.
+   */
+  findWebhooks(url: string): Promise<WebhookRegistration[]>;
+
+  /**
+   * B2.8, idempotent: one `serviceendpoint` (contract 8 Webhook, `url`, WebhookKey auth with `key`, JSON) —
+   * created, or its key set again when it exists (the key is never readable, so it is always written) — and
+   * one enabled asynchronous post-operation step per wanted entity and message: missing ones created, disabled
+   * ones enabled, steps of this endpoint not wanted any more deleted. A message the organisation does not offer
+   * for an entity (no `sdkmessagefilter`, e.g. Merge on a custom table) is reported `unavailable`, not an error.
+   * Other endpoints with the same URL are removed, so there is never more than one.
+   */
+  installWebhook(spec: WebhookSpec): Promise<WebhookInstallReport>;
+
+  /** B2.8: deletes every step and endpoint `findWebhooks(url)` finds; returns what was removed. */
+  uninstallWebhook(url: string): Promise<WebhookRegistration[]>;
+
   /** Counters for status and metrics. */
   stats(): ConnectorStats;
 
@@ -373,4 +392,56 @@ export interface WritePathProbe {
   readonly reason: string;
   /** Id of a scratch record the probe could not delete (set only then): remove it by hand. */
   readonly leftoverRecordId?: string;
+}
+
+/** A webhook step: an SDK message of one entity that invokes the endpoint. */
+export interface WebhookStepKey {
+  /** Logical name, e.g. `contact`. */
+  readonly entity: string;
+  /** The SDK message: `Create`, `Update`, `Delete`, `Merge`. */
+  readonly message: string;
+}
+
+/** What `installWebhook` registers (B2.8). */
+export interface WebhookSpec {
+  /** The receiver's URL as Dataverse calls it (the key is added by Dataverse as `?code=`). */
+  readonly url: string;
+  /** The WebhookKey: Dataverse's `authvalue` (write-only; at most 2,048 characters). */
+  readonly key: string;
+  /** The endpoint's and steps' display name. */
+  readonly name: string;
+  /** One asynchronous post-operation step per entry. */
+  readonly steps: readonly WebhookStepKey[];
+}
+
+export interface WebhookStep extends WebhookStepKey {
+  readonly id: string;
+  readonly enabled: boolean;
+  /** 40 = post-operation. */
+  readonly stage: number;
+  /** 1 = asynchronous, 0 = synchronous. */
+  readonly mode: number;
+}
+
+export interface WebhookRegistration {
+  readonly endpointId: string;
+  readonly name: string;
+  readonly url: string;
+  /** WebhookKey = 4 (the auth type `installWebhook` sets). */
+  readonly authType: number;
+  readonly steps: readonly WebhookStep[];
+}
+
+export interface WebhookInstallReport {
+  readonly endpointId: string;
+  /** The endpoint was created, or existed and got the key again. */
+  readonly endpoint: 'created' | 'updated';
+  readonly created: readonly WebhookStepKey[];
+  /** Disabled steps that were enabled again. */
+  readonly enabled: readonly WebhookStepKey[];
+  readonly unchanged: readonly WebhookStepKey[];
+  /** Steps of this endpoint that were not wanted any more (and duplicate endpoints' steps). */
+  readonly removed: readonly WebhookStepKey[];
+  /** Wanted steps the organisation has no message filter for. */
+  readonly unavailable: readonly WebhookStepKey[];
 }

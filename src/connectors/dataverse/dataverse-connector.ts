@@ -23,6 +23,9 @@ import type {
   WriteOperation,
   WriteOptions,
   WriteOutcome,
+  WebhookInstallReport,
+  WebhookRegistration,
+  WebhookSpec,
   WritePath,
   WritePathProbe,
 } from '../connector.ts';
@@ -53,6 +56,7 @@ import {
 import { writeOperations } from './record-writer.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
 import { probeWritePath } from './write-path-probe.ts';
+import { findWebhooks, installWebhook, uninstallWebhook } from './webhook-registrar.ts';
 import type { CrmRecord } from '../../domain/crm-record.ts';
 
 export interface DataverseConnectorOptions {
@@ -418,6 +422,18 @@ export class DataverseConnector implements CrmConnector {
       },
     ]);
     return outcome;
+  }
+
+  findWebhooks(url: string): Promise<WebhookRegistration[]> {
+    return findWebhooks(this.#http, url);
+  }
+
+  installWebhook(spec: WebhookSpec): Promise<WebhookInstallReport> {
+    return installWebhook(this.#http, spec);
+  }
+
+  uninstallWebhook(url: string): Promise<WebhookRegistration[]> {
+    return uninstallWebhook(this.#http, url);
   }
 
   async probeWritePath(entity: string): Promise<WritePathProbe> {
