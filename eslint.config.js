@@ -14,7 +14,7 @@ import tseslint from 'typescript-eslint';
 const elements = [
   { type: 'api-contracts', pattern: 'src/api/contracts' },
   ...[
-    ...['domain', 'engine', 'flows', 'api', 'cli', 'runtime', 'emulator', 'store', 'connectors'],
+    ...['domain', 'engine', 'flows', 'webhooks', 'api', 'cli', 'runtime', 'emulator', 'store', 'connectors'],
     ...['config', 'errors', 'logging'],
   ].map((folder) => ({ type: folder, pattern: `src/${folder}` })),
   { type: 'src-root', pattern: 'src' },
@@ -48,14 +48,17 @@ const boundaryPolicies = [
   ),
   forbid(
     ['engine'],
-    ['api', 'api-contracts', 'cli', 'flows', 'src-root', 'emulator'],
-    'engine/ never imports api/, cli/, flows/, app.ts or emulator/: they sit above it.',
+    ['api', 'api-contracts', 'cli', 'flows', 'webhooks', 'src-root', 'emulator'],
+    'engine/ never imports api/, cli/, flows/, webhooks/, app.ts or emulator/: they sit above it.',
   ),
   {
     from: {
       element: {
         types: {
-          anyOf: ['flows', 'api', 'api-contracts', 'cli', 'src-root', 'runtime', 'bench', 'tests', 'chaos'],
+          anyOf: [
+            ...['flows', 'webhooks', 'api', 'api-contracts', 'cli', 'src-root', 'runtime'],
+            ...['bench', 'tests', 'chaos'],
+          ],
         },
       },
     },
@@ -63,18 +66,23 @@ const boundaryPolicies = [
     message: `Outside engine/, import the engine only through its public face ${engineFace}, not its internals.`,
   },
   forbid(
+    ['webhooks'],
+    ['api', 'api-contracts', 'cli', 'src-root', 'runtime', 'emulator'],
+    'webhooks/ sits below the API, the CLI and the composition root, and never reaches into the emulator: it imports none of them.',
+  ),
+  forbid(
     ['emulator'],
-    ['connectors', 'engine', 'store', 'api', 'api-contracts', 'flows'],
+    ['connectors', 'engine', 'store', 'api', 'api-contracts', 'flows', 'webhooks'],
     'emulator/ imports nothing from connectors/, engine/, store/, api/ or flows/: a misunderstanding of the protocol must not pass on both sides.',
   ),
   forbid(
     ['store'],
-    ['engine', 'api', 'api-contracts', 'flows', 'connectors', 'cli'],
+    ['engine', 'api', 'api-contracts', 'flows', 'webhooks', 'connectors', 'cli'],
     'store/ imports nothing from engine/, api/, flows/, connectors/ or cli/: the engine uses the store, not the reverse.',
   ),
   forbid(
     ['connectors'],
-    ['engine', 'store', 'api', 'api-contracts', 'flows', 'cli'],
+    ['engine', 'store', 'api', 'api-contracts', 'flows', 'webhooks', 'cli'],
     'connectors/ imports nothing from engine/, store/, api/, flows/ or cli/: the engine uses the connector, not the reverse.',
   ),
   ...only(
