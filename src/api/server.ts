@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { CampaignStore } from '../store/campaign-store.ts';
 import type { MirrorReadStore } from '../store/mirror-store.ts';
 import type { PersonStore } from '../store/person-store.ts';
+import type { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
 import { addErrorHandling, frameworkErrorHandler } from './error-handler.ts';
@@ -44,6 +45,11 @@ export interface ServerOptions {
    * campaign runner's wake-up, so campaigns run in real time rather than at the next poll (B7.5).
    */
   readonly onPersonsWritten?: () => void;
+  /**
+   * The Dataverse webhook receiver (B2.8) at `POST /api/v1/webhooks/dataverse`; absent → the route answers 404
+   * WEBHOOKS_OFF.
+   */
+  readonly webhooks?: WebhookReceiver;
   /** Serves the admin console from this folder at `/` (interfaces.md §5); absent → the API alone. */
   readonly ui?: StaticUiOptions;
 }
@@ -105,7 +111,14 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
         description:
           'Persons, person fields, activities, the read-only CRM mirror and the sync administration of Syncline.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer' },
+          // The webhook receiver only (B2.8): the key Dataverse sends with each webhook.
+          webhookKey: { type: 'apiKey', in: 'query', name: 'code' },
+          webhookKeyHeader: { type: 'apiKey', in: 'header', name: 'x-syncline-webhook-key' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
   });
@@ -119,6 +132,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
     mirrorEntities: options.mirrorEntities ?? (() => mirroredEntities(options.store)),
     ...(options.syncAdmin === undefined ? {} : { syncAdmin: options.syncAdmin }),
     ...(options.flows === undefined ? {} : { flows: options.flows }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
     metrics,
   };
   for (const register of routeRegistrations) register(app, dependencies);

@@ -8,6 +8,8 @@ import { withFlowStatus } from '../../src/flows/flow-status.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import type { ApiApp } from '../../src/api/routes/route.ts';
 import { openTestStore, type StoreKind, type TestStore } from '../helpers/test-store.ts';
+import { createWebhookReceiver } from '../../src/webhooks/webhook-receiver.ts';
+import { fuzzWebhookKey } from './fuzz-requests.ts';
 import { buildTestServer } from './support/test-server.ts';
 
 /** The API over a real store, with the sync routes and flow actions wired but no CRM behind them. */
@@ -50,7 +52,13 @@ export async function openFuzzApp(kind: StoreKind): Promise<FuzzApp> {
   const deps = { store: opened.store, crm: unreachableCrm(), logger: silentLogger(), now: () => new Date() };
   const sync = new SyncService(deps, defaultEngineSettings);
   const flows = new FlowService(deps, defaultEngineSettings);
-  const app = await buildTestServer(opened.store, { syncAdmin: withFlowStatus(sync, flows), flows });
+  // The webhook receiver queues into nothing here: what is fuzzed is its key check and its body's validation.
+  const webhooks = createWebhookReceiver(fuzzWebhookKey, (notification) => notification.ids.length);
+  const app = await buildTestServer(opened.store, {
+    syncAdmin: withFlowStatus(sync, flows),
+    flows,
+    webhooks,
+  });
   const fingerprinter = await openFingerprinter(opened);
   return {
     kind,

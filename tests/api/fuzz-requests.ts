@@ -14,6 +14,10 @@ import {
 } from './fuzz-inputs.ts';
 import { auth } from './support/test-server.ts';
 
+/** The webhook key of the fuzz app's receiver (fuzz-app.ts), sent with every request so its body is fuzzed too. */
+export const fuzzWebhookKey = 'fuzz-webhook-key-0123456789';
+const headers = { ...auth, 'x-syncline-webhook-key': fuzzWebhookKey };
+
 /** One generated request, before the pools' names are filled in. */
 export interface FuzzRequest {
   readonly operation: Operation;
@@ -256,17 +260,17 @@ export function toInjectOptions(request: FuzzRequest, pools: Pools): InjectOptio
   };
   switch (request.body.kind) {
     case 'none':
-      return { ...base, headers: auth };
+      return { ...base, headers };
     case 'json':
       return {
         ...base,
-        headers: { ...auth, 'content-type': 'application/json' },
+        headers: { ...headers, 'content-type': 'application/json' },
         payload: toJsonText(resolve(request.body.value, pools)),
       };
     case 'raw':
       return {
         ...base,
-        headers: { ...auth, 'content-type': request.body.contentType },
+        headers: { ...headers, 'content-type': request.body.contentType },
         payload: request.body.payload,
       };
   }

@@ -40,11 +40,19 @@ test('the OpenAPI document at /openapi.json lists every API route with its metho
   assert.equal(documented.length, apiRoutes.length, documented.join(', '));
 });
 
-test('the document declares bearer auth, and /health as the one route without it', async () => {
+test('the document declares bearer auth, /health without it and the webhook with its own key', async () => {
   const document = (await app.inject({ method: 'GET', url: '/openapi.json', headers: auth })).json();
   assert.deepEqual(document.security, [{ apiKey: [] }]);
   assert.equal(document.components.securitySchemes.apiKey.scheme, 'bearer');
   assert.deepEqual(document.paths['/health'].get.security, []);
+  const webhook = document.paths['/api/v1/webhooks/dataverse'].post;
+  assert.deepEqual(webhook.security, [{ webhookKey: [] }, { webhookKeyHeader: [] }]);
+  assert.deepEqual(document.components.securitySchemes.webhookKey, {
+    type: 'apiKey',
+    in: 'query',
+    name: 'code',
+  });
+  assert.ok(webhook.responses['202'] && webhook.responses['401'] && webhook.responses['404']);
 });
 
 test('/docs serves the browsable UI from bundled assets (no CDN)', async () => {

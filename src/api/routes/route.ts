@@ -11,6 +11,7 @@ import type { FlowActions } from '../../flows/flow-service.ts';
 import type { CampaignStore } from '../../store/campaign-store.ts';
 import type { MirrorReadStore } from '../../store/mirror-store.ts';
 import type { PersonStore } from '../../store/person-store.ts';
+import type { WebhookReceiver } from '../../webhooks/webhook-receiver.ts';
 import type { ApiMetrics } from '../metrics.ts';
 
 /** The Fastify instance routes are registered on: request types come from the TypeBox schemas. */
@@ -40,6 +41,8 @@ export interface RouteDependencies {
   readonly metrics: ApiMetrics;
   /** The flow actions (B7); absent when this process has no CRM connection (the action routes answer 503). */
   readonly flows?: FlowActions;
+  /** The Dataverse webhook receiver (B2.8); absent when off (no SYNCLINE_WEBHOOK_SECRET): the route answers 404. */
+  readonly webhooks?: WebhookReceiver;
 }
 
 /** One file per endpoint, each exporting one of these. */

@@ -34,6 +34,7 @@ import { registerSyncListErrorsRoute } from './sync-list-errors.ts';
 import { registerSyncRetryErrorRoute } from './sync-retry-error.ts';
 import { registerSyncListConflictsRoute } from './sync-list-conflicts.ts';
 import { registerSyncListNotificationsRoute } from './sync-list-notifications.ts';
+import { registerWebhookPostDataverseRoute } from './webhook-post-dataverse.ts';
 
 /** Every endpoint of the API; a new endpoint file adds itself here. */
 export const routeRegistrations: readonly RouteRegistration[] = [
@@ -72,4 +73,5 @@ export const routeRegistrations: readonly RouteRegistration[] = [
   registerCampaignPutRoute,
   registerCampaignDeleteRoute,
   registerCampaignListRunsRoute,
+  registerWebhookPostDataverseRoute,
 ];
