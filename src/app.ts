@@ -9,6 +9,7 @@ import { withFlowStatus } from './flows/flow-status.ts';
 import type { Logger } from './logging/logger.ts';
 import { openRuntime } from './runtime/open-runtime.ts';
 import type { Store } from './store/store.ts';
+import type { WebhookFastPath } from './webhooks/webhook-fast-path.ts';
 
 /**
  * The composition root. `openRuntime` (src/runtime/) opens what every command shares — config → store → CRM
@@ -45,13 +46,13 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     hooks.sync === false
       ? await openRuntime(config, logger, { parts: ['store', 'crm', 'flows'], migrate: true })
       : await openRuntime(config, logger, {
-          parts: ['store', 'crm', 'sync', 'flows'],
+          parts: ['store', 'crm', 'sync', 'flows', 'webhooks'],
           migrate: true,
           // B2.9: on SQLite a second engine is refused; PostgreSQL replicas serve the API and wait for the hold.
           engineHold: config.database.kind === 'postgres' ? 'standby' : 'require',
         });
   try {
-    const { store, sync, flows } = runtime;
+    const { store, sync, flows, webhooks } = runtime;
     const { verifier, generatedKey } = await provisionApiKey(config.apiKey, store);
     if (generatedKey !== undefined) hooks.onGeneratedApiKey?.(generatedKey);
 
@@ -63,6 +64,9 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
           () => sync.stop(),
         );
     }
+    // B2.8: the fast path runs in every replica that serves the API — beside the engine, or on a PostgreSQL
+    // standby — so a webhook is applied whichever replica Dataverse reaches (src/webhooks/webhook-worker.ts).
+    webhooks?.worker.start();
     // Flow actions and campaigns do not depend on the sync: they work while it is disabled or absent (B7.4).
     const campaigns = new CampaignRunner(store, flows, logger);
     campaigns.start();
@@ -76,12 +80,15 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
       flows,
       onPersonsWritten: () => campaigns.wake(),
       ui: { root: builtConsoleRoot },
+      ...(webhooks === undefined ? {} : { webhooks: webhooks.receiver }),
     });
     runtime.adopt('api', () => server.close());
     await server.listen({ host: config.http.host, port: config.http.port });
+    const address = server.server.address() as AddressInfo;
+    if (config.demo && webhooks !== undefined) await installDemoWebhook(webhooks, address, logger);
 
     return {
-      url: urlOf(server.server.address() as AddressInfo),
+      url: urlOf(address),
       store,
       sync,
       emulatorUrl: runtime.emulatorUrl,
@@ -90,6 +97,24 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
   } catch (error) {
     await runtime.close();
     throw error;
+  }
+}
+
+/**
+ * Demo mode (B2.8): the embedded emulator calls this process's receiver, so an edit in the UI or the CRM
+ * crosses in about a second. A failure only costs latency: the passes still carry every change.
+ */
+async function installDemoWebhook(webhooks: WebhookFastPath, address: AddressInfo, logger: Logger) {
+  // The emulator runs on this machine: loopback reaches the API whatever SYNCLINE_HOST it binds.
+  const publicUrl = `http://127.0.0.1:${address.port}`;
+  try {
+    const report = await webhooks.install(publicUrl);
+    logger.info(
+      { steps: report.created.length + report.unchanged.length + report.enabled.length },
+      'Demo mode: the emulator sends webhooks to this process (near-real-time sync, B2.8)',
+    );
+  } catch (error) {
+    logger.warn({ err: error }, 'Demo mode: installing the webhook failed; changes cross with the passes');
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import type { CrmConnector } from '../connectors/connector.ts';
@@ -8,12 +9,13 @@ import { FlowService } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createStore } from '../store/registry.ts';
 import type { Store } from '../store/store.ts';
+import { createWebhookFastPath, type WebhookFastPath } from '../webhooks/webhook-fast-path.ts';
 import { openCrmTarget } from './crm-target.ts';
 import { EngineHold } from './engine-hold.ts';
 import { ShutdownStack } from './shutdown-stack.ts';
 
-/** The parts a command may open; `sync` and `flows` run on the `store` and the `crm`, so they need both. */
-export type RuntimePart = 'store' | 'crm' | 'sync' | 'flows';
+/** The parts a command may open; `sync`, `flows` and `webhooks` run on the `store` and the `crm`, so they need both. */
+export type RuntimePart = 'store' | 'crm' | 'sync' | 'flows' | 'webhooks';
 type OpenedPart = RuntimePart | 'hold';
 
 interface RuntimeParts {
@@ -27,6 +29,11 @@ interface RuntimeParts {
   readonly flows: FlowService;
   /** With the `sync` part: this process's hold on the database (B2.9); taken already under `require`. */
   readonly hold: EngineHold;
+  /**
+   * The webhook receiver and its worker (B2.8), made but not started; undefined when the receiver is off (no
+   * `SYNCLINE_WEBHOOK_SECRET` outside demo mode). Demo mode makes a secret of its own for each start.
+   */
+  readonly webhooks: WebhookFastPath | undefined;
 }
 
 /** The opened parts; a part that was not asked for is `undefined`. */
@@ -72,8 +79,9 @@ export async function openRuntime<P extends RuntimePart>(
   options: RuntimeOptions<P>,
 ): Promise<Runtime<P>> {
   const wanted = new Set<RuntimePart>(options.parts);
-  if ((wanted.has('sync') || wanted.has('flows')) && !(wanted.has('store') && wanted.has('crm'))) {
-    throw new Error('openRuntime: the sync and flows parts need the store and crm parts');
+  const onStoreAndCrm = wanted.has('sync') || wanted.has('flows') || wanted.has('webhooks');
+  if (onStoreAndCrm && !(wanted.has('store') && wanted.has('crm'))) {
+    throw new Error('openRuntime: the sync, flows and webhooks parts need the store and crm parts');
   }
   const stack = new ShutdownStack(logger);
   const opened: { -readonly [K in OpenedPart]?: RuntimeParts[K] } = {};
@@ -121,6 +129,14 @@ export async function openRuntime<P extends RuntimePart>(
           settings,
         );
       }
+      const secret =
+        config.webhooks.secret ?? (config.demo ? randomBytes(24).toString('base64url') : undefined);
+      if (wanted.has('webhooks') && secret !== undefined) {
+        const webhooks = createWebhookFastPath({ store, crm, logger, now }, settings, secret);
+        // Stopped before the connector and the store close; its queue is only a shortcut (B2.8).
+        stack.push('webhooks', () => webhooks.worker.stop());
+        opened.webhooks = webhooks;
+      }
     }
   } catch (error) {
     await stack.close();
@@ -132,6 +148,7 @@ export async function openRuntime<P extends RuntimePart>(
     sync: opened.sync,
     flows: opened.flows,
     hold: opened.hold,
+    webhooks: opened.webhooks,
     emulatorUrl,
     adopt: (name, stop) => stack.push(name, stop),
     close: () => stack.close(),

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 
 // Through a real socket: the composition root listens on port 0 and the tests talk HTTP to it.
@@ -89,6 +91,53 @@ describe('startApp over HTTP', () => {
         headers: { authorization: 'Bearer nope' },
       });
       assert.equal(wrong.status, 401);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('B2.8 demo mode installs the webhook: a CRM edit crosses without a pass (interval 300 s)', async () => {
+    const key = 'demo-webhook-test-key';
+    const config = loadConfig(
+      environment('demo-webhook.db', { SYNCLINE_API_KEY: key, SYNCLINE_SYNC_INTERVAL: '300' }),
+    );
+    const app = await startApp(config, silentLogger());
+    try {
+      const api = async (path: string) => {
+        const response = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+        return (await response.json()) as any;
+      };
+      // The first pass (the initial load) runs at start; after it, the next one is 300 s away.
+      const deadline = Date.now() + 60_000;
+      while ((await api('/api/v1/sync/status')).passes.completed < 1) {
+        assert.ok(Date.now() < deadline, 'the initial load finished');
+        await sleep(100);
+      }
+      const admin = {
+        authorization: `Bearer ${emulatorFixtures.defaultAdminToken}`,
+        'content-type': 'application/json',
+      };
+      const contacts = await fetch(`${app.emulatorUrl}/api/data/v9.2/contacts?$select=contactid&$top=1`, {
+        headers: admin,
+      });
+      const contactId = ((await contacts.json()) as { value: { contactid: string }[] }).value[0]!.contactid;
+      const edited = await fetch(`${app.emulatorUrl}/api/data/v9.2/contacts(${contactId})`, {
+        method: 'PATCH',
+        headers: admin,
+        body: JSON.stringify({ jobtitle: 'Edited in the demo CRM' }),
+      });
+      assert.equal(edited.status, 204);
+      // Functional bound, not a speed measurement: only the fast path can do it before the next pass.
+      const crossBy = Date.now() + 3_000;
+      let title: unknown;
+      while (Date.now() < crossBy) {
+        const persons = await api('/api/v1/persons?crmType=contact&limit=200');
+        title = persons.items.find((person: any) => person.crmContactId === contactId)?.title;
+        if (title === 'Edited in the demo CRM') break;
+        await sleep(100);
+      }
+      assert.equal(title, 'Edited in the demo CRM');
+      assert.equal((await api('/api/v1/sync/status')).passes.completed, 1, 'no second pass ran');
     } finally {
       await app.stop();
     }
