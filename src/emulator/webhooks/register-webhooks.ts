@@ -1,14 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../logging/logger.ts';
 import type { Row } from '../state/row.ts';
-import type { EmulatorState, RecordChangedEvent as CommittedChange } from '../state/emulator-state.ts';
+import type { EmulatorState } from '../state/emulator-state.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
-import type {
-  RecordChangedEvent,
-  WebhookAttribute,
-  WebhookOrganization,
-  WebhookRegistrations,
-} from './webhook-types.ts';
+import { toWebhookEvent } from './webhook-event.ts';
+import type { WebhookOrganization, WebhookRegistrations } from './webhook-types.ts';
 
 /** Reads `serviceendpoints` and `sdkmessageprocessingsteps` (with their message and filter) from the state. */
 export function readRegistrations(state: EmulatorState): WebhookRegistrations {
@@ -54,49 +50,6 @@ export function readRegistrations(state: EmulatorState): WebhookRegistrations {
         enabled: Number(get('statecode') ?? 0) === 0,
       };
     }),
-  };
-}
-
-/** The core's committed change → the webhook module's typed event (attribute types and lookup targets). */
-export function toWebhookEvent(state: EmulatorState, change: CommittedChange): RecordChangedEvent {
-  const entity = state.catalog.entity(change.entity);
-  const row = change.message === 'Delete' ? undefined : state.tables.get(change.entity)?.get(change.id);
-  const stored = (name: string) => {
-    if (name in change.attributes) return change.attributes[name];
-    const attribute = entity?.byName.get(name);
-    return row !== undefined && attribute !== undefined ? row[attribute.index] : undefined;
-  };
-  const attributes: WebhookAttribute[] = [];
-  for (const [name, value] of Object.entries(change.attributes)) {
-    const attribute = entity?.byName.get(name);
-    // Companion columns (owneridtype…) are not SDK attributes; they only say which table a lookup targets.
-    // Write-only columns (serviceendpoint.authvalue) are never served, webhooks included.
-    if (attribute === undefined || attribute.attributeOf !== undefined || !attribute.validForRead) continue;
-    let target = attribute.targets?.[0];
-    if ((attribute.targets?.length ?? 0) > 1) {
-      const type = stored(attribute.typeColumn ?? `${name}type`);
-      if (typeof type === 'string') target = type;
-    }
-    attributes.push({ name, type: attribute.type, value: value ?? null, target });
-  }
-  if (entity !== undefined && change.message !== 'Delete' && !(entity.primaryId in change.attributes)) {
-    attributes.push({ name: entity.primaryId, type: 'Uniqueidentifier', value: change.id });
-  }
-  const primaryName = entity === undefined || row === undefined ? undefined : stored(entity.primaryName);
-  return {
-    message: change.message,
-    entity: change.entity,
-    id: change.id,
-    attributes,
-    userId: change.userId,
-    at: change.at.getTime(),
-    primaryName:
-      entity === undefined || row === undefined
-        ? undefined
-        : {
-            attribute: entity.primaryName,
-            value: primaryName === null || primaryName === undefined ? null : String(primaryName),
-          },
   };
 }
 

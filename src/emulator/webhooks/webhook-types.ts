@@ -22,10 +22,18 @@ export interface RecordChangedEvent {
   /** Logical name, e.g. `contact`. */
   readonly entity: string;
   readonly id: string;
-  /** Create: every value set; Update: the changed values (the core may add modifiedon/modifiedby); Delete: none. */
+  /** Create: every value set; Update: the values the request set; Delete: none. */
   readonly attributes: readonly WebhookAttribute[];
+  /**
+   * Update: the columns the platform set with it (a recomputed primary name, modifiedon, modifiedby,
+   * modifiedonbehalfby), which the stage-40 Target carries after the request's values, as in Microsoft's
+   * example body; the parent (stage 30) context's Target has only the request's values.
+   */
+  readonly platformAttributes?: readonly WebhookAttribute[] | undefined;
   /** The systemuser whose request made the change. */
   readonly userId: string;
+  /** The table's primary key column (async steps' post image carries it next to the primary name). */
+  readonly primaryIdAttribute?: string | undefined;
   /** The table's primary name column and its value after the change (async steps' post image). */
   readonly primaryName?: { readonly attribute: string; readonly value: string | null } | undefined;
   /** When the change was committed (epoch ms); defaults to now. */
