@@ -1,9 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../logging/logger.ts';
+import { invalidArgumentCode } from '../batch/batch-error.ts';
+import { dataverseErrorResponse } from '../batch/http-message.ts';
+import { registerSettingsRoute, type SettingsRouteHost } from '../control/register-settings-route.ts';
+import { parseSettings } from '../limits/limits-settings.ts';
+import type { FieldSecurity } from '../security/field-security.ts';
 import type { Row } from '../state/row.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { recordSystemJob } from './system-jobs.ts';
 import { toWebhookEvent } from './webhook-event.ts';
+import { webhookSettingsSchema, type WebhookSettings } from './webhook-settings.ts';
 import type { WebhookOrganization, WebhookRegistrations } from './webhook-types.ts';
 
 /** Reads `serviceendpoints` and `sdkmessageprocessingsteps` (with their message and filter) from the state. */
@@ -48,22 +54,30 @@ export function readRegistrations(state: EmulatorState): WebhookRegistrations {
         mode: Number(get('mode') ?? 0),
         endpointId: String(get('eventhandler') ?? ''),
         enabled: Number(get('statecode') ?? 0) === 0,
+        asyncAutoDelete: get('asyncautodelete') === true,
       };
     }),
   };
 }
 
+/** What webhook delivery needs from the emulator core. */
+export interface WebhookHost extends SettingsRouteHost {
+  readonly state: EmulatorState;
+  readonly fls: FieldSecurity;
+  readonly organization: Omit<WebhookOrganization, 'host'>;
+  readonly logger: Logger;
+  /** Initial `PUT /_emulator/webhooks` settings (EmulatorOptions.webhooks). */
+  readonly settings?: Partial<WebhookSettings> | undefined;
+}
+
 /**
- * Delivers webhooks for every change the core commits (reference §11). Listening costs nothing while no
- * step is registered; closing the app waits for deliveries in flight.
+ * Delivers webhooks for every change the core commits (reference §11) and records asynchronous steps'
+ * outcomes as system jobs. Listening costs nothing while no step is registered; closing the app waits for
+ * deliveries in flight. Serves `GET|PUT /_emulator/webhooks` (administrator token).
  */
-export function registerWebhooks(
-  app: FastifyInstance,
-  state: EmulatorState,
-  organization: Omit<WebhookOrganization, 'host'>,
-  logger: Logger,
-): WebhookDispatcher {
-  const host = () => {
+export function registerWebhooks(host: WebhookHost): WebhookDispatcher {
+  const { app, state, fls, logger } = host;
+  const hostName = () => {
     const address = app.server.address();
     return typeof address === 'object' && address !== null
       ? `${address.address}:${address.port}`
@@ -72,12 +86,14 @@ export function registerWebhooks(
   const dispatcher = new WebhookDispatcher({
     registrations: () => readRegistrations(state),
     organization: {
-      ...organization,
+      ...host.organization,
       get host() {
-        return host();
+        return hostName();
       },
     },
     logger,
+    settings: webhookSettingsSchema.parse(host.settings ?? {}),
+    onOutcome: (outcome) => recordSystemJob(state, fls, outcome),
   });
   const unsubscribe = state.onRecordChanged((change) => {
     if (state.table('sdkmessageprocessingstep').size === 0) return;
@@ -87,5 +103,26 @@ export function registerWebhooks(
     unsubscribe();
     await dispatcher.idle();
   });
+  registerSettingsRoute(
+    host,
+    'webhooks',
+    (body) => {
+      const parsed = parseSettings(webhookSettingsSchema, body);
+      if (!parsed.ok) {
+        return dataverseErrorResponse(
+          400,
+          invalidArgumentCode,
+          `Invalid webhook settings: ${parsed.problems.join('; ')}.`,
+        );
+      }
+      dispatcher.configure(parsed.value);
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(parsed.value),
+      };
+    },
+    () => dispatcher.settings,
+  );
   return dispatcher;
 }

@@ -69,6 +69,8 @@ export interface WebhookStep {
   readonly endpointId: string;
   /** statecode 0 (Enabled); disabled steps are skipped. */
   readonly enabled: boolean;
+  /** asyncautodelete: an asynchronous step's system job is deleted when it succeeds. */
+  readonly asyncAutoDelete?: boolean | undefined;
 }
 
 export interface WebhookRegistrations {
@@ -83,4 +85,19 @@ export interface WebhookOrganization {
   /** Host name, e.g. `127.0.0.1:8081` (Dataverse sends `<org>.crm.dynamics.com`). */
   readonly host: string;
   readonly businessUnitId: string;
+}
+
+/** How one step's delivery of one change ended; asynchronous steps record it as a system job. */
+export interface DeliveryOutcome {
+  readonly event: RecordChangedEvent;
+  readonly step: WebhookStep;
+  readonly endpointId: string;
+  readonly correlationId: string;
+  readonly operationId: string;
+  readonly startedAt: number;
+  readonly completedAt: number;
+  /** POSTs made: 2 when the first answer was 502/503/504. */
+  readonly attempts: number;
+  /** Undefined when the endpoint answered 2xx. */
+  readonly error?: string | undefined;
 }
