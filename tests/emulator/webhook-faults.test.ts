@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   adminToken,
   errorOf,
@@ -182,6 +183,52 @@ describe('emulator webhooks: retries, system jobs, drop and reorder switches (re
       );
       assert.deepEqual(order, [...ids].reverse());
       assert.equal((await stats()).reordered >= 3, true);
+    });
+  });
+
+  test('a $batch changeset is held as one group and released when holdMs has passed', async () => {
+    await withWebhook({}, async () => {
+      await ctx.request('PUT', '/_emulator/webhooks', { ...admin, body: { order: 'reverse', holdMs: 0 } });
+      const contacts = await ctx.request('GET', `contacts?$top=2&$select=contactid&$orderby=contactid`);
+      const ids = (contacts.json.value as Array<{ contactid: string }>).map((c) => c.contactid);
+      const part = (id: string, n: number, name: string) =>
+        [
+          '--cs',
+          'Content-Type: application/http',
+          'Content-Transfer-Encoding: binary',
+          `Content-ID: ${n}`,
+          '',
+          `PATCH ${ctx.api}contacts(${id}) HTTP/1.1`,
+          'Content-Type: application/json',
+          '',
+          JSON.stringify({ firstname: name }),
+        ].join('\r\n');
+      const body = [
+        '--batch',
+        'Content-Type: multipart/mixed; boundary=cs',
+        '',
+        part(ids[0], 1, 'Batched1'),
+        part(ids[1], 2, 'Batched2'),
+        '--cs--',
+        '--batch--',
+        '',
+      ].join('\r\n');
+      const response = await fetch(`${ctx.api}$batch`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${syncToken}`,
+          'Content-Type': 'multipart/mixed; boundary=batch',
+          Accept: 'application/json',
+        },
+        body,
+      });
+      assert.equal(response.status, 200, await response.text());
+      // No idle(): the hold timer releases them (waiting is bounded, not measured).
+      for (let waited = 0; hooks.received.length < 2 && waited < 30_000; waited += 20) await sleep(20);
+      const order = hooks.received.map(
+        (hook) => (JSON.parse(hook.body) as { PrimaryEntityId: string }).PrimaryEntityId,
+      );
+      assert.deepEqual(order, [ids[1], ids[0]]);
     });
   });
 });
