@@ -104,7 +104,11 @@ test('an update POSTs the RemoteExecutionContext with the documented headers and
   assert.equal(context.PrimaryEntityId, contactId);
   assert.equal(context.CorrelationId, hook.headers['x-ms-correlation-request-id']);
   assert.equal(context.InitiatingUserId, userId);
-  assert.deepEqual(dispatcher.stats(), { delivered: 1, failed: 0 }, 'GET /_emulator/stats counts it');
+  assert.deepEqual(
+    dispatcher.stats(),
+    { delivered: 1, failed: 0, retried: 0, dropped: 0, reordered: 0 },
+    'GET /_emulator/stats counts it',
+  );
 });
 
 test('http-header auth arrives as headers; steps whose filter misses do not fire', async () => {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { adminToken, openEmulator, type EmulatorContext } from './emulator-test-context.ts';
 import { openHookReceiver, type HookReceiver } from './hook-receiver.ts';
+import { createEndpoint, registerStep, removeWebhook, renameContact } from './webhook-steps.ts';
 
 /**
  * Registering webhooks over the Web API the way Microsoft's table references describe them ("ServiceEndpoint
@@ -22,52 +23,8 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
   });
 
   const admin = { token: adminToken };
-  const createEndpoint = async (body: Record<string, unknown>) => {
-    const response = await ctx.request('POST', 'serviceendpoints', { ...admin, body });
-    assert.equal(response.status, 204, response.text);
-    const url = response.headers.get('odata-entityid') ?? '';
-    return { url, id: /\(([^)]+)\)$/.exec(url)?.[1] ?? '' };
-  };
-  const registerStep = async (endpointUrl: string, extra: Record<string, unknown> = {}) => {
-    const updateId = emulatorFixtures.sdkMessageIds.Update;
-    const filters = await ctx.request(
-      'GET',
-      `sdkmessagefilters?$select=sdkmessagefilterid&$filter=primaryobjecttypecode eq 'contact' and _sdkmessageid_value eq ${updateId}`,
-      admin,
-    );
-    const response = await ctx.request('POST', 'sdkmessageprocessingsteps', {
-      ...admin,
-      body: {
-        name: 'contact update webhook',
-        'eventhandler_serviceendpoint@odata.bind': endpointUrl,
-        'sdkmessageid@odata.bind': `/sdkmessages(${updateId})`,
-        'sdkmessagefilterid@odata.bind': `/sdkmessagefilters(${filters.json.value[0].sdkmessagefilterid as string})`,
-        stage: 40,
-        mode: 1,
-        rank: 1,
-        supporteddeployment: 0,
-        asyncautodelete: true,
-        ...extra,
-      },
-    });
-    assert.equal(response.status, 204, response.text);
-    return /\(([^)]+)\)$/.exec(response.headers.get('odata-entityid') ?? '')?.[1] ?? '';
-  };
-  const touchContact = async (firstname: string) => {
-    const contact = await ctx.request('GET', 'contacts?$top=1&$select=contactid');
-    const id = contact.json.value[0].contactid as string;
-    const patched = await ctx.request('PATCH', `contacts(${id})`, { body: { firstname } });
-    assert.equal(patched.status, 204, patched.text);
-    await ctx.emulator.webhooks.idle();
-    return id;
-  };
-  const deleteEndpoint = async (id: string, stepId: string) => {
-    await ctx.request('DELETE', `sdkmessageprocessingsteps(${stepId})`, admin);
-    await ctx.request('DELETE', `serviceendpoints(${id})`, admin);
-  };
-
   test('authvalue and the documented writable columns are accepted; authvalue is never returned', async () => {
-    const endpoint = await createEndpoint({
+    const endpoint = await createEndpoint(ctx, {
       name: 'syncline',
       contract: 8,
       url: hooks.url,
@@ -118,7 +75,7 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
   });
 
   test('an endpoint without authvalue reports isauthvalueset false; defaults fill the required columns', async () => {
-    const endpoint = await createEndpoint({ name: 'bare', contract: 8, url: hooks.url, authtype: 4 });
+    const endpoint = await createEndpoint(ctx, { name: 'bare', contract: 8, url: hooks.url, authtype: 4 });
     const read = await ctx.request(
       'GET',
       `serviceendpoints(${endpoint.id})?$select=isauthvalueset,connectionmode,userclaim`,
@@ -131,16 +88,16 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
 
   test('a WebhookKey registered over HTTP arrives as ?code=<authvalue>; PATCH changes it', async () => {
     hooks.received.length = 0;
-    const endpoint = await createEndpoint({
+    const endpoint = await createEndpoint(ctx, {
       name: 'keyed',
       contract: 8,
       url: `${hooks.url}?tenant=a`,
       authtype: 4,
       authvalue: 'key&one',
     });
-    const stepId = await registerStep(endpoint.url, { filteringattributes: 'firstname' });
+    const stepId = await registerStep(ctx, endpoint.url, { filteringattributes: 'firstname' });
     try {
-      await touchContact('Keyed');
+      await renameContact(ctx, 'Keyed');
       assert.equal(hooks.received.length, 1);
       const first = new URL(hooks.received[0].url, hooks.url);
       assert.equal(first.searchParams.get('code'), 'key&one');
@@ -151,34 +108,34 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
         body: { authvalue: 'key-two' },
       });
       assert.equal(patched.status, 204, patched.text);
-      await touchContact('Rekeyed');
+      await renameContact(ctx, 'Rekeyed');
       assert.equal(new URL(hooks.received[1].url, hooks.url).searchParams.get('code'), 'key-two');
     } finally {
-      await deleteEndpoint(endpoint.id, stepId);
+      await removeWebhook(ctx, endpoint.id, [stepId]);
     }
   });
 
   test('HttpHeader and HttpQueryString auth values registered over HTTP arrive as headers / query parameters', async () => {
     hooks.received.length = 0;
     const settings = '<settings><setting name="x-api-key" value="hdr-secret" /></settings>';
-    const header = await createEndpoint({
+    const header = await createEndpoint(ctx, {
       name: 'header',
       contract: 8,
       url: hooks.url,
       authtype: 5,
       authvalue: settings,
     });
-    const query = await createEndpoint({
+    const query = await createEndpoint(ctx, {
       name: 'query',
       contract: 8,
       url: hooks.url,
       authtype: 6,
       authvalue: settings,
     });
-    const headerStep = await registerStep(header.url);
-    const queryStep = await registerStep(query.url);
+    const headerStep = await registerStep(ctx, header.url);
+    const queryStep = await registerStep(ctx, query.url);
     try {
-      await touchContact('Twice');
+      await renameContact(ctx, 'Twice');
       assert.equal(hooks.received.length, 2);
       const byHeader = hooks.received.find((hook) => hook.headers['x-api-key'] !== undefined);
       assert.equal(byHeader?.headers['x-api-key'], 'hdr-secret');
@@ -186,14 +143,14 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
       const byQuery = hooks.received.find((hook) => hook !== byHeader);
       assert.equal(new URL(byQuery!.url, hooks.url).searchParams.get('x-api-key'), 'hdr-secret');
     } finally {
-      await deleteEndpoint(header.id, headerStep);
-      await deleteEndpoint(query.id, queryStep);
+      await removeWebhook(ctx, header.id, [headerStep]);
+      await removeWebhook(ctx, query.id, [queryStep]);
     }
   });
 
   test('steps accept configuration, canusereadonlyconnection, invocationsource and impersonatinguserid', async () => {
-    const endpoint = await createEndpoint({ name: 'steps', contract: 8, url: hooks.url, authtype: 4 });
-    const stepId = await registerStep(endpoint.url, {
+    const endpoint = await createEndpoint(ctx, { name: 'steps', contract: 8, url: hooks.url, authtype: 4 });
+    const stepId = await registerStep(ctx, endpoint.url, {
       configuration: '{"note":"unused by webhooks"}',
       canusereadonlyconnection: false,
       invocationsource: 0,
@@ -211,7 +168,7 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
       assert.equal(read.json.invocationsource, 0);
       assert.equal(read.json._impersonatinguserid_value, emulatorFixtures.adminUserId);
 
-      const bare = await registerStep(endpoint.url);
+      const bare = await registerStep(ctx, endpoint.url);
       const defaults = await ctx.request(
         'GET',
         `sdkmessageprocessingsteps(${bare})?$select=invocationsource,canusereadonlyconnection`,
@@ -221,7 +178,7 @@ describe('emulator webhooks: registration over the Web API (reference §11)', ()
       assert.equal(defaults.json.canusereadonlyconnection, false);
       await ctx.request('DELETE', `sdkmessageprocessingsteps(${bare})`, admin);
     } finally {
-      await deleteEndpoint(endpoint.id, stepId);
+      await removeWebhook(ctx, endpoint.id, [stepId]);
     }
   });
 });
