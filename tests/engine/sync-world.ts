@@ -236,7 +236,8 @@ export function useEmulator(args: readonly string[] = ['--seed', 'empty']) {
 
 /**
  * A store of the given kind, the emulator process reset to a small demo (or empty) data set, and a sync
- * service wired to both — the whole product minus the HTTP API. Limits, faults and plug-in rules are cleared.
+ * service wired to both — the whole product minus the HTTP API. Limits, faults (webhook faults too) and plug-in
+ * rules are cleared.
  */
 export async function openSyncWorld(
   emulator: EmulatorProcess,
@@ -252,6 +253,7 @@ export async function openSyncWorld(
   expectStatus(await crm('PUT', '/_emulator/limits', {}), 'clearing limits');
   expectStatus(await crm('PUT', '/_emulator/faults', {}), 'clearing faults');
   expectStatus(await crm('PUT', '/_emulator/rules', []), 'clearing rules');
+  expectStatus(await crm('PUT', '/_emulator/webhooks', {}), 'clearing webhook faults');
   const testStore = await openTestStore(options.store ?? 'sqlite');
   const connector = new DataverseConnector({
     url: emulator.url,

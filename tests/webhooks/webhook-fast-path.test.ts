@@ -210,6 +210,46 @@ describe('the webhook fast path (B2.8)', () => {
       ));
   }
 
+  for (const store of storeKinds) {
+    test(`B2.8 a dropped webhook costs latency only: the next pass carries the change, once (${store})`, () =>
+      emulator.run({ store, settings }, (world) =>
+        withFastPath(world, async (fast) => {
+          const { contactId, person } = await linkedContact(world, `dropped-${store}@fast.test`);
+          await world.crm('PUT', '/_emulator/webhooks', { seed: 1, dropRate: 1 });
+          const before = fast.fastPath.worker.stats().notifications;
+          await world.crmUpdate('contact', contactId, { firstname: 'Dropped' });
+          await sleep(500);
+          assert.equal(fast.fastPath.worker.stats().notifications, before, 'the webhook was lost');
+          assert.equal((await world.linkedPerson('contact', contactId)).fields.firstName, 'Ada');
+          await world.pass();
+          assert.equal((await world.linkedPerson('contact', contactId)).fields.firstName, 'Dropped');
+          assert.deepEqual(await valueChanges(world, person.id, 'firstName'), ['Dropped']);
+        }),
+      ));
+  }
+
+  test('B2.8 webhooks delivered out of order end on the current value, with no flip back (sqlite)', () =>
+    emulator.run({ settings }, (world) =>
+      withFastPath(world, async (fast) => {
+        const { contactId, person } = await linkedContact(world, 'reordered@fast.test');
+        await world.crm('PUT', '/_emulator/webhooks', { order: 'reverse', holdMs: 300 });
+        const before = fast.fastPath.worker.stats().notifications;
+        await world.crmUpdate('contact', contactId, { firstname: 'First' });
+        await world.crmUpdate('contact', contactId, { firstname: 'Second' });
+        await waitFor('both webhooks', async () =>
+          fast.fastPath.worker.stats().notifications >= before + 2 ? true : undefined,
+        );
+        await fast.fastPath.worker.idle();
+        assert.equal((await world.linkedPerson('contact', contactId)).fields.firstName, 'Second');
+        const changes = await valueChanges(world, person.id, 'firstName');
+        assert.equal(changes[0], 'Second', `the newest activity is the current value: ${changes.join(', ')}`);
+        world.calls.length = 0;
+        await world.pass();
+        assert.deepEqual(world.writes(), []);
+        assert.deepEqual(await valueChanges(world, person.id, 'firstName'), changes, 'the pass adds nothing');
+      }),
+    ));
+
   test('B2.8 duplicated webhooks are one read; a pending push makes the worker wait until it settled (sqlite)', () =>
     emulator.run({ settings }, (world) =>
       withFastPath(world, async (fast) => {
