@@ -5,6 +5,7 @@ import type { Environment } from '../config/config.ts';
 import { registerEmulatorCommand } from './commands/emulator-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
+import { registerWebhooksCommand } from './commands/webhooks-command.ts';
 
 /** What every command receives from the process edge (main.ts); commands never touch `process.env`. */
 export interface CliContext {
@@ -35,4 +36,5 @@ const commandRegistrations: CommandRegistration[] = [
   registerMigrateCommand,
   registerSyncCommand,
   registerCheckCommand,
+  registerWebhooksCommand,
 ];

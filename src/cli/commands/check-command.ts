@@ -9,7 +9,9 @@ import { defaultEngineSettings } from '../../engine/engine.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { createLogger, type Logger } from '../../logging/logger.ts';
 import { openRuntime } from '../../runtime/open-runtime.ts';
+import { webhookStatus } from '../../webhooks/webhook-install.ts';
 import type { CliContext } from '../cli.ts';
+import { printWebhookStatus } from './webhooks-command.ts';
 
 /**
  * `syncline check` (B8.3, the original's Validate Sync): URL reachable, credentials valid, WhoAmI, the sync
@@ -39,6 +41,7 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
       try {
         out(`Syncline check — ${config.crm.url}`);
         const usable = await runChecks(crm, await selectedFields(config, logger), out);
+        if (usable) await checkWebhooks(crm, config, out);
         out(
           usable
             ? '\nResult: the connection is usable.'
@@ -129,6 +132,29 @@ async function checkWritePaths(crm: CrmConnector, out: (line: string) => void): 
         `        ✘ the scratch ${entity} ${probe.leftoverRecordId} could not be deleted: delete it by hand`,
       );
     }
+  }
+}
+
+/**
+ * B2.8: whether the webhook that feeds the fast path is registered for SYNCLINE_PUBLIC_URL. Informational: the
+ * passes carry every change without it, so it never makes the connection unusable.
+ */
+async function checkWebhooks(crm: CrmConnector, config: Config, out: (line: string) => void): Promise<void> {
+  out('  Webhooks (near-real-time sync, B2.8):');
+  const publicUrl = config.webhooks.publicUrl;
+  if (publicUrl === undefined) {
+    out('    ! SYNCLINE_PUBLIC_URL is not set: not checked (changes cross with the passes)');
+    return;
+  }
+  if (config.webhooks.secret === undefined) {
+    out('    ! SYNCLINE_WEBHOOK_SECRET is not set: the receiver is off, webhooks would be refused (404)');
+  }
+  try {
+    printWebhookStatus(await webhookStatus(crm, publicUrl, defaultEngineSettings), out, '    ');
+  } catch (error) {
+    out(
+      `    ! the registrations could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
