@@ -5,6 +5,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import { crmAdmin, startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
 import { createTestDatabase, storeKinds } from '../helpers/test-store.ts';
 
@@ -198,6 +201,53 @@ describe('syncline webhooks and the fast path, as processes (B2.8, issue 14)', (
       assert.match(gone.output, /not installed/);
     });
   }
+
+  test('B2.8, B2.9 PostgreSQL: a standby replica receives and applies webhooks while the other holds the engine', async () => {
+    const crm = crmAdmin(emulator.url);
+    const reset = await crm('POST', '/_emulator/reset', { seed: 'demo', contacts: 3, leads: 1, accounts: 1 });
+    assert.ok(reset.status < 300, JSON.stringify(reset.json));
+    await using database = await createTestDatabase('postgres');
+    const env = {
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+      SYNCLINE_DB: (database.config as { url: string }).url,
+      SYNCLINE_PORT: '0',
+      SYNCLINE_API_KEY: apiKey,
+      SYNCLINE_SYNC_INTERVAL: '300',
+      SYNCLINE_WEBHOOK_SECRET: secret,
+    };
+    const holder = await startApp(loadConfig(env), createLogger({ level: 'silent' }));
+    const standby = await startApp(loadConfig(env), createLogger({ level: 'silent' }));
+    try {
+      const api = async (path: string) =>
+        (await (
+          await fetch(`${standby.url}${path}`, { headers: { authorization: `Bearer ${apiKey}` } })
+        ).json()) as any;
+      await until(
+        'the initial load',
+        async () => ((await api('/api/v1/sync/status')).passes.completed >= 1 ? true : undefined),
+        60_000,
+      );
+      // Dataverse reaches the standby (as a load balancer may route it): it applies the change itself.
+      const install = await run(['webhooks', 'install'], { ...env, SYNCLINE_PUBLIC_URL: standby.url });
+      assert.equal(install.code, 0, install.output);
+      const [person] = (await api('/api/v1/persons?crmType=contact&limit=1')).items;
+      assert.equal(
+        (await crm('PATCH', `contacts(${person.crmContactId})`, { firstname: 'Via standby' })).status,
+        204,
+      );
+      await until(
+        'the edit to cross through the standby',
+        async () =>
+          (await api(`/api/v1/persons/${person.id}`)).firstName === 'Via standby' ? true : undefined,
+        5_000,
+      );
+      assert.equal((await api('/api/v1/sync/status')).passes.completed, 1, 'no pass carried it');
+    } finally {
+      await standby.stop();
+      await holder.stop();
+    }
+  });
 
   test('webhooks install without SYNCLINE_PUBLIC_URL or the secret fails with CONFIG_INVALID naming them', async () => {
     const result = await run(['webhooks', 'install'], {

@@ -192,6 +192,44 @@ describe('the webhook fast path (B2.8)', () => {
         }),
       ));
 
+    test(`B3.4 a lead qualified in the CRM is re-linked to its contact by webhook; the pass writes nothing (${store})`, () =>
+      emulator.run({ store, settings }, (world) =>
+        withFastPath(world, async () => {
+          const leadId = await world.crmCreate('lead', {
+            subject: 'Qualify me',
+            firstname: 'Quinn',
+            lastname: 'Qualified',
+            emailaddress1: `qualify-${store}@fast.test`,
+          });
+          await world.pass();
+          const person = await world.linkedPerson('lead', leadId);
+          const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
+            CreateAccount: false,
+            CreateContact: true,
+            CreateOpportunity: false,
+            Status: 3,
+          });
+          assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
+          const contactId = qualified.json.value.find(
+            (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
+          ).contactid as string;
+          const relinked = await waitFor('the contact to take the lead person', async () => {
+            const current = await world.personByCrmId('contact', contactId);
+            return current?.fields.crmType === 'contact' ? current : undefined;
+          });
+          assert.equal(relinked.id, person.id, 'the person keeps its id');
+          const converted = (await world.activities(person.id)).filter((a) => a.type === 'crm.converted');
+          assert.equal(converted.length, 1);
+          world.calls.length = 0;
+          await world.pass();
+          assert.deepEqual(world.writes(), [], 'the next pass writes nothing');
+          assert.equal(
+            (await world.activities(person.id)).filter((a) => a.type === 'crm.converted').length,
+            1,
+          );
+        }),
+      ));
+
     test(`B8.1 disabled sync stops the fast path; enabling lets the pass carry the change (${store})`, () =>
       emulator.run({ store, settings }, (world) =>
         withFastPath(world, async (fast) => {
