@@ -38,16 +38,21 @@ describe('connector: webhook registration (B2.8)', () => {
     { entity: 'contact', message: 'Merge' },
     { entity: 'lead', message: 'Update' },
   ];
+  /** A CRM edit that a registered Update step of contact delivers; waits for the delivery. */
+  const touchContact = async (firstname: string) => {
+    hooks.received.length = 0;
+    const pages = crm.readAll('contact', ['firstname'])[Symbol.asyncIterator]();
+    const contact = (await pages.next()).value!.records[0]!;
+    await crm.write([{ kind: 'update', entity: 'contact', id: contact.id, values: { firstname } }]);
+    await emulator.webhooks.idle();
+  };
+  const install = (key: string, wanted = steps) =>
+    crm.installWebhook({ url: hooks.url, key, name: 'Syncline', steps: wanted });
   const byKey = (list: readonly { entity: string; message: string }[]) =>
     list.map((step) => `${step.entity}/${step.message}`).sort();
 
   test('install creates the endpoint and the steps the organisation offers; again, it changes nothing', async () => {
-    const first = await crm.installWebhook({
-      url: hooks.url,
-      key: 'first-key-0123456789',
-      name: 'Syncline',
-      steps,
-    });
+    const first = await install('first-key-0123456789');
     assert.equal(first.endpoint, 'created');
     assert.deepEqual(byKey(first.created), [
       'contact/Create',
@@ -64,12 +69,7 @@ describe('connector: webhook registration (B2.8)', () => {
     assert.deepEqual(byKey(registration!.steps), byKey(first.created));
     assert.ok(registration!.steps.every((step) => step.enabled && step.stage === 40 && step.mode === 1));
 
-    const again = await crm.installWebhook({
-      url: hooks.url,
-      key: 'second-key-0123456789',
-      name: 'Syncline',
-      steps,
-    });
+    const again = await install('second-key-0123456789');
     assert.equal(again.endpoint, 'updated');
     assert.equal(again.endpointId, first.endpointId);
     assert.deepEqual(again.created, []);
@@ -77,11 +77,7 @@ describe('connector: webhook registration (B2.8)', () => {
     assert.deepEqual(byKey(again.unchanged), byKey(first.created));
 
     // Dataverse calls it with the key it holds now, as `?code=`.
-    hooks.received.length = 0;
-    const contact = (await crm.readAll('contact', ['firstname'])[Symbol.asyncIterator]().next()).value!
-      .records[0]!;
-    await crm.write([{ kind: 'update', entity: 'contact', id: contact.id, values: { firstname: 'Hooked' } }]);
-    await emulator.webhooks.idle();
+    await touchContact('Hooked');
     assert.equal(hooks.received.length, 1);
     assert.match(hooks.received[0]!.url, /\?code=second-key-0123456789$/);
   });
@@ -106,12 +102,10 @@ describe('connector: webhook registration (B2.8)', () => {
     });
     assert.equal(duplicate.status, 204, await duplicate.text());
 
-    const report = await crm.installWebhook({
-      url: hooks.url,
-      key: 'third-key-0123456789',
-      name: 'Syncline',
-      steps: steps.filter((step) => step.message !== 'Delete'),
-    });
+    const report = await install(
+      'third-key-0123456789',
+      steps.filter((step) => step.message !== 'Delete'),
+    );
     assert.deepEqual(byKey(report.enabled), ['lead/Update']);
     assert.deepEqual(byKey(report.removed), ['contact/Delete']);
     const registrations = await crm.findWebhooks(hooks.url);
@@ -125,11 +119,7 @@ describe('connector: webhook registration (B2.8)', () => {
     assert.equal(removed.length, 1);
     assert.deepEqual(await crm.findWebhooks(hooks.url), []);
     assert.deepEqual(await crm.uninstallWebhook(hooks.url), []);
-    hooks.received.length = 0;
-    const contact = (await crm.readAll('contact', ['firstname'])[Symbol.asyncIterator]().next()).value!
-      .records[0]!;
-    await crm.write([{ kind: 'update', entity: 'contact', id: contact.id, values: { firstname: 'Quiet' } }]);
-    await emulator.webhooks.idle();
+    await touchContact('Quiet');
     assert.equal(hooks.received.length, 0, 'no webhook any more');
   });
 });

@@ -3,22 +3,6 @@ import { describe, test } from 'node:test';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
-/** QualifyLead as the CRM administrator; returns the new contact's id. */
-async function qualify(world: SyncWorld, leadId: string): Promise<string> {
-  const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
-    CreateAccount: false,
-    CreateContact: true,
-    CreateOpportunity: false,
-    Status: 3,
-  });
-  assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
-  const contact = qualified.json.value.find(
-    (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
-  );
-  assert.ok(contact, 'QualifyLead created a contact');
-  return contact.contactid as string;
-}
-
 describe('engine: the real QualifyLead action (B3.4)', () => {
   const emulator = useEmulator();
 
@@ -33,7 +17,7 @@ describe('engine: the real QualifyLead action (B3.4)', () => {
       });
       await world.pass();
       const person = await world.linkedPerson('lead', leadId);
-      const contactId = await qualify(world, leadId);
+      const contactId = await world.crmQualifyLead(leadId);
       await world.pass();
       const after = await world.linkedPerson('contact', contactId);
       assert.equal(after.id, person.id, 'the person keeps its id');
@@ -101,7 +85,7 @@ for (const store of storeKinds) {
           emailaddress1: email,
           jobtitle: 'Buyer',
         });
-        const contactId = await qualify(world, leadId);
+        const contactId = await world.crmQualifyLead(leadId);
         await world.pass();
         const person = await assertOnePerson(world, leadId, contactId, email);
         assert.equal(person.fields.title, 'Buyer');
@@ -166,7 +150,7 @@ for (const store of storeKinds) {
         await world.pass();
         const lead = await world.linkedPerson('lead', leadId);
         assert.equal(lead.fields.personStatus, 'Open');
-        const contactId = await qualify(world, leadId);
+        const contactId = await world.crmQualifyLead(leadId);
         await world.pass();
         const person = await assertOnePerson(world, leadId, contactId, email);
         assert.equal(person.id, lead.id, "the lead's person keeps its id");

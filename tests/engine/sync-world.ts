@@ -150,6 +150,8 @@ export interface SyncWorld {
   /** Updates a record as the CRM administrator (no `If-Match`). */
   crmUpdate(entity: string, id: string, values: Record<string, unknown>): Promise<void>;
   crmDelete(entity: string, id: string): Promise<void>;
+  /** The real `QualifyLead` action as the CRM administrator (a contact, no account); returns the contact's id. */
+  crmQualifyLead(leadId: string): Promise<string>;
   /** Reads a record as the CRM administrator. */
   crmGet(entity: string, id: string, select: readonly string[]): Promise<Record<string, unknown>>;
   /** The emulator's change version: it moves with every committed CRM write, by anyone. */
@@ -324,6 +326,20 @@ export async function openSyncWorld(
     },
     async crmDelete(entity, id) {
       expectStatus(await crm('DELETE', `${entitySet(entity)}(${id})`), `deleting ${entity} ${id}`);
+    },
+    async crmQualifyLead(leadId) {
+      const qualified = await crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
+        CreateAccount: false,
+        CreateContact: true,
+        CreateOpportunity: false,
+        Status: 3,
+      });
+      expectStatus(qualified, `qualifying lead ${leadId}`);
+      const contact = qualified.json.value.find(
+        (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
+      );
+      if (contact === undefined) throw new Error('QualifyLead created no contact');
+      return contact.contactid as string;
     },
     async crmGet(entity, id, select) {
       const response = await crm('GET', `${entitySet(entity)}(${id})?$select=${select.join(',')}`);

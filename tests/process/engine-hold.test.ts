@@ -11,6 +11,7 @@ import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
+import { runSyncline } from '../helpers/run-syncline.ts';
 import { createTestDatabase } from '../helpers/test-store.ts';
 
 /**
@@ -20,20 +21,6 @@ import { createTestDatabase } from '../helpers/test-store.ts';
  */
 
 const root = join(import.meta.dirname, '..', '..');
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/syncline.js', ...args], {
-      cwd: root,
-      env: { ...process.env, SYNCLINE_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 describe('one engine per database (B2.9)', () => {
   let emulator: EmulatorProcess;
@@ -65,17 +52,17 @@ describe('one engine per database (B2.9)', () => {
       createLogger({ level: 'silent' }),
     );
     try {
-      const second = await run(['start'], { ...crm(), SYNCLINE_DB: database, SYNCLINE_PORT: '0' });
+      const second = await runSyncline(['start'], { ...crm(), SYNCLINE_DB: database, SYNCLINE_PORT: '0' });
       assert.equal(second.code, 1, second.output);
       assert.match(second.output, /ENGINE_ALREADY_RUNNING/);
-      const once = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
+      const once = await runSyncline(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
       assert.equal(once.code, 1, once.output);
       assert.match(once.output, /ENGINE_ALREADY_RUNNING/);
     } finally {
       await first.stop();
     }
     // Once the first engine stopped, the database is free again.
-    const after = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
+    const after = await runSyncline(['sync', '--once'], { ...crm(), SYNCLINE_DB: database });
     assert.equal(after.code, 0, after.output);
   });
 
@@ -97,7 +84,7 @@ describe('one engine per database (B2.9)', () => {
     );
     const [chunk] = (await once(holder.stdout!, 'data')) as [Buffer];
     assert.equal(chunk.toString().trim(), 'held');
-    const result = await run(['sync', '--once'], { ...crm(), SYNCLINE_DB: `sqlite:${database}` });
+    const result = await runSyncline(['sync', '--once'], { ...crm(), SYNCLINE_DB: `sqlite:${database}` });
     assert.equal(result.code, 0, result.output);
     assert.doesNotMatch(result.output, /ENGINE_ALREADY_RUNNING/);
   });

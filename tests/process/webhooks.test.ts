@@ -9,6 +9,7 @@ import { startApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { crmAdmin, startEmulatorProcess, type EmulatorProcess } from '../engine/sync-world.ts';
+import { runSyncline } from '../helpers/run-syncline.ts';
 import { createTestDatabase, storeKinds } from '../helpers/test-store.ts';
 
 /**
@@ -20,20 +21,6 @@ import { createTestDatabase, storeKinds } from '../helpers/test-store.ts';
 const root = join(import.meta.dirname, '..', '..');
 const secret = 'process-webhook-secret-0123456789';
 const apiKey = 'process-webhook-api-key';
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/syncline.js', ...args], {
-      cwd: root,
-      env: { ...process.env, SYNCLINE_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -87,19 +74,19 @@ describe('syncline webhooks and the fast path, as processes (B2.8, issue 14)', (
         SYNCLINE_PUBLIC_URL: publicUrl,
       };
 
-      const install = await run(['webhooks', 'install'], env);
+      const install = await runSyncline(['webhooks', 'install'], env);
       assert.equal(install.code, 0, install.output);
       assert.match(install.output, /service endpoint \S+ created \(WebhookKey\)/);
       assert.doesNotMatch(install.output, new RegExp(secret), 'the secret is never printed');
-      const again = await run(['webhooks', 'install'], env);
+      const again = await runSyncline(['webhooks', 'install'], env);
       assert.equal(again.code, 0, again.output);
       assert.match(again.output, /0 created, 0 enabled again, \d+ already there, 0 removed/);
-      const status = await run(['webhooks', 'status'], env);
+      const status = await runSyncline(['webhooks', 'status'], env);
       assert.equal(status.code, 0, status.output);
       assert.match(status.output, /✔ service endpoint \S+ \(WebhookKey\): \d+ enabled step/);
       if (kind === 'sqlite') {
         // `check` reads no sync state (the backend changes nothing in it): once is enough.
-        const check = await run(['check'], env);
+        const check = await runSyncline(['check'], env);
         assert.equal(check.code, 0, check.output);
         assert.match(check.output, /Webhooks \(near-real-time sync, B2\.8\):\n\s+✔ service endpoint/);
       }
@@ -193,10 +180,10 @@ describe('syncline webhooks and the fast path, as processes (B2.8, issue 14)', (
         if (engine.exitCode === null) await once(engine, 'exit');
       }
 
-      const uninstall = await run(['webhooks', 'uninstall'], env);
+      const uninstall = await runSyncline(['webhooks', 'uninstall'], env);
       assert.equal(uninstall.code, 0, uninstall.output);
       assert.match(uninstall.output, /removed service endpoint \S+ and its \d+ step\(s\)/);
-      const gone = await run(['webhooks', 'status'], env);
+      const gone = await runSyncline(['webhooks', 'status'], env);
       assert.equal(gone.code, 1, gone.output);
       assert.match(gone.output, /not installed/);
     });
@@ -229,7 +216,10 @@ describe('syncline webhooks and the fast path, as processes (B2.8, issue 14)', (
         60_000,
       );
       // Dataverse reaches the standby (as a load balancer may route it): it applies the change itself.
-      const install = await run(['webhooks', 'install'], { ...env, SYNCLINE_PUBLIC_URL: standby.url });
+      const install = await runSyncline(['webhooks', 'install'], {
+        ...env,
+        SYNCLINE_PUBLIC_URL: standby.url,
+      });
       assert.equal(install.code, 0, install.output);
       const [person] = (await api('/api/v1/persons?crmType=contact&limit=1')).items;
       assert.equal(
@@ -250,7 +240,7 @@ describe('syncline webhooks and the fast path, as processes (B2.8, issue 14)', (
   });
 
   test('webhooks install without SYNCLINE_PUBLIC_URL or the secret fails with CONFIG_INVALID naming them', async () => {
-    const result = await run(['webhooks', 'install'], {
+    const result = await runSyncline(['webhooks', 'install'], {
       SYNCLINE_DYNAMICS_URL: emulator.url,
       SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
     });

@@ -203,16 +203,7 @@ describe('the webhook fast path (B2.8)', () => {
           });
           await world.pass();
           const person = await world.linkedPerson('lead', leadId);
-          const qualified = await world.crm('POST', `leads(${leadId})/Microsoft.Dynamics.CRM.QualifyLead`, {
-            CreateAccount: false,
-            CreateContact: true,
-            CreateOpportunity: false,
-            Status: 3,
-          });
-          assert.equal(qualified.status, 200, JSON.stringify(qualified.json));
-          const contactId = qualified.json.value.find(
-            (row: any) => row['@odata.type'] === '#Microsoft.Dynamics.CRM.contact',
-          ).contactid as string;
+          const contactId = await world.crmQualifyLead(leadId);
           const relinked = await waitFor('the contact to take the lead person', async () => {
             const current = await world.personByCrmId('contact', contactId);
             return current?.fields.crmType === 'contact' ? current : undefined;
