@@ -214,6 +214,13 @@ async function snapshot(world: World): Promise<{ crmVersion: number; personsChan
 async function finalState(world: World): Promise<FinalState> {
   const persons = await world.api.all('/api/v1/persons');
   const conflicts = await world.api.all('/api/v1/sync/conflicts');
+  // Answers Syncline lost: drops on every identity but the harness's own administrator.
+  const admin = (await world.crm.request('GET', 'WhoAmI')).json as { UserId?: string } | undefined;
+  const stats = await world.crm.control('GET', 'stats');
+  const dropped: { user: string; at: number }[] = stats?.faults?.droppedWrites ?? [];
+  const syncAnswersLostAt = dropped
+    .filter((drop) => drop.user.toLowerCase() !== admin?.UserId?.toLowerCase())
+    .map((drop) => drop.at);
   const read = async (entity: PersonEntity, extra: readonly string[]) => {
     const columns = [
       `${entity}id`,
@@ -242,6 +249,7 @@ async function finalState(world: World): Promise<FinalState> {
   return {
     persons,
     conflicts,
+    syncAnswersLostAt,
     leads: await read('lead', []),
     contacts: await read('contact', ['_originatingleadid_value', '_masterid_value']),
   };
