@@ -174,9 +174,20 @@ export async function tryStartSecondEngine(
   watchMs: number,
 ): Promise<SecondEngineOutcome> {
   const product = spawnProduct(command === 'start' ? ['start'] : ['sync', '--once'], env);
-  const deadline = Date.now() + watchMs;
+  let deadline = Date.now() + watchMs;
   const running = /Syncline API listening on|Pass succeeded|"msg":"pass started"/;
-  while (!product.exited() && Date.now() < deadline && !running.test(product.output())) await sleep(50);
+  // Once the engine hold says it waits (up to 12 s) for the running engine to stop, the refusal is due 12 s
+  // later however long the process took to get there (a loaded machine starts Node slowly): watch that long.
+  const waiting = /waiting up to (\d+) s for it to stop/;
+  let extended = false;
+  while (!product.exited() && Date.now() < deadline && !running.test(product.output())) {
+    const wait = waiting.exec(product.output());
+    if (wait !== null && !extended) {
+      extended = true;
+      deadline = Math.max(deadline, Date.now() + (Number(wait[1]) + 10) * 1000);
+    }
+    await sleep(50);
+  }
   if (command === 'sync --once' && running.test(product.output())) {
     // Let it finish its pass (what a real operator's `sync --once` would do), bounded by the watch.
     await Promise.race([product.exit, sleep(Math.max(0, deadline - Date.now()))]);
