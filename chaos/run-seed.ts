@@ -78,7 +78,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     for (let pass = 0; pass < 2; pass += 1) await runPass(world);
     const after = await snapshot(world);
     const passes = (await world.api.ok('GET', '/api/v1/sync/passes?limit=20')).items as any[];
-    const recent = passes.slice(0, Math.max(0, (await completedPasses(world)) - passesBefore));
+    // The finished ones: a pass the interval started meanwhile may already be listed as running.
+    const recent = passes
+      .filter((pass) => pass.status !== 'running')
+      .slice(0, Math.max(0, (await completedPasses(world)) - passesBefore));
     for (const pass of recent) {
       const writes = Object.entries(pass.counts as Record<string, number>).filter(
         ([key, count]) => count > 0 && writeCount.test(key),
