@@ -18,6 +18,7 @@ import { registerIdentityRoutes } from './tokens/register-identity-routes.ts';
 import type { TlsIdentity } from './tokens/self-signed-certificate.ts';
 import { registerWebhooks } from './webhooks/register-webhooks.ts';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import type { WebhookSettings } from './webhooks/webhook-settings.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +41,8 @@ export interface EmulatorOptions {
    * per-target ETags ignored, CreateMultiple/UpdateMultiple available on every table.
    */
   readonly bulk?: Partial<BulkSettings>;
+  /** Webhook faults and ordering (also `PUT /_emulator/webhooks`; docs/emulator.md "Webhooks"). Default off. */
+  readonly webhooks?: Partial<WebhookSettings>;
 }
 
 export interface Emulator {
@@ -123,7 +126,16 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     dispatch: (request) => core.dispatch(request),
     transaction: (fn) => core.transaction(fn),
     traffic: new TrafficControl(),
-    webhooks: registerWebhooks(app, core.state, webhookOrganization, logger),
+    webhooks: registerWebhooks({
+      app,
+      state: core.state,
+      fls: core.fls,
+      organization: webhookOrganization,
+      logger,
+      settings: options.webhooks,
+      authenticate: (authorization) => core.identities.authenticate(authorization),
+      unauthorized: (origin) => core.unauthorized(origin),
+    }),
   };
 
   app.addHook('onRequest', async () => {

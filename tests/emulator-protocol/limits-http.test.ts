@@ -162,5 +162,11 @@ test('GET /_emulator/stats reports throttles per limit and per user, and faults 
   );
   assert.equal(after.faults.http5xx - before.faults.http5xx, 1);
   assert.equal(after.faults.droppedAfterCommit - before.faults.droppedAfterCommit, 1);
-  assert.deepEqual(Object.keys(after.webhooks).sort(), ['delivered', 'failed']);
+  assert.deepEqual(Object.keys(after.webhooks).sort(), [
+    'delivered',
+    'dropped',
+    'failed',
+    'reordered',
+    'retried',
+  ]);
 });

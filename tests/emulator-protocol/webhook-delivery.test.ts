@@ -104,7 +104,11 @@ test('an update POSTs the RemoteExecutionContext with the documented headers and
   assert.equal(context.PrimaryEntityId, contactId);
   assert.equal(context.CorrelationId, hook.headers['x-ms-correlation-request-id']);
   assert.equal(context.InitiatingUserId, userId);
-  assert.deepEqual(dispatcher.stats(), { delivered: 1, failed: 0 }, 'GET /_emulator/stats counts it');
+  assert.deepEqual(
+    dispatcher.stats(),
+    { delivered: 1, failed: 0, retried: 0, dropped: 0, reordered: 0 },
+    'GET /_emulator/stats counts it',
+  );
 });
 
 test('http-header auth arrives as headers; steps whose filter misses do not fire', async () => {
@@ -191,9 +195,14 @@ test('end to end: registering a serviceendpoint and a step makes the emulator PO
     const filterId = filters.json.value[0].sdkmessagefilterid as string;
     const endpoint = await ctx.request('POST', 'serviceendpoints', {
       ...admin,
-      // No authvalue: the core's record writer still rejects the write-only column (reported); the auth
-      // placements are covered by the dispatcher tests above.
-      body: { name: 'test hook', contract: 8, url: hookUrl, authtype: 4, messageformat: 2 },
+      body: {
+        name: 'test hook',
+        contract: 8,
+        url: hookUrl,
+        authtype: 4,
+        authvalue: 'e2e-key',
+        messageformat: 2,
+      },
     });
     assert.equal(endpoint.status, 204, endpoint.text);
     const endpointUrl = endpoint.headers.get('odata-entityid') ?? '';
@@ -228,6 +237,7 @@ test('end to end: registering a serviceendpoint and a step makes the emulator PO
 
     assert.equal(received.length, 1, 'only the firstname change matches the filter');
     assert.equal(new URL(received[0].url, hookUrl).pathname, '/hook');
+    assert.equal(new URL(received[0].url, hookUrl).searchParams.get('code'), 'e2e-key');
     assert.equal(received[0].headers['x-ms-dynamics-request-name'], 'Update');
     const context = JSON.parse(received[0].body) as {
       PrimaryEntityId: string;

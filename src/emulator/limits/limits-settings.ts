@@ -5,7 +5,7 @@ import { z } from 'zod';
  * default; `0`, `null` or absent turns it off. A PUT replaces the whole configuration.
  */
 
-const count = (name: string) =>
+export const count = (name: string) =>
   z
     .number({ error: `${name} must be a number` })
     .int(`${name} must be a whole number`)
@@ -13,7 +13,7 @@ const count = (name: string) =>
     .nullish()
     .transform((value) => value ?? 0);
 
-const amount = (name: string) =>
+export const amount = (name: string) =>
   z
     .number({ error: `${name} must be a number` })
     .min(0, `${name} must not be negative`)
@@ -21,7 +21,7 @@ const amount = (name: string) =>
     .nullish()
     .transform((value) => value ?? 0);
 
-const rate = (name: string) =>
+export const rate = (name: string) =>
   z
     .number({ error: `${name} must be a number` })
     .min(0, `${name} must be between 0 and 1`)
@@ -29,8 +29,16 @@ const rate = (name: string) =>
     .nullish()
     .transform((value) => value ?? 0);
 
+/** The seed of a fault plan's generator: the same seed and request order replay the same faults. */
+export const seed = () =>
+  z
+    .number({ error: 'seed must be a number' })
+    .int('seed must be a whole number')
+    .nullish()
+    .transform((value) => value ?? 0);
+
 /** Names unknown keys, so a typo is reported instead of silently ignored. */
-const unknownKeys = {
+export const unknownKeys = {
   error: (issue: { code?: string; keys?: string[] }) =>
     issue.code === 'unrecognized_keys' ? `unknown setting ${(issue.keys ?? []).join(', ')}` : undefined,
 };
@@ -50,11 +58,7 @@ export const limitsSettingsSchema = z.strictObject(
 
 export const faultSettingsSchema = z.strictObject(
   {
-    seed: z
-      .number({ error: 'seed must be a number' })
-      .int('seed must be a whole number')
-      .nullish()
-      .transform((value) => value ?? 0),
+    seed: seed(),
     http5xxRate: rate('http5xxRate'),
     dropAfterCommitRate: rate('dropAfterCommitRate'),
     latencyMs: amount('latencyMs'),

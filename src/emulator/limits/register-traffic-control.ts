@@ -1,17 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requestOrigin, sendMessage } from '../batch/fastify-adapter.ts';
-import { dataverseErrorResponse, type HttpMessageResponse } from '../batch/http-message.ts';
-import { invalidArgumentCode } from '../batch/batch-error.ts';
+import type { FastifyRequest } from 'fastify';
+import { sendMessage } from '../batch/fastify-adapter.ts';
+import { registerSettingsRoute, type SettingsRouteHost } from '../control/register-settings-route.ts';
 import { putFaults, putLimits } from './control-routes.ts';
 import type { RequestTicket, RequestUsage, TrafficControl } from './traffic-control.ts';
 
 /** What service protection needs from the emulator core. */
-export interface TrafficHost {
-  readonly app: FastifyInstance;
+export interface TrafficHost extends SettingsRouteHost {
   authenticate(
     authorization: string | undefined,
   ): { readonly userId: string; readonly isAdmin: boolean } | undefined;
-  unauthorized(origin: string): HttpMessageResponse;
   /** Rows the Web API handler read and wrote for this request (the core sets it). */
   usageOf(request: FastifyRequest): { rowsRead: number; rowsWritten: number } | null;
   /** Counts a 429 in `GET /_emulator/stats`. */
@@ -71,52 +68,18 @@ export function registerTrafficControl(
     await finish(request);
   });
 
-  const control =
-    (apply: (body: unknown) => HttpMessageResponse, current: () => unknown) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const caller = host.authenticate(request.headers.authorization);
-      if (caller === undefined) return sendMessage(reply, host.unauthorized(requestOrigin(request)));
-      if (!caller.isAdmin) {
-        return sendMessage(
-          reply,
-          dataverseErrorResponse(
-            403,
-            invalidArgumentCode,
-            'The control API requires the administrator token.',
-          ),
-        );
-      }
-      if (request.method === 'GET') {
-        return sendMessage(reply, {
-          status: 200,
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(current()),
-        });
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(typeof request.body === 'string' ? request.body : '');
-      } catch {
-        return sendMessage(
-          reply,
-          dataverseErrorResponse(400, invalidArgumentCode, 'The body must be valid JSON.'),
-        );
-      }
-      return sendMessage(reply, apply(body));
-    };
-  const settings = {
-    limits: control(
-      (body) => putLimits(traffic, body),
-      () => traffic.limits,
-    ),
-    faults: control(
-      (body) => putFaults(traffic, body),
-      () => traffic.faults,
-    ),
-  };
-  for (const [name, handler] of Object.entries(settings)) {
-    app.route({ method: ['GET', 'PUT'], url: `/_emulator/${name}`, handler });
-  }
+  registerSettingsRoute(
+    host,
+    'limits',
+    (body) => putLimits(traffic, body),
+    () => traffic.limits,
+  );
+  registerSettingsRoute(
+    host,
+    'faults',
+    (body) => putFaults(traffic, body),
+    () => traffic.faults,
+  );
 
   return {
     recordUsage(request, usage) {

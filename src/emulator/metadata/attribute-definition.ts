@@ -68,6 +68,8 @@ export interface AttributeDefinition {
   readonly attributeOf?: string;
   /** Polymorphic lookups: the companion EntityName column (default `<name>type`). */
   readonly typeColumn?: string;
+  /** A read-only Boolean saying whether this write-only column holds a value (isauthvalueset → authvalue). */
+  readonly isSetFlagOf?: string;
   readonly metadataId: string;
   /** Position of the value in a stored row. */
   index: number;

@@ -1,5 +1,6 @@
 import type { EntityDefinition } from './entity-definition.ts';
 import { account } from './entities/account.ts';
+import { asyncoperation } from './entities/asyncoperation.ts';
 import { contact } from './entities/contact.ts';
 import { lead } from './entities/lead.ts';
 import { businessunit, systemuser, team, transactioncurrency } from './entities/organization-entities.ts';
@@ -77,5 +78,6 @@ export function defaultEntities(): EntityDefinition[] {
     sdkmessage(),
     sdkmessagefilter(),
     sdkmessageprocessingstep(),
+    asyncoperation(),
   ];
 }

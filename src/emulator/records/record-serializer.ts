@@ -18,14 +18,18 @@ export function isLookup(attribute: AttributeDefinition): boolean {
   return attribute.type === 'Lookup' || attribute.type === 'Customer' || attribute.type === 'Owner';
 }
 
-/** Attributes that are Web API properties (companion EntityName columns and unreadable ones are not). */
+/**
+ * Attributes that are Web API properties (companion EntityName columns are not). Write-only columns
+ * (IsValidForRead false, e.g. serviceendpoint.authvalue) are properties too: `$metadata` lists them and writes
+ * accept them, but they are never served (FieldSecurity.unreadable hides them from everyone).
+ */
 export function isProperty(attribute: AttributeDefinition): boolean {
-  return attribute.validForRead && attribute.attributeOf === undefined;
+  return attribute.attributeOf === undefined;
 }
 
 /** Columns returned when the request has no `$select`: every readable property. */
 export function defaultColumns(entity: EntityDefinition): AttributeDefinition[] {
-  return entity.attributes.filter(isProperty);
+  return entity.attributes.filter((attribute) => isProperty(attribute) && attribute.validForRead);
 }
 
 /**

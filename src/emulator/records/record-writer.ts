@@ -274,6 +274,11 @@ function finishRow(ctx: WriteContext, row: Row, set: Map<AttributeDefinition, Va
       .filter((v) => v);
     row[entity.byName.get(entity.primaryName)!.index] = parts.length > 0 ? parts.join(' ') : null;
   }
+  for (const attribute of entity.attributes) {
+    if (attribute.isSetFlagOf === undefined) continue;
+    const value = row[entity.byName.get(attribute.isSetFlagOf)!.index];
+    row[attribute.index] = value !== null && value !== '';
+  }
   const state = entity.byName.get('statecode');
   const status = entity.byName.get('statuscode');
   if (state && status && row[status.index] !== null) {

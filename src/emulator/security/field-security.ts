@@ -43,9 +43,14 @@ export class FieldSecurity {
     return this.forUser(userId).get(`${entity}.${attribute.logicalName}`) ?? nothing;
   }
 
-  /** Storage positions of the secured columns this caller cannot read (they are served as null). */
+  /**
+   * Storage positions of the columns this caller cannot read (they are served as null): write-only columns
+   * (IsValidForRead false, such as serviceendpoint.authvalue) for everyone, and secured columns without read
+   * permission.
+   */
   unreadable(caller: Caller, entity: EntityDefinition): Set<number> {
     const hidden = new Set<number>();
+    for (const attribute of entity.attributes) if (!attribute.validForRead) hidden.add(attribute.index);
     if (caller.isAdmin) return hidden;
     for (const attribute of entity.attributes) {
       if (

@@ -1,14 +1,16 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../logging/logger.ts';
+import { invalidArgumentCode } from '../batch/batch-error.ts';
+import { dataverseErrorResponse } from '../batch/http-message.ts';
+import { registerSettingsRoute, type SettingsRouteHost } from '../control/register-settings-route.ts';
+import { parseSettings } from '../limits/limits-settings.ts';
+import type { FieldSecurity } from '../security/field-security.ts';
 import type { Row } from '../state/row.ts';
-import type { EmulatorState, RecordChangedEvent as CommittedChange } from '../state/emulator-state.ts';
+import type { EmulatorState } from '../state/emulator-state.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
-import type {
-  RecordChangedEvent,
-  WebhookAttribute,
-  WebhookOrganization,
-  WebhookRegistrations,
-} from './webhook-types.ts';
+import { recordSystemJob } from './system-jobs.ts';
+import { toWebhookEvent } from './webhook-event.ts';
+import { webhookSettingsSchema, type WebhookSettings } from './webhook-settings.ts';
+import type { WebhookOrganization, WebhookRegistrations } from './webhook-types.ts';
 
 /** Reads `serviceendpoints` and `sdkmessageprocessingsteps` (with their message and filter) from the state. */
 export function readRegistrations(state: EmulatorState): WebhookRegistrations {
@@ -52,64 +54,30 @@ export function readRegistrations(state: EmulatorState): WebhookRegistrations {
         mode: Number(get('mode') ?? 0),
         endpointId: String(get('eventhandler') ?? ''),
         enabled: Number(get('statecode') ?? 0) === 0,
+        asyncAutoDelete: get('asyncautodelete') === true,
       };
     }),
   };
 }
 
-/** The core's committed change → the webhook module's typed event (attribute types and lookup targets). */
-export function toWebhookEvent(state: EmulatorState, change: CommittedChange): RecordChangedEvent {
-  const entity = state.catalog.entity(change.entity);
-  const row = change.message === 'Delete' ? undefined : state.tables.get(change.entity)?.get(change.id);
-  const stored = (name: string) => {
-    if (name in change.attributes) return change.attributes[name];
-    const attribute = entity?.byName.get(name);
-    return row !== undefined && attribute !== undefined ? row[attribute.index] : undefined;
-  };
-  const attributes: WebhookAttribute[] = [];
-  for (const [name, value] of Object.entries(change.attributes)) {
-    const attribute = entity?.byName.get(name);
-    // Companion columns (owneridtype…) are not SDK attributes; they only say which table a lookup targets.
-    if (attribute === undefined || attribute.attributeOf !== undefined) continue;
-    let target = attribute.targets?.[0];
-    if ((attribute.targets?.length ?? 0) > 1) {
-      const type = stored(attribute.typeColumn ?? `${name}type`);
-      if (typeof type === 'string') target = type;
-    }
-    attributes.push({ name, type: attribute.type, value: value ?? null, target });
-  }
-  if (entity !== undefined && change.message !== 'Delete' && !(entity.primaryId in change.attributes)) {
-    attributes.push({ name: entity.primaryId, type: 'Uniqueidentifier', value: change.id });
-  }
-  const primaryName = entity === undefined || row === undefined ? undefined : stored(entity.primaryName);
-  return {
-    message: change.message,
-    entity: change.entity,
-    id: change.id,
-    attributes,
-    userId: change.userId,
-    at: change.at.getTime(),
-    primaryName:
-      entity === undefined || row === undefined
-        ? undefined
-        : {
-            attribute: entity.primaryName,
-            value: primaryName === null || primaryName === undefined ? null : String(primaryName),
-          },
-  };
+/** What webhook delivery needs from the emulator core. */
+export interface WebhookHost extends SettingsRouteHost {
+  readonly state: EmulatorState;
+  readonly fls: FieldSecurity;
+  readonly organization: Omit<WebhookOrganization, 'host'>;
+  readonly logger: Logger;
+  /** Initial `PUT /_emulator/webhooks` settings (EmulatorOptions.webhooks). */
+  readonly settings?: Partial<WebhookSettings> | undefined;
 }
 
 /**
- * Delivers webhooks for every change the core commits (reference §11). Listening costs nothing while no
- * step is registered; closing the app waits for deliveries in flight.
+ * Delivers webhooks for every change the core commits (reference §11) and records asynchronous steps'
+ * outcomes as system jobs. Listening costs nothing while no step is registered; closing the app waits for
+ * deliveries in flight. Serves `GET|PUT /_emulator/webhooks` (administrator token).
  */
-export function registerWebhooks(
-  app: FastifyInstance,
-  state: EmulatorState,
-  organization: Omit<WebhookOrganization, 'host'>,
-  logger: Logger,
-): WebhookDispatcher {
-  const host = () => {
+export function registerWebhooks(host: WebhookHost): WebhookDispatcher {
+  const { app, state, fls, logger } = host;
+  const hostName = () => {
     const address = app.server.address();
     return typeof address === 'object' && address !== null
       ? `${address.address}:${address.port}`
@@ -118,12 +86,14 @@ export function registerWebhooks(
   const dispatcher = new WebhookDispatcher({
     registrations: () => readRegistrations(state),
     organization: {
-      ...organization,
+      ...host.organization,
       get host() {
-        return host();
+        return hostName();
       },
     },
     logger,
+    settings: webhookSettingsSchema.parse(host.settings ?? {}),
+    onOutcome: (outcome) => recordSystemJob(state, fls, outcome),
   });
   const unsubscribe = state.onRecordChanged((change) => {
     if (state.table('sdkmessageprocessingstep').size === 0) return;
@@ -133,5 +103,26 @@ export function registerWebhooks(
     unsubscribe();
     await dispatcher.idle();
   });
+  registerSettingsRoute(
+    host,
+    'webhooks',
+    (body) => {
+      const parsed = parseSettings(webhookSettingsSchema, body);
+      if (!parsed.ok) {
+        return dataverseErrorResponse(
+          400,
+          invalidArgumentCode,
+          `Invalid webhook settings: ${parsed.problems.join('; ')}.`,
+        );
+      }
+      dispatcher.configure(parsed.value);
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(parsed.value),
+      };
+    },
+    () => dispatcher.settings,
+  );
   return dispatcher;
 }

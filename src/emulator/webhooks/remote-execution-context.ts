@@ -71,8 +71,11 @@ function sdkValue(attribute: WebhookAttribute): unknown {
 
 /**
  * Builds the context for one step and one committed change. Create's Target is the new entity (and
- * OutputParameters carry its `id`); Update's Target holds the changed attributes; Delete's Target is an
- * EntityReference. Async steps get the `AsynchronousStepPrimaryName` post image.
+ * OutputParameters carry its `id`); Update's Target holds the request's attributes, the record id and the
+ * columns the platform set with them (modifiedon, modifiedby…), while the parent (stage 30) context's Target
+ * has only the request's attributes and the id, as in Microsoft's example body ("Use webhooks to create
+ * external handlers for server events"); Delete's Target is an EntityReference. Async steps get the
+ * `AsynchronousStepPrimaryName` post image (primary name and id).
  */
 export function buildRemoteExecutionContext(
   event: RecordChangedEvent,
@@ -84,11 +87,14 @@ export function buildRemoteExecutionContext(
   },
 ): RemoteExecutionContext {
   const at = event.at ?? Date.now();
-  const attributes = event.attributes.map((a) => ({ key: a.name, value: sdkValue(a) }));
-  const target =
+  const keyValues = (list: readonly WebhookAttribute[]) =>
+    list.map((a) => ({ key: a.name, value: sdkValue(a) }));
+  const targetOf = (attributes: readonly WebhookAttribute[]) =>
     event.message === 'Delete'
       ? entityReference(event.entity, event.id)
-      : entity(event.entity, event.id, attributes);
+      : entity(event.entity, event.id, keyValues(attributes));
+  const target = targetOf([...event.attributes, ...(event.platformAttributes ?? [])]);
+  const parentTarget = targetOf(event.attributes);
   const outputParameters = event.message === 'Create' ? [{ key: 'id', value: event.id }] : [];
   const postImages =
     step.mode === 1 && event.message !== 'Delete' && event.primaryName !== undefined
@@ -97,16 +103,25 @@ export function buildRemoteExecutionContext(
             key: 'AsynchronousStepPrimaryName',
             value: entity(event.entity, event.id, [
               { key: event.primaryName.attribute, value: event.primaryName.value },
+              ...(event.primaryIdAttribute === undefined
+                ? []
+                : [{ key: event.primaryIdAttribute, value: event.id }]),
             ]),
           },
         ]
       : [];
-  const shared = (stage: number, mode: number, owningExtension: unknown, parentContext: unknown) => ({
+  const shared = (
+    stage: number,
+    mode: number,
+    targetValue: unknown,
+    owningExtension: unknown,
+    parentContext: unknown,
+  ) => ({
     BusinessUnitId: organization.businessUnitId,
     CorrelationId: ids.correlationId,
     Depth: 1,
     InitiatingUserId: event.userId,
-    InputParameters: [{ key: 'Target', value: target }],
+    InputParameters: [{ key: 'Target', value: targetValue }],
     IsExecutingOffline: false,
     IsInTransaction: mode === 0,
     IsOfflinePlayback: false,
@@ -131,10 +146,11 @@ export function buildRemoteExecutionContext(
     UserId: event.userId,
   });
   // The parent is the platform's main operation (stage 30), as in the service's payloads.
-  const parent = shared(30, 0, entityReference('sdkmessageprocessingstep', zeroGuid), null);
+  const parent = shared(30, 0, parentTarget, entityReference('sdkmessageprocessingstep', zeroGuid), null);
   return shared(
     40,
     step.mode,
+    target,
     entityReference('sdkmessageprocessingstep', step.id, step.name ?? null),
     parent,
   );

@@ -22,10 +22,18 @@ export interface RecordChangedEvent {
   /** Logical name, e.g. `contact`. */
   readonly entity: string;
   readonly id: string;
-  /** Create: every value set; Update: the changed values (the core may add modifiedon/modifiedby); Delete: none. */
+  /** Create: every value set; Update: the values the request set; Delete: none. */
   readonly attributes: readonly WebhookAttribute[];
+  /**
+   * Update: the columns the platform set with it (a recomputed primary name, modifiedon, modifiedby,
+   * modifiedonbehalfby), which the stage-40 Target carries after the request's values, as in Microsoft's
+   * example body; the parent (stage 30) context's Target has only the request's values.
+   */
+  readonly platformAttributes?: readonly WebhookAttribute[] | undefined;
   /** The systemuser whose request made the change. */
   readonly userId: string;
+  /** The table's primary key column (async steps' post image carries it next to the primary name). */
+  readonly primaryIdAttribute?: string | undefined;
   /** The table's primary name column and its value after the change (async steps' post image). */
   readonly primaryName?: { readonly attribute: string; readonly value: string | null } | undefined;
   /** When the change was committed (epoch ms); defaults to now. */
@@ -61,6 +69,8 @@ export interface WebhookStep {
   readonly endpointId: string;
   /** statecode 0 (Enabled); disabled steps are skipped. */
   readonly enabled: boolean;
+  /** asyncautodelete: an asynchronous step's system job is deleted when it succeeds. */
+  readonly asyncAutoDelete?: boolean | undefined;
 }
 
 export interface WebhookRegistrations {
@@ -75,4 +85,19 @@ export interface WebhookOrganization {
   /** Host name, e.g. `127.0.0.1:8081` (Dataverse sends `<org>.crm.dynamics.com`). */
   readonly host: string;
   readonly businessUnitId: string;
+}
+
+/** How one step's delivery of one change ended; asynchronous steps record it as a system job. */
+export interface DeliveryOutcome {
+  readonly event: RecordChangedEvent;
+  readonly step: WebhookStep;
+  readonly endpointId: string;
+  readonly correlationId: string;
+  readonly operationId: string;
+  readonly startedAt: number;
+  readonly completedAt: number;
+  /** POSTs made: 2 when the first answer was 502/503/504. */
+  readonly attempts: number;
+  /** Undefined when the endpoint answered 2xx. */
+  readonly error?: string | undefined;
 }

@@ -1,7 +1,12 @@
-import { bool, integer, lookup, memo, picklist, text } from '../attribute-definition.ts';
+import { bool, integer, lookup, memo, picklist, systemReadOnly, text } from '../attribute-definition.ts';
 import { defineEntity } from '../entity-definition.ts';
 
-/** Webhook registration tables (reference §11): the protocol module delivers, these rows configure it. */
+/**
+ * Webhook registration tables (reference §11): the protocol module delivers, these rows configure it. Columns,
+ * lengths, options and required levels are those of Microsoft's table references ("ServiceEndpoint table/entity
+ * reference", "SdkMessageProcessingStep table/entity reference", learn.microsoft.com/power-apps/developer/
+ * data-platform/reference/entities/…), so that a client registering a webhook over the Web API works unchanged.
+ */
 
 export const serviceendpoint = () =>
   defineEntity({
@@ -41,8 +46,50 @@ export const serviceendpoint = () =>
         [8, 'Access Key'],
         [9, 'Managed Identity'],
       ]),
-      // Secrets are write-only in Dataverse: the value is never returned.
-      text('authvalue', 'Authorization Value', 4000, { validForRead: false }),
+      // Write-only (IsValidForRead False): accepted on create and update, never returned; isauthvalueset says
+      // whether one is stored.
+      text('authvalue', 'Authentication Value', 2048, { validForRead: false }),
+      bool('isauthvalueset', 'Is Auth Value Set', undefined, false, {
+        ...systemReadOnly,
+        isSetFlagOf: 'authvalue',
+      }),
+      // SystemRequired in the reference; the defaults are the first option, as a client that follows the
+      // webhook docs never sends these (the docs do not say what the service fills in).
+      picklist(
+        'connectionmode',
+        'Connection Mode',
+        [
+          [1, 'Normal'],
+          [2, 'Federated'],
+        ],
+        { required: 'SystemRequired', defaultValue: 1 },
+      ),
+      picklist(
+        'userclaim',
+        'User Claim',
+        [
+          [1, 'None'],
+          [2, 'UserId'],
+          [3, 'UserInfo'],
+        ],
+        { required: 'SystemRequired', defaultValue: 1 },
+      ),
+      picklist('namespaceformat', 'Format of Service Bus Namespace', [
+        [1, 'Namespace Name'],
+        [2, 'Namespace Address'],
+      ]),
+      picklist(
+        'messagecharset',
+        'Specifies the character encoding to be used for messages sent to a service endpoint',
+        [
+          [0, 'Default'],
+          [1, 'UTF8'],
+        ],
+      ),
+      // SystemRequired in the reference, but Service Bus settings a webhook has no use for; the docs do not say
+      // the service rejects a webhook without them, so the emulator does not require them.
+      text('path', 'Path', 160),
+      text('solutionnamespace', 'Service Namespace', 160),
       picklist(
         'messageformat',
         'Message Format',
@@ -141,7 +188,23 @@ export const sdkmessageprocessingstep = () =>
         { defaultValue: 0 },
       ),
       text('filteringattributes', 'Filtering Attributes', 100000),
-      bool('asyncautodelete', 'Asynchronous Automatic Delete'),
+      bool('asyncautodelete', 'Asynchronous Automatic Delete', undefined, false, {
+        required: 'SystemRequired',
+      }),
       memo('description', 'Description', 2000),
+      // Step-specific configuration; the webhook docs say a webhook step cannot use it, the table accepts it.
+      text('configuration', 'Configuration', 1073741823),
+      bool('canusereadonlyconnection', 'Intent', undefined, false, { required: 'SystemRequired' }),
+      picklist(
+        'invocationsource',
+        'Invocation Source',
+        [
+          [-1, 'Internal'],
+          [0, 'Parent'],
+          [1, 'Child'],
+        ],
+        { required: 'SystemRequired', defaultValue: 0 },
+      ),
+      lookup('impersonatinguserid', 'Impersonating User', 'systemuser'),
     ],
   });
