@@ -97,12 +97,17 @@ export async function startEmulator(counts: {
     ],
     { SYNCLINE_LOG_LEVEL: 'warn' },
   );
+  // 90 s: on a loaded machine (load 15 on 2 cores) Node's start-up alone took over 30 s. A process that did
+  // not get ready is stopped, not left running beside the next seeds.
   const match = await waitForOutput(
     product,
     /listening on (http\S+?)\/api\/data\/v9\.2\//,
-    30_000,
+    90_000,
     'the emulator',
-  );
+  ).catch(async (error: unknown) => {
+    await stopProcess(product);
+    throw error;
+  });
   return { url: match[1], process: product, stop: () => stopProcess(product) };
 }
 
@@ -147,9 +152,12 @@ export async function startSyncline(env: Record<string, string>): Promise<Syncli
   const match = await waitForOutput(
     product,
     /Syncline API listening on (http\S+?)["\s]/,
-    60_000,
+    90_000,
     'syncline start',
-  );
+  ).catch(async (error: unknown) => {
+    await stopProcess(product);
+    throw error;
+  });
   return { process: product, apiUrl: match[1] };
 }
 
