@@ -146,18 +146,18 @@ function crmMetrics(registers: Registry[]) {
     'retries_total',
     'CRM requests sent again after a transient failure, by application user.',
   );
-  const held = new Gauge({
-    name: 'syncline_crm_retry_after_seconds',
-    help: 'Seconds until a Retry-After stops holding the application user (0 when it is not held).',
-    labelNames: ['identity'] as const,
-    registers,
-  });
-  const info = new Gauge({
-    name: 'syncline_crm_identity_info',
-    help: 'The systemuser behind each application user (1 per user).',
-    labelNames: ['identity', 'user', 'user_id'] as const,
-    registers,
-  });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: `syncline_crm_${name}`, help, labelNames, registers });
+  const held = gauge(
+    'retry_after_seconds',
+    'Seconds until a Retry-After stops holding the application user (0 when it is not held).',
+    ['identity'],
+  );
+  const info = gauge('identity_info', 'The systemuser behind each application user (1 per user).', [
+    'identity',
+    'user',
+    'user_id',
+  ]);
   return {
     all: [requests, throttled, retries, held, info],
     set(status: SyncStatus): void {
