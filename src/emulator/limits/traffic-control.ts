@@ -36,6 +36,8 @@ export type Admission =
 
 export interface TrafficStats {
   admitted: number;
+  /** Requests admitted per systemuser id (several application users, interfaces.md §3). */
+  admittedByUser: Record<string, number>;
   throttled: Record<ThrottleReason, number>;
   /** 429s per systemuser id and limit: service protection is per user (reference §6). */
   throttledByUser: Record<string, Record<ThrottleReason, number>>;
@@ -73,6 +75,7 @@ export class TrafficControl {
   readonly #clock: Clock;
   readonly #stats: TrafficStats = {
     admitted: 0,
+    admittedByUser: {},
     throttled: { requests: 0, executionTime: 0, concurrency: 0 },
     throttledByUser: {},
     faults: { http5xx: 0, droppedAfterCommit: 0, droppedWrites: [] },
@@ -136,6 +139,7 @@ export class TrafficControl {
     const entry = requestsPerWindow > 0 || executionMsPerWindow > 0 ? window.add(now) : undefined;
     window.inFlight += 1;
     this.#stats.admitted += 1;
+    this.#stats.admittedByUser[user] = (this.#stats.admittedByUser[user] ?? 0) + 1;
     const headers = this.#debugHeaders(window);
 
     if (this.#faults.failBeforeExecuting()) {
