@@ -42,6 +42,13 @@ export interface FinalState {
     winner: 'marketing' | 'crm';
     entity: string;
   }[];
+  /**
+   * When the emulator dropped the answer to one of Syncline's own writes (drop-after-commit faults on its
+   * identity, from `GET /_emulator/stats`), epoch ms. Around such a moment Syncline cannot know whether its
+   * push landed before a CRM edit it then reads (issue 13 item 6: "only where the order truly cannot be known
+   * does the collision rule pick").
+   */
+  readonly syncAnswersLostAt: readonly number[];
 }
 
 const short = (id: string | undefined | null) => id ?? '∅';
@@ -239,7 +246,9 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
         conflict.field === field &&
         writes.some((w) => w.value === conflict.marketingValue || w.value === conflict.crmValue),
     );
-    for (const problem of judge(writes, entity, person[field], crmValue, conflicts))
+    const answerLost = (from: number, to: number) =>
+      state.syncAnswersLostAt.some((at) => at >= from && at <= to);
+    for (const problem of judge(writes, entity, person[field], crmValue, conflicts, answerLost))
       add(
         problem.check,
         `${label(person)}${entity ? `, ${entity} ${short(row?.[`${entity}id`])}` : ''}, field ${field}: ${problem.text}`,
@@ -273,6 +282,8 @@ export function judge(
   personValue: unknown,
   crmValue: unknown,
   conflicts: readonly { marketingValue: FieldValue; crmValue: FieldValue; winner: 'marketing' | 'crm' }[],
+  /** Whether the answer to one of Syncline's writes was lost between these two moments (epoch ms). */
+  answerLost: (from: number, to: number) => boolean = () => false,
 ): Problem[] {
   const problems: Problem[] = [];
   const ordered = [...writes].sort((a, b) => a.sentAt - b.sentAt);
@@ -302,7 +313,15 @@ export function judge(
       marketing && crm
         ? conflicts.filter((c) => same(c.marketingValue, marketing.value) && same(c.crmValue, crm.value))
         : [];
-    const others = conflicts.length - matching.length;
+    // Conflicts of earlier writes are fine when they were collisions too: an earlier CRM value that did not
+    // see the marketing value it lost to (or met a push whose answer was lost), each pair logged once, with
+    // B4.3's winner (e.g. two CRM edits, each between two passes, both losing to one marketing value on a lead).
+    const rest = conflicts.filter((c) => !matching.includes(c));
+    const others = rest.filter(
+      (c, index) =>
+        rest.findIndex((d) => same(d.marketingValue, c.marketingValue) && same(d.crmValue, c.crmValue)) !==
+          index || !earlierCollision(c),
+    ).length;
     if (!allowed.includes(matching.length) || others > 0)
       problems.push({
         check: 'conflicts',
@@ -326,6 +345,21 @@ export function judge(
       });
   };
 
+  function earlierCollision(c: {
+    marketingValue: FieldValue;
+    crmValue: FieldValue;
+    winner: string;
+  }): boolean {
+    const crmWrite = ordered.find((w) => w.side === 'crm' && same(w.value, c.crmValue));
+    const marketingWrite = ordered.find((w) => w.side === 'marketing' && same(w.value, c.marketingValue));
+    if (crmWrite === undefined || marketingWrite === undefined) return false;
+    if (c.winner !== (entity === 'lead' ? 'marketing' : 'crm')) return false;
+    if (crmWrite === crm && marketingWrite === marketing) return false;
+    return (
+      !same(crmWrite.saw, marketingWrite.value) || answerLost(marketingWrite.acknowledgedAt, crmWrite.sentAt)
+    );
+  }
+
   if (marketing === undefined || crm === undefined || !linked) {
     const last = ordered.at(-1)!;
     expectValue(
@@ -339,7 +373,22 @@ export function judge(
   const later = marketing.sentAt > crm.sentAt ? marketing : crm;
   const earlier = later === marketing ? crm : marketing;
   const ruleWinner: 'marketing' | 'crm' = entity === 'lead' ? 'marketing' : 'crm';
-  if (same(later.saw, earlier.value)) {
+  if (
+    same(later.saw, earlier.value) &&
+    later.side === 'crm' &&
+    answerLost(marketing.acknowledgedAt, crm.sentAt)
+  ) {
+    // The CRM edit came after Syncline's push landed, but the push's answer was lost: if Syncline could not
+    // read the record back before the edit, it cannot tell the edit from a collision, and the rule picks
+    // (issue 13 item 6). Either way the loser is logged exactly once.
+    const winner = ruleWinner === 'marketing' ? marketing : crm;
+    if (same(personValue, crm.value) && (!linked || same(crmValue, crm.value)))
+      expectConflicts(ruleWinner === 'crm' ? [0, 1] : [0], undefined, 'the order was learnt: sequential');
+    else {
+      expectValue([winner.value], `the order was unknowable (push answer lost): ${ruleWinner} wins (B4.3)`);
+      expectConflicts([1], { winner: ruleWinner }, 'a collision by the rule logs the loser once');
+    }
+  } else if (same(later.saw, earlier.value)) {
     expectValue(
       [later.value],
       `the ${later.side} write came after the sync had carried the ${earlier.side} value across`,

@@ -80,6 +80,8 @@ export function seedLine(result: SeedResult): string {
     result.faultsInjected === undefined
       ? 'faults n/a (stats lack them)'
       : `faults ${Object.entries(result.faultsInjected)
+          // Counts only (the stats' list of dropped answers is for the oracle).
+          .filter(([, count]) => typeof count === 'number')
           .map(([kind, count]) => `${kind}=${count}`)
           .join(' ')}`;
   const c = result.counts;

@@ -97,12 +97,17 @@ export async function startEmulator(counts: {
     ],
     { SYNCLINE_LOG_LEVEL: 'warn' },
   );
+  // 90 s: on a loaded machine (load 15 on 2 cores) Node's start-up alone took over 30 s. A process that did
+  // not get ready is stopped, not left running beside the next seeds.
   const match = await waitForOutput(
     product,
     /listening on (http\S+?)\/api\/data\/v9\.2\//,
-    30_000,
+    90_000,
     'the emulator',
-  );
+  ).catch(async (error: unknown) => {
+    await stopProcess(product);
+    throw error;
+  });
   return { url: match[1], process: product, stop: () => stopProcess(product) };
 }
 
@@ -147,9 +152,12 @@ export async function startSyncline(env: Record<string, string>): Promise<Syncli
   const match = await waitForOutput(
     product,
     /Syncline API listening on (http\S+?)["\s]/,
-    60_000,
+    90_000,
     'syncline start',
-  );
+  ).catch(async (error: unknown) => {
+    await stopProcess(product);
+    throw error;
+  });
   return { process: product, apiUrl: match[1] };
 }
 
@@ -174,9 +182,20 @@ export async function tryStartSecondEngine(
   watchMs: number,
 ): Promise<SecondEngineOutcome> {
   const product = spawnProduct(command === 'start' ? ['start'] : ['sync', '--once'], env);
-  const deadline = Date.now() + watchMs;
+  let deadline = Date.now() + watchMs;
   const running = /Syncline API listening on|Pass succeeded|"msg":"pass started"/;
-  while (!product.exited() && Date.now() < deadline && !running.test(product.output())) await sleep(50);
+  // Once the engine hold says it waits (up to 12 s) for the running engine to stop, the refusal is due 12 s
+  // later however long the process took to get there (a loaded machine starts Node slowly): watch that long.
+  const waiting = /waiting up to (\d+) s for it to stop/;
+  let extended = false;
+  while (!product.exited() && Date.now() < deadline && !running.test(product.output())) {
+    const wait = waiting.exec(product.output());
+    if (wait !== null && !extended) {
+      extended = true;
+      deadline = Math.max(deadline, Date.now() + (Number(wait[1]) + 10) * 1000);
+    }
+    await sleep(50);
+  }
   if (command === 'sync --once' && running.test(product.output())) {
     // Let it finish its pass (what a real operator's `sync --once` would do), bounded by the watch.
     await Promise.race([product.exit, sleep(Math.max(0, deadline - Date.now()))]);

@@ -78,7 +78,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     for (let pass = 0; pass < 2; pass += 1) await runPass(world);
     const after = await snapshot(world);
     const passes = (await world.api.ok('GET', '/api/v1/sync/passes?limit=20')).items as any[];
-    const recent = passes.slice(0, Math.max(0, (await completedPasses(world)) - passesBefore));
+    // The finished ones: a pass the interval started meanwhile may already be listed as running.
+    const recent = passes
+      .filter((pass) => pass.status !== 'running')
+      .slice(0, Math.max(0, (await completedPasses(world)) - passesBefore));
     for (const pass of recent) {
       const writes = Object.entries(pass.counts as Record<string, number>).filter(
         ([key, count]) => count > 0 && writeCount.test(key),
@@ -214,6 +217,13 @@ async function snapshot(world: World): Promise<{ crmVersion: number; personsChan
 async function finalState(world: World): Promise<FinalState> {
   const persons = await world.api.all('/api/v1/persons');
   const conflicts = await world.api.all('/api/v1/sync/conflicts');
+  // Answers Syncline lost: drops on every identity but the harness's own administrator.
+  const admin = (await world.crm.request('GET', 'WhoAmI')).json as { UserId?: string } | undefined;
+  const stats = await world.crm.control('GET', 'stats');
+  const dropped: { user: string; at: number }[] = stats?.faults?.droppedWrites ?? [];
+  const syncAnswersLostAt = dropped
+    .filter((drop) => drop.user.toLowerCase() !== admin?.UserId?.toLowerCase())
+    .map((drop) => drop.at);
   const read = async (entity: PersonEntity, extra: readonly string[]) => {
     const columns = [
       `${entity}id`,
@@ -242,6 +252,7 @@ async function finalState(world: World): Promise<FinalState> {
   return {
     persons,
     conflicts,
+    syncAnswersLostAt,
     leads: await read('lead', []),
     contacts: await read('contact', ['_originatingleadid_value', '_masterid_value']),
   };

@@ -34,15 +34,15 @@ export interface PlainRead {
   readonly wallMs: number;
 }
 
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
-const perSecond = (rows: number, ms: number) => (ms > 0 ? (rows * 1000) / ms : 0);
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
+export const seconds = (ms: number) => (ms / 1000).toFixed(1);
+export const perSecond = (rows: number, ms: number) => (ms > 0 ? (rows * 1000) / ms : 0);
+export const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 /**
  * Throttling during a pass under the cost model: 429s the emulator answered (all callers; only the engine runs
  * then), and the connector's own count of 429s and of requests it sent again.
  */
-function describeThrottling(before: Served, after: Served, pass: PassMeasurement): string {
+export function describeThrottling(before: Served, after: Served, pass: PassMeasurement): string {
   return (
     `${fmt(after.throttled - before.throttled)} answered 429 by the emulator ` +
     `(engine: ${fmt(pass.throttled)} throttled, ${fmt(pass.retries)} retries)`

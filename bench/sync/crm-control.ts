@@ -40,6 +40,20 @@ export class CrmControl {
     return { requests: response.json.requests as number, throttled: response.json.throttled as number };
   }
 
+  /** Requests admitted and 429s answered per systemuser so far (several application users, S9). */
+  async servedPerUser(): Promise<{ admitted: Record<string, number>; throttled: Record<string, number> }> {
+    const response = await this.#crm('GET', '/_emulator/stats');
+    expectOk(response, 'reading emulator stats');
+    const perLimit = response.json.throttledPerUser as Record<string, Record<string, number>>;
+    const throttled = Object.fromEntries(
+      Object.entries(perLimit).map(([user, counts]) => [
+        user,
+        Object.values(counts).reduce((sum, n) => sum + n, 0),
+      ]),
+    );
+    return { admitted: response.json.admittedPerUser as Record<string, number>, throttled };
+  }
+
   /** Ids of the first `count` contacts (≤ 5,000: one page). */
   async contactIds(count: number): Promise<string[]> {
     const response = await this.#crm('GET', `contacts?$select=contactid&$top=${count}`);

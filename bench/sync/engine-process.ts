@@ -23,6 +23,7 @@ export class EngineProcess {
     database: DatabaseConfig,
     url: string,
     nodeOptions: string[] = [],
+    tokens?: readonly string[],
   ): Promise<EngineProcess> {
     const child = fork(new URL('engine-worker.ts', import.meta.url).pathname, [], {
       // The engine runs with the heap limits `syncline start` gives it (bin/syncline.js), as shipped.
@@ -30,7 +31,7 @@ export class EngineProcess {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const engine = new EngineProcess(child);
-    await engine.#request({ type: 'open', database, url }, 'opened');
+    await engine.#request({ type: 'open', database, url, tokens }, 'opened');
     return engine;
   }
 

@@ -74,7 +74,10 @@ async function open(request: Extract<WorkerRequest, { type: 'open' }>): Promise<
   await store.migrate();
   const connector = new DataverseConnector({
     url: request.url,
-    auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken },
+    auth: (request.tokens ?? [emulatorFixtures.defaultSyncToken]).map((token) => ({
+      kind: 'static-token' as const,
+      token,
+    })),
     logger,
   });
   // B4.5: the engine's first connect chooses the update path (bulk only where the probe proved it).

@@ -2,7 +2,7 @@
  * `npm run bench [-- --scale 0.1] [-- --only S1,S5] [-- --backend sqlite|postgres] [-- --budget 120]
  *  [-- --naive-budget 30] [-- --no-docs] [-- --cpu-prof]`
  *
- * Issue 7's throughput scenarios S1–S6 against the Dataverse emulator in its own process, with the engine in
+ * Issue 7's throughput scenarios S1–S6 (and issue 15's S9: several application users) against the Dataverse emulator in its own process, with the engine in
  * another (`engine-worker.ts`), on SQLite and on PostgreSQL (TEST_DATABASE_URL, a schema of its own, dropped
  * after). Writes `bench-results.json` (one object per scenario metric and backend) and prints a markdown table;
  * a full run (no `--only`, no `--backend`) also writes it into docs/benchmarks.md between the sync-bench markers.
@@ -21,10 +21,12 @@ import {
   type BenchPlan,
   type PlainRead,
 } from './backend-scenarios.ts';
+import { runApplicationUsers, secondSyncToken } from './application-users.ts';
 import { scenarioIds, type Backend, type BenchResult, type ScenarioId } from './bench-result.ts';
 import { writeDocsSection } from '../docs-section.ts';
 import { currentLoad, describeMachine, markdownTable } from './bench-report.ts';
 import { costModel } from './cost-model.ts';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { CrmControl } from './crm-control.ts';
 import { EngineProcess } from './engine-process.ts';
 
@@ -47,7 +49,7 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
   if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be a number in (0, 1]');
   const only = (values.only ?? scenarioIds.join(',')).split(',').map((id) => id.trim().toUpperCase());
   const unknown = only.filter((id) => !(scenarioIds as readonly string[]).includes(id));
-  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S6)`);
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S6, S9)`);
   const backends = values.backend === undefined ? [...storeKinds] : [values.backend as Backend];
   if (!backends.every((backend) => storeKinds.includes(backend)))
     throw new Error('--backend must be sqlite or postgres');
@@ -124,6 +126,8 @@ async function main(): Promise<void> {
     String(plan.contacts),
     '--bulk-etags',
     'honoured',
+    // S9: a second application user, a systemuser with its own limits (the engine uses it only there).
+    ...(plan.only.has('S9') ? ['--token', `${emulatorFixtures.defaultSyncToken},${secondSyncToken}`] : []),
   ]);
   const results: BenchResult[] = [];
   try {
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
       if (world.some((id) => plan.only.has(id)))
         results.push(...(await runLoadedWorld(plan, backend, crm, plainRead)));
       if (plan.only.has('S3')) results.push(...(await runInitialLoadUnderModel(plan, backend, crm)));
+      if (plan.only.has('S9')) results.push(...(await runApplicationUsers(plan, backend, crm)));
     }
   } finally {
     await emulator.stop();

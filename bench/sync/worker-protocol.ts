@@ -2,7 +2,13 @@ import type { DatabaseConfig } from '../../src/config/config.ts';
 
 /** What the harness asks the engine process to do (one message, one reply, over the fork IPC channel). */
 export type WorkerRequest =
-  | { readonly type: 'open'; readonly database: DatabaseConfig; readonly url: string }
+  /** `tokens`: the application users the connector spreads requests over (default: the sync user alone). */
+  | {
+      readonly type: 'open';
+      readonly database: DatabaseConfig;
+      readonly url: string;
+      readonly tokens?: readonly string[];
+    }
   | { readonly type: 'describe' }
   /** One pass; past `budgetMs` it is stopped at its next page boundary (status `aborted`). */
   | { readonly type: 'pass'; readonly budgetMs?: number }

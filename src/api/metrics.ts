@@ -103,8 +103,10 @@ function syncGauges(registers: Registry[]) {
   const growing = gauge('backlog_growing', '1 when the backlog grew between the last two samples (B6.5).', [
     'entity',
   ]);
-  const all = [up, enabled, state, passesCompleted, initialLoadDone, pendingToCrm, pendingFromCrm];
-  all.push(syncedLastHour, growing);
+  const all: { reset(): void }[] = [up, enabled, state, passesCompleted, initialLoadDone, pendingToCrm];
+  all.push(pendingFromCrm, syncedLastHour, growing);
+  const crm = crmMetrics(registers);
+  all.push(...crm.all);
 
   return {
     /** Drops every value, so a failed or absent engine never leaves stale numbers behind. */
@@ -124,6 +126,50 @@ function syncGauges(registers: Registry[]) {
           pendingFromCrm.set({ entity }, entityStatus.fromCrm.pending);
         syncedLastHour.set({ entity }, entityStatus.syncedLastHour);
         growing.set({ entity }, entityStatus.growing ? 1 : 0);
+      }
+      crm.set(status);
+    },
+  };
+}
+
+/**
+ * Requests and 429s per application user (interfaces.md §2: Dataverse throttles each user on its own), labelled
+ * by the user's position in the configured lists; `syncline_crm_identity_info` names its systemuser. Counters
+ * since the engine started, copied from its status at each scrape.
+ */
+function crmMetrics(registers: Registry[]) {
+  const counter = (name: string, help: string) =>
+    new Counter({ name: `syncline_crm_${name}`, help, labelNames: ['identity'] as const, registers });
+  const requests = counter('requests_total', 'HTTP requests sent to the CRM, by application user.');
+  const throttled = counter('throttled_total', 'HTTP 429 answers (service protection), by application user.');
+  const retries = counter(
+    'retries_total',
+    'CRM requests sent again after a transient failure, by application user.',
+  );
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: `syncline_crm_${name}`, help, labelNames, registers });
+  const held = gauge(
+    'retry_after_seconds',
+    'Seconds until a Retry-After stops holding the application user (0 when it is not held).',
+    ['identity'],
+  );
+  const info = gauge('identity_info', 'The systemuser behind each application user (1 per user).', [
+    'identity',
+    'user',
+    'user_id',
+  ]);
+  return {
+    all: [requests, throttled, retries, held, info],
+    set(status: SyncStatus): void {
+      for (const identity of status.crm?.identities ?? []) {
+        const labels = { identity: String(identity.number) };
+        requests.inc(labels, identity.requests);
+        throttled.inc(labels, identity.throttled);
+        retries.inc(labels, identity.retries);
+        const until =
+          identity.retryAfterUntil === null ? 0 : Date.parse(identity.retryAfterUntil) - Date.now();
+        held.set(labels, Math.max(0, until) / 1000);
+        info.set({ ...labels, user: identity.name ?? '', user_id: identity.userId ?? '' }, 1);
       }
     },
   };

@@ -24,7 +24,7 @@ test('a CRM URL with a static token leaves demo mode and uses the 300 s interval
   assert.equal(config.demo, false);
   assert.deepEqual(config.crm, {
     url: 'https://contoso.crm.dynamics.com',
-    auth: { kind: 'static-token', token: 't0ken' },
+    identities: [{ kind: 'static-token', token: 't0ken' }],
   });
   assert.equal(config.sync.intervalSeconds, 300);
   assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' });
@@ -54,6 +54,103 @@ test('bad values are rejected with CONFIG_INVALID naming each setting, and no se
       assert.doesNotMatch(error.message, /super-secret-value/);
       return true;
     },
+  );
+});
+
+const crmUrl = 'https://contoso.crm.dynamics.com';
+const clientCredentials = {
+  SYNCLINE_DYNAMICS_URL: crmUrl,
+  SYNCLINE_DYNAMICS_TENANT_ID: 'tenant-1',
+};
+
+test('several application users: comma-separated client ids and secrets become identities, in order', () => {
+  const config = loadConfig({
+    ...clientCredentials,
+    SYNCLINE_DYNAMICS_CLIENT_ID: 'app-a, app-b ,app-c',
+    SYNCLINE_DYNAMICS_CLIENT_SECRET: 's3cret-a,s3cret-b,s3cret-c',
+  });
+  assert.deepEqual(
+    config.crm?.identities.map((identity) =>
+      identity.kind === 'client-credentials'
+        ? [identity.tenantId, identity.clientId, identity.clientSecret]
+        : undefined,
+    ),
+    [
+      ['tenant-1', 'app-a', 's3cret-a'],
+      ['tenant-1', 'app-b', 's3cret-b'],
+      ['tenant-1', 'app-c', 's3cret-c'],
+    ],
+  );
+  const tokens = loadConfig({ SYNCLINE_DYNAMICS_URL: crmUrl, SYNCLINE_DYNAMICS_TOKEN: 'tok-a,tok-b' });
+  assert.deepEqual(tokens.crm?.identities, [
+    { kind: 'static-token', token: 'tok-a' },
+    { kind: 'static-token', token: 'tok-b' },
+  ]);
+});
+
+test('lists that do not match are refused with CONFIG_IDENTITIES_INVALID, naming positions but no secret', () => {
+  const refused = (env: Record<string, string>, pattern: RegExp) =>
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => {
+        assert.ok(error instanceof SynclineError);
+        assert.equal(error.code, 'CONFIG_IDENTITIES_INVALID');
+        assert.match(error.message, pattern);
+        for (const secret of ['s3cret-a', 's3cret-b', 'tok-a', 'tok-b']) {
+          assert.doesNotMatch(error.message, new RegExp(secret));
+          assert.doesNotMatch(JSON.stringify(error.details ?? {}), new RegExp(secret));
+        }
+        return true;
+      },
+    );
+  refused(
+    {
+      ...clientCredentials,
+      SYNCLINE_DYNAMICS_CLIENT_ID: 'app-a,app-b',
+      SYNCLINE_DYNAMICS_CLIENT_SECRET: 's3cret-a',
+    },
+    /CLIENT_ID lists 2 .*CLIENT_SECRET 1 secret/,
+  );
+  refused(
+    {
+      ...clientCredentials,
+      SYNCLINE_DYNAMICS_CLIENT_ID: 'app-a',
+      SYNCLINE_DYNAMICS_CLIENT_SECRET: 's3cret-a,s3cret-b',
+    },
+    /lists 1 .* 2 secret/,
+  );
+  refused(
+    {
+      ...clientCredentials,
+      SYNCLINE_DYNAMICS_CLIENT_ID: 'app-a,,app-b',
+      SYNCLINE_DYNAMICS_CLIENT_SECRET: 's3cret-a,s3cret-b',
+    },
+    /CLIENT_ID has an empty entry at position 2/,
+  );
+  refused(
+    {
+      ...clientCredentials,
+      SYNCLINE_DYNAMICS_CLIENT_ID: 'app-a,app-a',
+      SYNCLINE_DYNAMICS_CLIENT_SECRET: 's3cret-a,s3cret-b',
+    },
+    /CLIENT_ID lists the same value at positions 1 and 2/,
+  );
+  refused(
+    {
+      ...clientCredentials,
+      SYNCLINE_DYNAMICS_TENANT_ID: 'tenant-1,tenant-2',
+      SYNCLINE_DYNAMICS_CLIENT_ID: 'app-a,app-b',
+      SYNCLINE_DYNAMICS_CLIENT_SECRET: 's3cret-a,s3cret-b',
+    },
+    /TENANT_ID holds a list/,
+  );
+  refused(
+    { SYNCLINE_DYNAMICS_URL: crmUrl, SYNCLINE_DYNAMICS_TOKEN: 'tok-a,tok-b,' },
+    /TOKEN has an empty entry at position 3/,
+  );
+  refused(
+    { SYNCLINE_DYNAMICS_URL: crmUrl, SYNCLINE_DYNAMICS_TOKEN: 'tok-b,tok-b' },
+    /TOKEN lists the same value/,
   );
 });
 

@@ -76,7 +76,11 @@ export interface Config {
   readonly apiKey: string | undefined;
   /** Demo mode: no CRM configured, so `start` runs the emulator with demo data and syncs with it. */
   readonly demo: boolean;
-  readonly crm: { readonly url: string; readonly auth: CrmAuthConfig } | undefined;
+  /**
+   * The CRM and the application users Syncline calls it as: one, or several (comma-separated lists, interfaces.md
+   * §2) over which the connector spreads its requests, each with its own service-protection budget.
+   */
+  readonly crm: { readonly url: string; readonly identities: readonly CrmAuthConfig[] } | undefined;
   readonly sync: { readonly intervalSeconds: number };
   readonly emulator: { readonly port: number };
   readonly logLevel: LogLevel;
@@ -107,7 +111,9 @@ export function loadConfig(env: Environment): Config {
     http: { host: e.SYNCLINE_HOST, port: e.SYNCLINE_PORT },
     apiKey: e.SYNCLINE_API_KEY,
     demo,
-    crm: demo ? undefined : { url: e.SYNCLINE_DYNAMICS_URL!.replace(/\/+$/, ''), auth: parseCrmAuth(e) },
+    crm: demo
+      ? undefined
+      : { url: e.SYNCLINE_DYNAMICS_URL!.replace(/\/+$/, ''), identities: parseCrmIdentities(e) },
     sync: { intervalSeconds: e.SYNCLINE_SYNC_INTERVAL ?? (demo ? 10 : 300) },
     emulator: { port: e.SYNCLINE_EMULATOR_PORT },
     logLevel: e.SYNCLINE_LOG_LEVEL,
@@ -124,9 +130,15 @@ function parseDatabase(value: string): DatabaseConfig {
     : { kind: 'postgres', url: value };
 }
 
-function parseCrmAuth(e: z.infer<typeof envSchema>): CrmAuthConfig {
-  if (e.SYNCLINE_DYNAMICS_TOKEN !== undefined)
-    return { kind: 'static-token', token: e.SYNCLINE_DYNAMICS_TOKEN };
+/**
+ * One identity per entry of the lists (interfaces.md §2): static tokens, or client id + secret pairs under the one
+ * tenant. Messages name variables and positions only, never a value: a token or a secret must not reach a log.
+ */
+function parseCrmIdentities(e: z.infer<typeof envSchema>): CrmAuthConfig[] {
+  if (e.SYNCLINE_DYNAMICS_TOKEN !== undefined) {
+    const tokens = listOf('SYNCLINE_DYNAMICS_TOKEN', e.SYNCLINE_DYNAMICS_TOKEN);
+    return tokens.map((token) => ({ kind: 'static-token', token }));
+  }
   const missing = (
     ['SYNCLINE_DYNAMICS_TENANT_ID', 'SYNCLINE_DYNAMICS_CLIENT_ID', 'SYNCLINE_DYNAMICS_CLIENT_SECRET'] as const
   ).filter((name) => e[name] === undefined);
@@ -139,13 +151,46 @@ function parseCrmAuth(e: z.infer<typeof envSchema>): CrmAuthConfig {
       { details: { missing } },
     );
   }
-  return {
+  if (e.SYNCLINE_DYNAMICS_TENANT_ID!.includes(',')) {
+    throw identitiesInvalid(
+      'SYNCLINE_DYNAMICS_TENANT_ID holds a list: it names the one Entra ID tenant of the organisation; list ' +
+        'the application users in SYNCLINE_DYNAMICS_CLIENT_ID and SYNCLINE_DYNAMICS_CLIENT_SECRET.',
+    );
+  }
+  const ids = listOf('SYNCLINE_DYNAMICS_CLIENT_ID', e.SYNCLINE_DYNAMICS_CLIENT_ID!);
+  const secrets = listOf('SYNCLINE_DYNAMICS_CLIENT_SECRET', e.SYNCLINE_DYNAMICS_CLIENT_SECRET!);
+  if (ids.length !== secrets.length) {
+    throw identitiesInvalid(
+      `SYNCLINE_DYNAMICS_CLIENT_ID lists ${ids.length} application user(s) but SYNCLINE_DYNAMICS_CLIENT_SECRET ` +
+        `${secrets.length} secret(s): give one secret per client id, in the same order.`,
+    );
+  }
+  return ids.map((clientId, i) => ({
     kind: 'client-credentials',
     tenantId: e.SYNCLINE_DYNAMICS_TENANT_ID!,
-    clientId: e.SYNCLINE_DYNAMICS_CLIENT_ID!,
-    clientSecret: e.SYNCLINE_DYNAMICS_CLIENT_SECRET!,
+    clientId,
+    clientSecret: secrets[i],
     authorityHost: e.SYNCLINE_DYNAMICS_AUTHORITY_HOST,
-  };
+  }));
+}
+
+/** A comma-separated list without empty or repeated entries (a user listed twice would share one budget). */
+function listOf(name: string, value: string): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  const empty = items.findIndex((item) => item === '');
+  if (empty >= 0) throw identitiesInvalid(`${name} has an empty entry at position ${empty + 1}.`);
+  const repeated = items.findIndex((item, i) => items.indexOf(item) !== i);
+  if (repeated >= 0) {
+    throw identitiesInvalid(
+      `${name} lists the same value at positions ${items.indexOf(items[repeated]) + 1} and ${repeated + 1}: ` +
+        'each entry must be a different application user.',
+    );
+  }
+  return items;
+}
+
+function identitiesInvalid(message: string): SynclineError {
+  return new SynclineError('CONFIG_IDENTITIES_INVALID', message);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,5 +1,6 @@
 import type { CrmRecord, CrmValue } from '../domain/crm-record.ts';
 import type { AttributeAccess } from '../domain/field-catalog.ts';
+import type { CrmError } from './crm-error.ts';
 
 /**
  * The CRM port: everything the sync engine, `check` and the flow actions need from Dynamics 365 / Dataverse.
@@ -15,8 +16,19 @@ import type { AttributeAccess } from '../domain/field-catalog.ts';
  * surfaces. `write` never throws for record-level problems: it returns one outcome per operation instead.
  */
 export interface CrmConnector {
-  /** `WhoAmI`: the sync user's ids. Also the cheapest "URL reachable and credentials valid" probe (B8.3). */
+  /**
+   * `WhoAmI`: the sync user's ids (with several application users, the first one's). Also the cheapest "URL
+   * reachable and credentials valid" probe (B8.3).
+   */
   whoAmI(): Promise<WhoAmI>;
+
+  /**
+   * Every configured application user (interfaces.md §2), in order, each with its WhoAmI and name or the error
+   * it got — `check` tries them all. Never throws for one identity's failure. Syncline's own writes are made as
+   * any of these users: whatever recognises them by `modifiedby`/`createdby` or a webhook's `UserId` must
+   * count every `whoAmI.userId` here as "ours", not only `whoAmI()`'s.
+   */
+  identities(): Promise<readonly CrmIdentity[]>;
 
   /** Entity metadata (cached until `refreshMetadata`). Throws pass-level `CrmError` when the entity does not exist. */
   getEntity(entity: string): Promise<EntityMetadata>;
@@ -26,7 +38,8 @@ export interface CrmConnector {
 
   /**
    * The sync user's field-level-security privileges (`RetrievePrincipalAttributePrivileges`): one entry per
-   * secured attribute the user has any profile permission on. Cached.
+   * secured attribute the user has any profile permission on. With several application users, what all of them
+   * may do (requests go as any of them). Cached.
    */
   getAttributePrivileges(): Promise<AttributePrivilege[]>;
 
@@ -179,6 +192,34 @@ export interface WhoAmI {
   readonly userId: string;
   readonly businessUnitId: string;
   readonly organizationId: string;
+}
+
+/** One configured application user (`identities()`): never its token or secret. */
+export interface CrmIdentity {
+  /** 1-based position in the configured lists. */
+  readonly number: number;
+  readonly whoAmI?: WhoAmI;
+  /** The systemuser's full name, when it could be read. */
+  readonly name?: string;
+  /** Why this identity cannot be used (classified like any connector failure). */
+  readonly error?: CrmError;
+}
+
+/** Requests and throttling of one application user (`stats().identities`). */
+export interface IdentityStats {
+  /** 1-based position in the configured lists. */
+  readonly number: number;
+  /** The systemuser's full name and id, once `identities()` or the privileges read learned them. */
+  readonly name: string | null;
+  readonly userId: string | null;
+  readonly requests: number;
+  readonly retries: number;
+  /** HTTP 429 answers this user got (Dataverse's limits are per user). */
+  readonly throttled: number;
+  readonly concurrencyLimit: number;
+  readonly inFlight: number;
+  /** While a Retry-After holds this user's requests: until when (ISO); else null. */
+  readonly retryAfterUntil: string | null;
 }
 
 export interface EntityMetadata {
@@ -357,11 +398,15 @@ export interface NewTask {
 }
 
 export interface ConnectorStats {
+  /** Totals over every application user. */
   readonly requests: number;
   readonly retries: number;
   readonly throttled: number;
+  /** The sum of every user's limit: how many requests may run at once in all. */
   readonly concurrencyLimit: number;
   readonly inFlight: number;
+  /** Each application user's share, in configured order. */
+  readonly identities?: readonly IdentityStats[];
   /**
    * The write path in use for every entity set through `setWritePaths` (after any fallback: a table that refused
    * UpdateMultiple shows `batch`). Entities not listed write through `batch`.

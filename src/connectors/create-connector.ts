@@ -13,5 +13,5 @@ export function createCrmConnector(
   logger: Logger,
   tuning: Omit<DataverseConnectorOptions, 'url' | 'auth' | 'logger'> = {},
 ): CrmConnector {
-  return new DataverseConnector({ url: crm.url, auth: crm.auth, logger, ...tuning });
+  return new DataverseConnector({ url: crm.url, auth: crm.identities, logger, ...tuning });
 }

@@ -42,7 +42,8 @@ export class EmulatorCore {
   private readonly logger: Logger;
 
   constructor(options: {
-    syncToken: string;
+    /** One token per application user (`--token a,b`). */
+    syncToken: string | readonly string[];
     adminToken: string;
     logger: Logger;
     seed: SeedOptions;
@@ -62,7 +63,7 @@ export class EmulatorCore {
     const before = this.state.currentVersion;
     this.state.clear();
     this.sortCache.clear();
-    seedState(this.state, seed);
+    seedState(this.state, { ...seed, syncUsers: this.identities.syncUsers.length });
     for (const table of this.state.tables.values()) table.expiredThrough = before;
   }
 

@@ -39,3 +39,19 @@ export const emulatorFixtures = {
     UpdateMultiple: '6a1e0c52-7d1b-4c6e-9f3a-0b6f2c1d9e02',
   },
 } as const;
+
+/**
+ * The systemuser id of the `index`-th application user (`--token a,b,…`, interfaces.md §3): the first is the sync
+ * user of `syncUserId`; each further one an application user of its own, with the sync user's field security
+ * profile and its own service-protection limits (they are per user).
+ */
+export function syncUserIdAt(index: number): string {
+  if (index === 0) return emulatorFixtures.syncUserId;
+  return `d96e9f55-f06d-e511-80d0-${(0x00155db07cb1 + index).toString(16).padStart(12, '0')}`;
+}
+
+/** The Entra ID application (client) id of the `index`-th application user. */
+export function syncUserApplicationIdAt(index: number): string {
+  if (index === 0) return emulatorFixtures.syncUserApplicationId;
+  return `51f81489-12ee-4a9e-aaae-${(0xa2591f45987d + index).toString(16).padStart(12, '0')}`;
+}

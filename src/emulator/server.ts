@@ -28,8 +28,11 @@ declare module 'fastify' {
 }
 
 export interface EmulatorOptions {
-  /** Bearer token of the sync user (default `emulator-sync-token`). */
-  readonly syncToken?: string;
+  /**
+   * Bearer token of the sync user (default `emulator-sync-token`); several = several application users, each a
+   * systemuser with its own limits (interfaces.md §3).
+   */
+  readonly syncToken?: string | readonly string[];
   /** Bearer token of the System Administrator (default `emulator-admin-token`). */
   readonly adminToken?: string;
   readonly seed?: SeedOptions;
@@ -146,6 +149,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     return {
       admitted: traffic.admitted,
       throttledPerLimit: traffic.throttled,
+      admittedPerUser: traffic.admittedByUser,
       throttledPerUser: traffic.throttledByUser,
       faults: traffic.faults,
       webhooks: emulator.webhooks.stats(),

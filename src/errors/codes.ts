@@ -23,6 +23,14 @@ export const errorCodes = {
       'Read the message: it names each bad setting. Fix the environment variable or flag (README, Configuration) and start again; `syncline check` needs `SYNCLINE_DYNAMICS_URL` and credentials.',
   },
 
+  CONFIG_IDENTITIES_INVALID: {
+    status: 500,
+    description:
+      'The lists of application users do not match (interfaces.md §2): `SYNCLINE_DYNAMICS_CLIENT_ID` and `SYNCLINE_DYNAMICS_CLIENT_SECRET` (or `SYNCLINE_DYNAMICS_TOKEN`) hold comma-separated lists of different lengths, an empty or repeated entry, or `SYNCLINE_DYNAMICS_TENANT_ID` holds a list. The message names the variables and positions, never a value.',
+    action:
+      'Give one secret per client id, in the same order, each application user once, and a single tenant id; a secret cannot contain a comma (generate a new one if it does). Each client id must be an application user of its own in the Dataverse organisation (Power Platform admin center → the environment → Settings → Application users), with the same security role and field security profiles. Then run `syncline check`, which tries every one.',
+  },
+
   // --- HTTP API: authentication and request validation --------------------------------------------
   UNAUTHORIZED: {
     status: 401,

@@ -25,7 +25,10 @@ export async function openCrmTarget(config: Config, logger: Logger): Promise<Crm
   });
   logger.info({ emulator: emulator.url }, `Demo mode: Dataverse emulator with demo data on ${emulator.url}`);
   return {
-    crm: { url: emulator.url, auth: { kind: 'static-token', token: emulatorFixtures.defaultSyncToken } },
+    crm: {
+      url: emulator.url,
+      identities: [{ kind: 'static-token', token: emulatorFixtures.defaultSyncToken }],
+    },
     emulatorUrl: emulator.url,
     stop: () => emulator.close(),
   };

@@ -81,6 +81,43 @@ test('the sync gauges are read from the engine status on every scrape (B6.5)', a
   assert.equal(value(later, 'syncline_sync_state', { state: 'idle' }), 0);
 });
 
+test('throttling is reported per application user, labelled by position; the systemuser in an info series', async () => {
+  const before = double.data.status;
+  const identity = (number: number, throttled: number, retryAfterUntil: string | null) => ({
+    number,
+    name: `# Syncline Sync ${number}`,
+    userId: `d96e9f55-f06d-e511-80d0-00155db07cb${number}`,
+    requests: 100 * number,
+    retries: throttled,
+    throttled,
+    concurrencyLimit: 8,
+    inFlight: 0,
+    retryAfterUntil,
+  });
+  double.data.status = {
+    ...before,
+    crm: { identities: [identity(1, 7, new Date(Date.now() + 30_000).toISOString()), identity(2, 0, null)] },
+  };
+  try {
+    const samples = await scrape();
+    assert.equal(value(samples, 'syncline_crm_throttled_total', { identity: '1' }), 7);
+    assert.equal(value(samples, 'syncline_crm_throttled_total', { identity: '2' }), 0);
+    assert.equal(value(samples, 'syncline_crm_requests_total', { identity: '2' }), 200);
+    const held = value(samples, 'syncline_crm_retry_after_seconds', { identity: '1' }) ?? 0;
+    assert.ok(held > 25 && held <= 30, `held ${held} s`);
+    assert.equal(value(samples, 'syncline_crm_retry_after_seconds', { identity: '2' }), 0);
+    assert.equal(
+      value(samples, 'syncline_crm_identity_info', { identity: '2', user: '# Syncline Sync 2' }),
+      1,
+    );
+    // A second scrape reports the same totals (copied, not added up).
+    assert.equal(value(await scrape(), 'syncline_crm_throttled_total', { identity: '1' }), 7);
+  } finally {
+    double.data.status = before;
+  }
+  assert.equal(value(await scrape(), 'syncline_crm_throttled_total', { identity: '1' }), undefined);
+});
+
 test('default process metrics are included', async () => {
   const names = new Set((await scrape()).map((sample) => sample.name));
   for (const name of [

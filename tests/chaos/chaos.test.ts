@@ -142,4 +142,48 @@ describe('chaos harness: its own logic', () => {
     assert.equal(judge(writes, 'contact', 'c1', 'c1', []).length, 1, 'a collision without its log entry');
     assert.equal(judge(writes, 'lead', 'c1', 'c1', []).length, 1, 'marketing always wins on a lead');
   });
+
+  test('oracle: after a push whose answer was lost, a later CRM edit may be judged either way, its loser logged once (issue 13 item 6)', () => {
+    const writes = [write('marketing', 'm1', 0, 'base'), write('crm', 'c1', 100, 'm1')];
+    const lostAt50 = (from: number, to: number) => from <= 50 && 50 <= to;
+    const logged = [{ marketingValue: 'm1', crmValue: 'c1', winner: 'marketing' as const }];
+    assert.deepEqual(judge(writes, 'lead', 'c1', 'c1', [], lostAt50), [], 'the order was learnt');
+    assert.deepEqual(judge(writes, 'lead', 'm1', 'm1', logged, lostAt50), [], 'unknowable: the rule picks');
+    assert.equal(
+      judge(writes, 'lead', 'm1', 'm1', [], lostAt50).length,
+      1,
+      'the rule picked: loser unlogged',
+    );
+    assert.equal(
+      judge(writes, 'lead', 'm1', 'm1', [...logged, ...logged], lostAt50).length,
+      1,
+      'logged twice',
+    );
+    const lostLater = (from: number, to: number) => from <= 500 && 500 <= to;
+    assert.equal(
+      judge(writes, 'lead', 'm1', 'm1', logged, lostLater).length,
+      2,
+      'no lost answer: sequential',
+    );
+  });
+
+  test('oracle: two CRM edits each colliding with one marketing value are two logged collisions (B4.3)', () => {
+    const writes = [
+      write('marketing', 'm1', 0, 'base'),
+      write('crm', 'c1', 100, 'base'),
+      write('crm', 'c2', 200, 'c1'),
+    ];
+    const both = [
+      { marketingValue: 'm1', crmValue: 'c1', winner: 'marketing' as const },
+      { marketingValue: 'm1', crmValue: 'c2', winner: 'marketing' as const },
+    ];
+    assert.deepEqual(judge(writes, 'lead', 'm1', 'm1', both), []);
+    assert.equal(judge(writes, 'lead', 'm1', 'm1', [both[1], both[0], both[0]]).length, 1, 'c1 logged twice');
+    const sawIt = [
+      write('marketing', 'm1', 0, 'base'),
+      write('crm', 'c1', 100, 'm1'),
+      write('crm', 'c2', 200, 'c1'),
+    ];
+    assert.equal(judge(sawIt, 'lead', 'm1', 'm1', both).length, 1, 'c1 saw m1: not a collision');
+  });
 });

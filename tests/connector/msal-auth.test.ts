@@ -6,7 +6,11 @@ import { after, before, test } from 'node:test';
 import { Agent } from 'undici';
 import { isCrmError } from '../../src/connectors/crm-error.ts';
 import { DataverseConnector } from '../../src/connectors/dataverse/dataverse-connector.ts';
-import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
+import {
+  emulatorFixtures,
+  syncUserApplicationIdAt,
+  syncUserIdAt,
+} from '../../src/emulator/emulator-fixtures.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { routeIdentityRequest } from '../../src/emulator/tokens/identity-routes.ts';
 import {
@@ -132,6 +136,50 @@ test('end to end: the emulator over HTTPS, MSAL client credentials with its sync
     assert.equal((await crm.whoAmI()).userId, emulatorFixtures.syncUserId);
   } finally {
     await crm.close();
+    await emulator.close();
+  }
+});
+
+test('several application users: each gets its own token from its own secret; a bad one is named by position only', async () => {
+  const secrets = ['first-app-secret', 'second-app-secret'];
+  const emulator = await startEmulator({
+    port: 0,
+    tls: identity,
+    seed: { seed: 'empty' },
+    syncToken: secrets,
+  });
+  const dispatcher = new Agent({ connect: { ca: identity.cert } });
+  dispatchers.push(dispatcher);
+  const users = (given: readonly string[]) =>
+    new DataverseConnector({
+      url: emulator.url,
+      auth: given.map((clientSecret, i) => ({
+        kind: 'client-credentials' as const,
+        tenantId: emulatorFixtures.tenantId,
+        clientId: syncUserApplicationIdAt(i),
+        clientSecret,
+        authorityHost: emulator.url,
+      })),
+      logger: silentLogger(),
+      dispatcher,
+    });
+  const both = users(secrets);
+  const oneWrong = users([secrets[0], 'wrong-second-secret-5c1e']);
+  try {
+    // Two MSAL applications, two token caches: each token authenticates as its own systemuser.
+    assert.deepEqual(
+      (await both.identities()).map((user) => user.whoAmI?.userId),
+      [syncUserIdAt(0), syncUserIdAt(1)],
+    );
+    const [good, bad] = await oneWrong.identities();
+    assert.equal(good.whoAmI?.userId, syncUserIdAt(0));
+    assert.ok(bad.error !== undefined);
+    assert.equal(bad.error.code, 'CRM_AUTH_FAILED');
+    assert.match(bad.error.message, /client credentials of application user #2 \(invalid_client\)/);
+    assert.ok(!bad.error.message.includes('wrong-second-secret-5c1e'));
+  } finally {
+    await both.close();
+    await oneWrong.close();
     await emulator.close();
   }
 });

@@ -36,6 +36,9 @@ describe('engine: control and recovery (B2.5, B8)', () => {
       const status = await world.service.status();
       assert.equal(status.enabled, false);
       assert.equal(status.state, 'disabled');
+      // The connection's application user and its requests (issue 15 item 4: throttling per user).
+      assert.equal(status.crm?.identities.length, 1);
+      assert.ok(status.crm.identities[0].requests > 0);
       const passesBefore = (await world.testStore.store.listPasses({ limit: 100 })).items.length;
 
       await world.crmUpdate('contact', contactId, { firstname: 'Resumed' });

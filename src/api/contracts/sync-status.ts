@@ -49,6 +49,34 @@ export const SyncStatus = Type.Object(
       total: NullableCount,
     }),
     entities: Type.Record(Type.String(), SyncEntityStatus, { description: 'By CRM logical name.' }),
+    crm: Type.Optional(
+      Type.Object(
+        {
+          identities: Type.Immutable(
+            Type.Array(
+              Type.Object({
+                number: Type.Integer({ minimum: 1, description: 'Position in the configured lists.' }),
+                name: Type.Union([Type.String(), Type.Null()], {
+                  description: 'The systemuser, once known.',
+                }),
+                userId: Type.Union([Type.String(), Type.Null()]),
+                requests: Type.Integer({ minimum: 0 }),
+                retries: Type.Integer({ minimum: 0 }),
+                throttled: Type.Integer({ minimum: 0, description: 'HTTP 429 answers to this user.' }),
+                concurrencyLimit: Type.Integer({ minimum: 0 }),
+                inFlight: Type.Integer({ minimum: 0 }),
+                retryAfterUntil: NullableInstant,
+              }),
+            ),
+          ),
+        },
+        {
+          description:
+            'The application users the connector spreads requests over (interfaces.md §2), counted since start: ' +
+            'Dataverse throttles each user on its own.',
+        },
+      ),
+    ),
     flowActions: Type.Optional(
       Type.Object(
         {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.ts';
 import { loadConfig } from '../../config/config.ts';
-import type { CrmConnector, EntityAccessProbe } from '../../connectors/connector.ts';
-import { isCrmError } from '../../connectors/crm-error.ts';
+import type { CrmConnector, CrmIdentity, EntityAccessProbe } from '../../connectors/connector.ts';
 import { defaultSelection } from '../../domain/field-catalog.ts';
 import { builtInEntities, isPersonEntity } from '../../domain/sync-entities.ts';
 import { defaultEngineSettings } from '../../engine/engine.ts';
@@ -14,8 +13,8 @@ import type { CliContext } from '../cli.ts';
 import { printWebhookStatus } from './webhooks-command.ts';
 
 /**
- * `syncline check` (B8.3, the original's Validate Sync): URL reachable, credentials valid, WhoAmI, the sync
- * user's privileges and change tracking per entity, and which selected fields it can read and update. Prints a
+ * `syncline check` (B8.3, the original's Validate Sync): URL reachable, credentials valid, WhoAmI (of every
+ * application user when several are configured), the sync user's privileges and change tracking per entity, and which selected fields it can read and update. Prints a
  * readable report; exits 0 only when the connection is usable.
  */
 export function registerCheckCommand(program: Command, context: CliContext): void {
@@ -55,21 +54,7 @@ export function registerCheckCommand(program: Command, context: CliContext): voi
 }
 
 async function runChecks(crm: CrmConnector, selection: Map<string, string[]>, out: (line: string) => void) {
-  try {
-    const me = await crm.whoAmI();
-    out(`  ✔ URL reachable`);
-    out(`  ✔ credentials valid — WhoAmI: user ${me.userId}, organisation ${me.organizationId}`);
-  } catch (error) {
-    const reason = isCrmError(error) ? error.reason : 'unexpected';
-    const what =
-      reason === 'auth'
-        ? 'credentials refused'
-        : reason === 'unreachable'
-          ? 'URL not reachable'
-          : 'WhoAmI failed';
-    out(`  ✘ ${what}: ${error instanceof Error ? error.message : String(error)}`);
-    return false;
-  }
+  if (!(await checkIdentities(crm, out))) return false;
   let usable = true;
   out('  Entities (read / create / update / change tracking):');
   const entities = [...builtInEntities.map((entity) => entity.name), ...defaultEngineSettings.customEntities];
@@ -110,6 +95,56 @@ async function runChecks(crm: CrmConnector, selection: Map<string, string[]>, ou
   }
   await checkWritePaths(crm, out);
   return usable;
+}
+
+/**
+ * Every configured application user authenticates and answers WhoAmI (B8.3; several users, interfaces.md §2):
+ * the sync spreads its requests over all of them, so one bad secret fails passes. Named by position and
+ * systemuser, never by a secret.
+ */
+async function checkIdentities(crm: CrmConnector, out: (line: string) => void): Promise<boolean> {
+  const identities = await crm.identities();
+  const failed = (identity: CrmIdentity) => {
+    const reason = identity.error?.reason;
+    return reason === 'auth'
+      ? 'credentials refused'
+      : reason === 'unreachable'
+        ? 'URL not reachable'
+        : 'WhoAmI failed';
+  };
+  if (identities.every((identity) => identity.error?.reason === 'unreachable')) {
+    out(`  ✘ URL not reachable: ${identities[0].error?.message ?? ''}`);
+    return false;
+  }
+  if (identities.length === 1) {
+    const [only] = identities;
+    if (only.error) {
+      out(`  ✘ ${failed(only)}: ${only.error.message}`);
+      return false;
+    }
+    out(`  ✔ URL reachable`);
+    out(
+      `  ✔ credentials valid — WhoAmI: user ${only.whoAmI?.userId}, organisation ${only.whoAmI?.organizationId}`,
+    );
+    return true;
+  }
+  out(`  ✔ URL reachable`);
+  out(`  Application users (${identities.length}; requests are spread over them, each with its own limits):`);
+  for (const identity of identities) {
+    const who = `application user #${identity.number}`;
+    if (identity.error) out(`    ✘ ${who}: ${failed(identity)}: ${identity.error.message}`);
+    else {
+      out(
+        `    ✔ ${who}${identity.name ? ` (${identity.name})` : ''} — credentials valid, WhoAmI: user ` +
+          `${identity.whoAmI?.userId}, organisation ${identity.whoAmI?.organizationId}`,
+      );
+    }
+  }
+  const organisations = new Set(
+    identities.map((identity) => identity.whoAmI?.organizationId).filter(Boolean),
+  );
+  if (organisations.size > 1) out('    ✘ the application users belong to different organisations');
+  return identities.every((identity) => identity.error === undefined) && organisations.size === 1;
 }
 
 /**

@@ -22,6 +22,14 @@ const port = (value: string): number => {
   return n;
 };
 
+/** `--token a,b`: one token per application user, none empty or repeated. */
+function syncTokens(value: string): string[] {
+  const tokens = value.split(',').map((token) => token.trim());
+  if (tokens.some((token) => token === '')) throw new InvalidArgumentError('--token has an empty entry');
+  if (new Set(tokens).size < tokens.length) throw new InvalidArgumentError('--token lists a token twice');
+  return tokens;
+}
+
 /** `syncline emulator` (interfaces.md §3): the Dataverse Web API emulator alone, until SIGINT/SIGTERM. */
 export function registerEmulatorCommand(program: Command, context: CliContext): void {
   program
@@ -33,7 +41,11 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
     .option('--contacts <n>', `demo contacts (default ${demoDefaults.contacts})`, count)
     .option('--leads <n>', `demo leads (default ${demoDefaults.leads})`, count)
     .option('--accounts <n>', `demo accounts (default ${demoDefaults.accounts})`, count)
-    .option('--token <token>', 'bearer token of the sync user', emulatorFixtures.defaultSyncToken)
+    .option(
+      '--token <tokens>',
+      'bearer token of the sync user; a comma-separated list = several application users, each a systemuser with its own limits',
+      emulatorFixtures.defaultSyncToken,
+    )
     .option(
       '--admin-token <token>',
       'bearer token of the System Administrator',
@@ -86,7 +98,7 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
         const emulator = await startEmulator({
           host: options.host,
           port: options.port ?? config.emulator.port,
-          syncToken: options.token,
+          syncToken: syncTokens(options.token),
           adminToken: options.adminToken,
           seed: {
             seed: options.seed,

@@ -135,3 +135,61 @@ test('an aborted waiter leaves the queue', async () => {
   await assert.rejects(waiting, /stop/);
   assert.equal(limiter.waiting, 0);
 });
+
+test('several identities: a request starts on the lane with the most free slots, ties to the least used', async () => {
+  const limiter = new ConcurrencyLimiter({ initial: 2, lanes: 2 });
+  const lanes = [];
+  for (let i = 0; i < 4; i += 1) lanes.push((await limiter.acquire()).lane);
+  // Alternates while both have equal room (not all on the first), and fills both lanes' slots.
+  assert.deepEqual(lanes, [0, 1, 0, 1]);
+  assert.equal(limiter.inFlight, 4);
+  assert.equal(limiter.limit, 4);
+  let fifth: number | undefined;
+  const pending = limiter.acquire().then((permit) => (fifth = permit.lane));
+  await Promise.resolve();
+  assert.equal(fifth, undefined, 'every lane is full');
+  limiter.release({ startedAt: 0, lane: 1 }, 'failure');
+  await pending;
+  assert.equal(fifth, 1, 'the lane that freed a slot takes the waiter');
+});
+
+test('several identities: a lane in a Retry-After pause is skipped while another has room', async () => {
+  const limiter = new ConcurrencyLimiter({ initial: 4, lanes: 2 });
+  limiter.pause(60_000, 0);
+  assert.ok(limiter.lane(0).pausedUntil > 0);
+  assert.equal(limiter.lane(1).pausedUntil, 0);
+  const permits = await Promise.all([1, 2, 3, 4].map(() => limiter.acquire()));
+  assert.deepEqual(
+    permits.map((permit) => permit.lane),
+    [1, 1, 1, 1],
+  );
+  // A concurrency 429 on lane 1 halves lane 1 only.
+  limiter.release(permits[0], 'throttled', 'concurrency');
+  assert.equal(limiter.lane(1).limit, 2);
+  assert.equal(limiter.lane(0).limit, 4);
+  // With lane 1 full too, the next request waits for a slot rather than starting on the paused lane.
+  let started = false;
+  const waiting = limiter.acquire().then(() => (started = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(started, false);
+  assert.equal(limiter.lane(0).inFlight, 0);
+  limiter.close(new Error('closed'));
+  await assert.rejects(waiting, /closed/);
+});
+
+test('several identities: a request pinned to a lane waits for it without holding up the others', async () => {
+  const limiter = new ConcurrencyLimiter({ initial: 1, lanes: 2 });
+  const first = await limiter.acquire(undefined, { lane: 0 });
+  assert.equal(first.lane, 0);
+  const order: string[] = [];
+  const pinned = limiter
+    .acquire(undefined, { lane: 0 })
+    .then((permit) => order.push(`pinned:${permit.lane}`));
+  const free = limiter.acquire().then((permit) => order.push(`free:${permit.lane}`));
+  await free;
+  assert.deepEqual(order, ['free:1'], 'the unpinned request passed the one waiting for lane 0');
+  limiter.release(first, 'success');
+  await pinned;
+  assert.deepEqual(order, ['free:1', 'pinned:0']);
+  assert.throws(() => limiter.acquire(undefined, { lane: 2 }), /No identity 2/);
+});

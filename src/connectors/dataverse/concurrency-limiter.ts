@@ -13,11 +13,19 @@
  * Halving there only left too few requests in flight when the window freed (S4, docs/benchmarks.md: limit
  * 14 → 2 in three throttles, the rest of a round then sent as a few long requests); Microsoft's advice is to
  * ramp up "until you hit the limits, then let the server tell you" via `Retry-After` (performance anchors).
+ *
+ * Several application users (interfaces.md §2): Dataverse counts every limit per user, so each identity is a
+ * lane of its own — its own AIMD limit, requests in flight and Retry-After pause — behind one queue. A waiting
+ * request starts on the lane with the most free slots (ties: the one that has started the fewest requests, so
+ * the budgets drain evenly), and a lane in a Retry-After pause is simply skipped while another has room; a
+ * request pinned to a lane (`acquire(…, { lane })`: WhoAmI and privileges of one user) waits for that lane only.
  */
 export interface ConcurrencyLimiterOptions {
   readonly initial?: number;
   readonly min?: number;
   readonly max?: number;
+  /** Identities (application users), each with its own limit and pause (default 1). */
+  readonly lanes?: number;
   readonly now?: () => number;
 }
 
@@ -26,6 +34,8 @@ export const dataverseConcurrencyCeiling = 52;
 /** Held by one in-flight request; give it back with `release`. */
 export interface Permit {
   readonly startedAt: number;
+  /** The identity (lane index) the request runs as. */
+  readonly lane: number;
 }
 
 export type RequestOutcome = 'success' | 'throttled' | 'failure';
@@ -38,17 +48,37 @@ export function throttleKindOf(crmCode: string | undefined): ThrottleKind {
   return crmCode === '0x80072321' || crmCode === '0x80072322' ? 'budget' : 'concurrency';
 }
 
+/** One identity's state. */
+interface Lane {
+  limit: number;
+  inFlight: number;
+  started: number;
+  hinted: boolean;
+  lastDecreaseAt: number;
+  pausedUntil: number;
+}
+
+/** What one lane looks like now (`stats`). */
+export interface LaneState {
+  readonly limit: number;
+  readonly inFlight: number;
+  /** Epoch ms (of `now`) until which a Retry-After holds the lane; 0 when it is not paused. */
+  readonly pausedUntil: number;
+}
+
+interface Waiter {
+  resolve: (permit: Permit) => void;
+  reject: (error: unknown) => void;
+  readonly lane: number | undefined;
+}
+
 export class ConcurrencyLimiter {
   readonly #min: number;
   readonly #max: number;
   readonly #now: () => number;
-  #limit: number;
-  #inFlight = 0;
-  #hinted = false;
-  #lastDecreaseAt = -Infinity;
-  #pausedUntil = 0;
+  readonly #lanes: Lane[];
   #pauseTimer: NodeJS.Timeout | undefined;
-  readonly #waiters: { resolve: (permit: Permit) => void; reject: (error: unknown) => void }[] = [];
+  readonly #waiters: Waiter[] = [];
   /** How many waiters at the front are resends (they keep their arrival order among themselves). */
   #resent = 0;
 
@@ -56,32 +86,51 @@ export class ConcurrencyLimiter {
     this.#min = Math.max(1, options.min ?? 1);
     this.#max = Math.min(dataverseConcurrencyCeiling, options.max ?? dataverseConcurrencyCeiling);
     this.#now = options.now ?? Date.now;
-    this.#limit = this.#clamp(options.initial ?? 4);
+    const initial = this.#clamp(options.initial ?? 4);
+    this.#lanes = Array.from({ length: Math.max(1, Math.floor(options.lanes ?? 1)) }, () => ({
+      limit: initial,
+      inFlight: 0,
+      started: 0,
+      hinted: false,
+      lastDecreaseAt: -Infinity,
+      pausedUntil: 0,
+    }));
   }
 
-  /** Current limit (fractional while growing; `Math.floor` of it requests may run). */
+  /** Current limit over every lane (fractional while growing; `Math.floor` of each lane's may run). */
   get limit(): number {
-    return this.#limit;
+    return this.#lanes.reduce((sum, lane) => sum + lane.limit, 0);
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#lanes.reduce((sum, lane) => sum + lane.inFlight, 0);
   }
 
   get waiting(): number {
     return this.#waiters.length;
   }
 
+  get lanes(): number {
+    return this.#lanes.length;
+  }
+
+  lane(index: number): LaneState {
+    const { limit, inFlight, pausedUntil } = this.#laneAt(index);
+    return { limit, inFlight, pausedUntil: pausedUntil > this.#now() ? pausedUntil : 0 };
+  }
+
   /**
    * Waits for a slot (and for any Retry-After pause to end). A request sent again (`resend`) goes before those
    * not sent yet: it is older work that already waited its Retry-After, and a caller waiting for a group of
    * requests (a push round) waits for the last one — behind a queue refilled meanwhile it became the group's
-   * straggler (S4, docs/benchmarks.md: two retried chunks finished 3 s after the rest of the push).
+   * straggler (S4, docs/benchmarks.md: two retried chunks finished 3 s after the rest of the push). `lane`
+   * pins the request to one identity; otherwise the permit's `lane` says which one it runs as.
    */
-  acquire(signal?: AbortSignal, options: { resend?: boolean } = {}): Promise<Permit> {
+  acquire(signal?: AbortSignal, options: { resend?: boolean; lane?: number } = {}): Promise<Permit> {
     signal?.throwIfAborted();
+    if (options.lane !== undefined) this.#laneAt(options.lane);
     return new Promise<Permit>((resolve, reject) => {
-      const waiter = { resolve, reject };
+      const waiter: Waiter = { resolve, reject, lane: options.lane };
       if (options.resend) this.#waiters.splice(this.#resent++, 0, waiter);
       else this.#waiters.push(waiter);
       if (signal) {
@@ -105,9 +154,10 @@ export class ConcurrencyLimiter {
 
   /** `kind` says which limit a `throttled` outcome hit (`throttleKindOf`). */
   release(permit: Permit, outcome: RequestOutcome, kind: ThrottleKind = 'concurrency'): void {
-    this.#inFlight -= 1;
+    const lane = this.#laneAt(permit.lane);
+    lane.inFlight -= 1;
     if (outcome === 'success') {
-      this.#limit = this.#clamp(this.#limit + 1 / Math.floor(this.#limit));
+      lane.limit = this.#clamp(lane.limit + 1 / Math.floor(lane.limit));
     } else if (outcome === 'throttled') {
       this.throttled(permit, kind);
     }
@@ -116,30 +166,34 @@ export class ConcurrencyLimiter {
 
   /**
    * A 429 seen for work started with `permit` (also for parts of a `$batch` that itself succeeded). Only a
-   * concurrency 429 lowers the limit; a budget 429 is answered by the `Retry-After` pause alone.
+   * concurrency 429 lowers the limit of the permit's lane; a budget 429 is answered by the `Retry-After` pause
+   * alone.
    */
   throttled(permit: Permit, kind: ThrottleKind = 'concurrency'): void {
     if (kind === 'budget') return;
+    const lane = this.#laneAt(permit.lane);
     // Requests started before the last decrease belong to the same congestion event.
-    if (permit.startedAt < this.#lastDecreaseAt) return;
-    this.#limit = this.#clamp(Math.floor(this.#limit / 2));
-    this.#lastDecreaseAt = this.#now();
+    if (permit.startedAt < lane.lastDecreaseAt) return;
+    lane.limit = this.#clamp(Math.floor(lane.limit / 2));
+    lane.lastDecreaseAt = this.#now();
   }
 
-  /** The server's recommended parallelism (`x-ms-dop-hint`): the starting point, taken once. */
-  observeHint(degreeOfParallelism: number): void {
-    if (this.#hinted || !Number.isFinite(degreeOfParallelism) || degreeOfParallelism < 1) return;
-    this.#hinted = true;
-    this.#limit = this.#clamp(degreeOfParallelism);
+  /** The server's recommended parallelism (`x-ms-dop-hint`) for a lane: its starting point, taken once. */
+  observeHint(degreeOfParallelism: number, laneIndex = 0): void {
+    const lane = this.#laneAt(laneIndex);
+    if (lane.hinted || !Number.isFinite(degreeOfParallelism) || degreeOfParallelism < 1) return;
+    lane.hinted = true;
+    lane.limit = this.#clamp(degreeOfParallelism);
     this.#pump();
   }
 
-  /** Starts nothing new for `ms` (a Retry-After). */
-  pause(ms: number): void {
+  /** Starts nothing new on the lane for `ms` (a Retry-After for that identity). */
+  pause(ms: number, laneIndex = 0): void {
+    const lane = this.#laneAt(laneIndex);
     const until = this.#now() + ms;
-    if (until <= this.#pausedUntil) return;
-    this.#pausedUntil = until;
-    this.#schedulePump();
+    if (until <= lane.pausedUntil) return;
+    lane.pausedUntil = until;
+    this.#pump();
   }
 
   /** Rejects every waiter (the connector is closing). */
@@ -150,23 +204,57 @@ export class ConcurrencyLimiter {
   }
 
   #pump(): void {
-    const remaining = this.#pausedUntil - this.#now();
-    if (remaining > 0) {
-      this.#schedulePump();
-      return;
+    const now = this.#now();
+    for (let i = 0; i < this.#waiters.length;) {
+      const waiter = this.#waiters[i];
+      const lane = waiter.lane ?? this.#roomiest(now);
+      if (lane === undefined) break; // no lane has room: nobody behind can start either
+      if (!this.#canStart(this.#lanes[lane], now)) {
+        i += 1; // pinned to a busy lane: let the others pass
+        continue;
+      }
+      this.#waiters.splice(i, 1);
+      if (i < this.#resent) this.#resent -= 1;
+      this.#lanes[lane].inFlight += 1;
+      this.#lanes[lane].started += 1;
+      waiter.resolve({ startedAt: now, lane });
     }
-    while (this.#waiters.length > 0 && this.#inFlight < Math.floor(this.#limit)) {
-      this.#inFlight += 1;
-      if (this.#resent > 0) this.#resent -= 1;
-      this.#waiters.shift()!.resolve({ startedAt: this.#now() });
-    }
+    this.#schedulePump(now);
   }
 
-  #schedulePump(): void {
+  /** The lane with the most free slots that may start a request now; ties go to the least used. */
+  #roomiest(now: number): number | undefined {
+    let best: number | undefined;
+    for (const [index, lane] of this.#lanes.entries()) {
+      if (!this.#canStart(lane, now)) continue;
+      const other = best === undefined ? undefined : this.#lanes[best];
+      const room = Math.floor(lane.limit) - lane.inFlight;
+      const otherRoom = other === undefined ? -1 : Math.floor(other.limit) - other.inFlight;
+      if (other === undefined || room > otherRoom || (room === otherRoom && lane.started < other.started)) {
+        best = index;
+      }
+    }
+    return best;
+  }
+
+  #canStart(lane: Lane, now: number): boolean {
+    return lane.pausedUntil <= now && lane.inFlight < Math.floor(lane.limit);
+  }
+
+  /** While requests wait, wakes up when the earliest pause ends (a release wakes the queue by itself). */
+  #schedulePump(now: number): void {
     clearTimeout(this.#pauseTimer);
-    const remaining = this.#pausedUntil - this.#now();
-    if (this.#waiters.length === 0 || remaining <= 0) return;
-    this.#pauseTimer = setTimeout(() => this.#pump(), remaining);
+    this.#pauseTimer = undefined;
+    if (this.#waiters.length === 0) return;
+    const ends = this.#lanes.map((lane) => lane.pausedUntil).filter((until) => until > now);
+    if (ends.length === 0) return;
+    this.#pauseTimer = setTimeout(() => this.#pump(), Math.min(...ends) - now);
+  }
+
+  #laneAt(index: number): Lane {
+    const lane = this.#lanes[index];
+    if (lane === undefined) throw new RangeError(`No identity ${index} in the concurrency limiter.`);
+    return lane;
   }
 
   #clamp(value: number): number {

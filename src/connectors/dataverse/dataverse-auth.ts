@@ -24,6 +24,8 @@ export function createTokenProvider(options: {
   logger: Logger;
   /** Only for a non-default authority with a private CA (the emulator's HTTPS token endpoint in tests). */
   dispatcher?: Dispatcher;
+  /** Which application user this is (`application user #2`), for errors when there are several; else ''. */
+  label?: string;
 }): TokenProvider {
   const { auth } = options;
   if (auth.kind === 'static-token') {
@@ -32,6 +34,7 @@ export function createTokenProvider(options: {
   const authorityHost = (auth.authorityHost ?? defaultAuthorityHost).replace(/\/+$/, '');
   const custom = auth.authorityHost !== undefined && authorityHost !== defaultAuthorityHost;
   const log = options.logger.child({ component: 'msal' });
+  const label = options.label ?? '';
   const app = new ConfidentialClientApplication({
     auth: {
       clientId: auth.clientId,
@@ -62,7 +65,7 @@ export function createTokenProvider(options: {
         if (!result?.accessToken) throw new Error('Entra ID returned no access token.');
         return result.accessToken;
       } catch (error) {
-        throw authError(error);
+        throw authError(error, label);
       }
     },
     invalidate() {
@@ -73,8 +76,11 @@ export function createTokenProvider(options: {
   };
 }
 
-/** MSAL errors carry an `errorCode` (e.g. `invalid_client`) and a message without the secret. */
-function authError(error: unknown): CrmError {
+/**
+ * MSAL errors carry an `errorCode` (e.g. `invalid_client`) and a message without the secret. Each application
+ * user has its own MSAL application (its own token cache); `label` says which one failed.
+ */
+function authError(error: unknown, label: string): CrmError {
   const e = error as { errorCode?: string; errorMessage?: string; message?: string; code?: string };
   const network = e.errorCode === 'network_error' || e.errorCode === 'endpoints_resolution_error';
   const detail = (e.errorMessage || e.message || 'unknown error').split('\n')[0];
@@ -82,7 +88,7 @@ function authError(error: unknown): CrmError {
     { errorClass: 'pass', reason: network ? 'unreachable' : 'auth' },
     network
       ? `The Entra ID token endpoint could not be reached: ${detail}`
-      : `Entra ID refused the client credentials${e.errorCode ? ` (${e.errorCode})` : ''}: ${detail}`,
+      : `Entra ID refused the client credentials${label ? ` of ${label}` : ''}${e.errorCode ? ` (${e.errorCode})` : ''}: ${detail}`,
     { cause: error },
   );
 }

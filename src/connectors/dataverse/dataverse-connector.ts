@@ -8,6 +8,7 @@ import type {
   ChangePage,
   ConnectorStats,
   CrmConnector,
+  CrmIdentity,
   DescribedAttribute,
   EntityAccessProbe,
   EntityDescription,
@@ -38,9 +39,11 @@ import { DataverseHttp } from './dataverse-http.ts';
 import { readAllPages } from './full-reader.ts';
 import {
   assertLogicalName,
+  commonAttributePrivileges,
   fetchAttributePrivileges,
   fetchAttributes,
   fetchEntity,
+  fetchUserName,
   fetchUserPrivilegeNames,
   fetchWhoAmI,
   getJson,
@@ -62,20 +65,24 @@ import type { CrmRecord } from '../../domain/crm-record.ts';
 export interface DataverseConnectorOptions {
   /** The organisation URL (`https://contoso.crm.dynamics.com`, or the emulator's). */
   readonly url: string;
-  readonly auth: CrmAuthConfig;
+  /**
+   * One application user, or several (interfaces.md §2): requests are spread over them, each with its own
+   * token cache, concurrency limit, Retry-After pause and counters, since Dataverse's limits are per user.
+   */
+  readonly auth: CrmAuthConfig | readonly CrmAuthConfig[];
   readonly logger: Logger;
   /** Rows per page (default 5,000, Dataverse's maximum). */
   readonly pageSize?: number;
   /** Watermark overlap for entities without change tracking (default 120 s). */
   readonly watermarkOverlapMs?: number;
-  /** Concurrency before the server's `x-ms-dop-hint` is known (default 4). */
+  /** Concurrency per application user before the server's `x-ms-dop-hint` is known (default 4). */
   readonly initialConcurrency?: number;
   readonly retry?: RetryPolicyOptions;
   readonly timeoutMs?: number;
   /** Custom undici dispatcher (tests: a private CA for the emulator's HTTPS token endpoint). */
   readonly dispatcher?: Dispatcher;
-  /** Replaces the token source (tests). */
-  readonly tokens?: TokenProvider;
+  /** Replaces the token sources, one per application user (tests). */
+  readonly tokens?: TokenProvider | readonly TokenProvider[];
   /**
    * Initial write paths per entity (default: none, so every entity writes through `$batch` with per-request
    * `If-Match`); `setWritePaths` changes them later. Set `bulk` only for an entity whose `probeWritePath` proved
@@ -102,7 +109,9 @@ export class DataverseConnector implements CrmConnector {
   readonly #entities = new Map<string, Promise<EntityMetadata>>();
   readonly #attributes = new Map<string, Promise<AttributeMetadata[]>>();
   #privileges: Promise<AttributePrivilege[]> | undefined;
-  #whoAmI: Promise<WhoAmI> | undefined;
+  /** Per application user: its WhoAmI (a failure is not kept) and, once read, its name. */
+  readonly #whoAmIs: (Promise<WhoAmI> | undefined)[];
+  readonly #known: { userId?: string; name?: string }[];
 
   constructor(options: DataverseConnectorOptions) {
     this.#log = options.logger.child({ component: 'dataverse' });
@@ -110,18 +119,28 @@ export class DataverseConnector implements CrmConnector {
     this.#overlapMs = options.watermarkOverlapMs ?? 120_000;
     this.#retry = options.retry;
     this.setWritePaths(options.writePaths ?? {});
+    const auths: readonly CrmAuthConfig[] = Array.isArray(options.auth) ? options.auth : [options.auth];
+    const tokens: readonly TokenProvider[] =
+      options.tokens === undefined
+        ? auths.map((auth, i) =>
+            createTokenProvider({
+              auth,
+              resource: options.url,
+              logger: this.#log.child({ identity: i + 1 }),
+              dispatcher: options.dispatcher,
+              label: auths.length > 1 ? `application user #${i + 1}` : '',
+            }),
+          )
+        : Array.isArray(options.tokens)
+          ? options.tokens
+          : [options.tokens];
+    this.#whoAmIs = tokens.map(() => undefined);
+    this.#known = tokens.map(() => ({}));
     this.#http = new DataverseHttp({
       url: options.url,
-      tokens:
-        options.tokens ??
-        createTokenProvider({
-          auth: options.auth,
-          resource: options.url,
-          logger: this.#log,
-          dispatcher: options.dispatcher,
-        }),
+      tokens,
       logger: this.#log,
-      limiter: new ConcurrencyLimiter({ initial: options.initialConcurrency ?? 4 }),
+      limiter: new ConcurrencyLimiter({ initial: options.initialConcurrency ?? 4, lanes: tokens.length }),
       retry: options.retry,
       timeoutMs: options.timeoutMs,
       dispatcher: options.dispatcher,
@@ -129,11 +148,42 @@ export class DataverseConnector implements CrmConnector {
   }
 
   whoAmI(): Promise<WhoAmI> {
-    this.#whoAmI ??= fetchWhoAmI(this.#http).catch((error: unknown) => {
-      this.#whoAmI = undefined;
-      throw error;
-    });
-    return this.#whoAmI;
+    return this.#whoAmIOf(0);
+  }
+
+  async identities(): Promise<readonly CrmIdentity[]> {
+    return Promise.all(
+      this.#whoAmIs.map(async (_, i): Promise<CrmIdentity> => {
+        try {
+          const whoAmI = await this.#whoAmIOf(i);
+          const known = this.#known[i];
+          known.name ??= await fetchUserName(this.#http, whoAmI.userId, i);
+          return { number: i + 1, whoAmI, ...(known.name === undefined ? {} : { name: known.name }) };
+        } catch (error) {
+          if (!isCrmError(error)) throw error;
+          return { number: i + 1, error };
+        }
+      }),
+    );
+  }
+
+  /** One application user's WhoAmI, asked as that user (pinned), kept once known. */
+  #whoAmIOf(identity: number): Promise<WhoAmI> {
+    let promise = this.#whoAmIs[identity];
+    if (promise === undefined) {
+      promise = fetchWhoAmI(this.#http, identity).then(
+        (me) => {
+          this.#known[identity].userId = me.userId;
+          return me;
+        },
+        (error: unknown) => {
+          this.#whoAmIs[identity] = undefined;
+          throw error;
+        },
+      );
+      this.#whoAmIs[identity] = promise;
+    }
+    return promise;
   }
 
   async getEntity(entity: string): Promise<EntityMetadata> {
@@ -145,8 +195,13 @@ export class DataverseConnector implements CrmConnector {
   }
 
   getAttributePrivileges(): Promise<AttributePrivilege[]> {
-    this.#privileges ??= this.whoAmI()
-      .then((me) => fetchAttributePrivileges(this.#http, me.userId))
+    // Each application user's own privileges, asked as that user; the sync may use what all of them have.
+    this.#privileges ??= Promise.all(
+      this.#whoAmIs.map(async (_, i) =>
+        fetchAttributePrivileges(this.#http, (await this.#whoAmIOf(i)).userId, i),
+      ),
+    )
+      .then(commonAttributePrivileges)
       .catch((error: unknown) => {
         this.#privileges = undefined;
         throw error;
@@ -184,32 +239,58 @@ export class DataverseConnector implements CrmConnector {
   }
 
   async probeEntityAccess(entity: string): Promise<EntityAccessProbe> {
-    const problems: string[] = [];
     const metadata = await this.getEntity(entity);
-    let read = false;
-    try {
-      await getJson(this.#http, `${metadata.entitySetName}?$select=${metadata.primaryIdAttribute}&$top=1`);
-      read = true;
-    } catch (error) {
-      if (!isCrmError(error) || error.errorClass === 'transient' || error.reason === 'auth') throw error;
-      problems.push(`cannot read ${entity}: ${error.message}`);
-    }
-    const me = await this.whoAmI();
-    const names = await fetchUserPrivilegeNames(this.#http, me.userId);
-    const has = (verb: string) =>
-      names === undefined
-        ? ('unknown' as const)
-        : names.has(`prv${verb}${metadata.schemaName}`.toLowerCase());
-    const create = has('Create');
-    const update = has('Write');
-    if (create === false) problems.push(`the sync user lacks prvCreate${metadata.schemaName}`);
-    if (update === false) problems.push(`the sync user lacks prvWrite${metadata.schemaName}`);
+    // Every application user is probed as itself: requests go as any of them, so each needs the access.
+    const probes = await Promise.all(this.#whoAmIs.map((_, i) => this.#probeAccessAs(i, metadata, entity)));
+    const problems = probes.flatMap((probe) => probe.problems);
+    const all = (flag: 'create' | 'update'): boolean | 'unknown' =>
+      probes.some((probe) => probe[flag] === false)
+        ? false
+        : probes.every((probe) => probe[flag] === true) || 'unknown';
+    const read = probes.every((probe) => probe.read);
+    const create = all('create');
+    const update = all('update');
     if (!metadata.changeTrackingEnabled) {
       problems.push(
         `change tracking is off for ${entity}: changes are found by modifiedon, deletes only by reconcile`,
       );
     }
     return { entity, read, create, update, changeTracking: metadata.changeTrackingEnabled, problems };
+  }
+
+  /** One application user's access to a table (`probeEntityAccess`). */
+  async #probeAccessAs(
+    identity: number,
+    metadata: EntityMetadata,
+    entity: string,
+  ): Promise<{
+    read: boolean;
+    create: boolean | 'unknown';
+    update: boolean | 'unknown';
+    problems: string[];
+  }> {
+    const problems: string[] = [];
+    const who = this.#http.identities > 1 ? `application user #${identity + 1}` : 'the sync user';
+    let read = false;
+    try {
+      const path = `${metadata.entitySetName}?$select=${metadata.primaryIdAttribute}&$top=1`;
+      await getJson(this.#http, path, undefined, identity);
+      read = true;
+    } catch (error) {
+      if (!isCrmError(error) || error.errorClass === 'transient' || error.reason === 'auth') throw error;
+      problems.push(`${who} cannot read ${entity}: ${error.message}`);
+    }
+    const me = await this.#whoAmIOf(identity);
+    const names = await fetchUserPrivilegeNames(this.#http, me.userId, identity);
+    const has = (verb: string) =>
+      names === undefined
+        ? ('unknown' as const)
+        : names.has(`prv${verb}${metadata.schemaName}`.toLowerCase());
+    const create = has('Create');
+    const update = has('Write');
+    if (create === false) problems.push(`${who} lacks prvCreate${metadata.schemaName}`);
+    if (update === false) problems.push(`${who} lacks prvWrite${metadata.schemaName}`);
+    return { read, create, update, problems };
   }
 
   refreshMetadata(entity?: string): void {
@@ -463,7 +544,14 @@ export class DataverseConnector implements CrmConnector {
       writePaths[entity] =
         this.#bulkEntities.has(entity) && !this.#bulkUnsupported.has(entity) ? 'bulk' : 'batch';
     }
-    return { ...this.#http.stats(), writePaths };
+    const http = this.#http.stats();
+    const identities = http.identities.map(({ index, ...counters }) => ({
+      number: index + 1,
+      name: this.#known[index].name ?? null,
+      userId: this.#known[index].userId ?? null,
+      ...counters,
+    }));
+    return { ...http, identities, writePaths };
   }
 
   close(): Promise<void> {

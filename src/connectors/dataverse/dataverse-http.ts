@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../../logging/logger.ts';
 import { CrmError, isCrmError } from '../crm-error.ts';
-import { ConcurrencyLimiter, throttleKindOf } from './concurrency-limiter.ts';
+import { ConcurrencyLimiter, throttleKindOf, type ThrottleKind } from './concurrency-limiter.ts';
 import type { TokenProvider } from './dataverse-auth.ts';
 import { classifyFailure, mayHaveRun, type DataverseFailure } from './error-classifier.ts';
 import { sanitizeCrmText } from './record-mapper.ts';
@@ -13,13 +13,19 @@ import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptio
  * `dynamics-web-api`): Dataverse's standard headers, bearer auth with one token refresh on 401, an adaptive
  * concurrency limit, and retries of transient failures with back-off that honours `Retry-After` — all bounded.
  * Non-2xx answers that are not retried become a classified `CrmError`.
+ *
+ * Several application users: one token source per identity and one limiter lane each (Dataverse's limits are
+ * per user); every attempt runs as the identity its permit names — a request throttled on one identity is sent
+ * again on whichever has room — unless the request is pinned to one (`identity`).
  */
 export interface DataverseHttpOptions {
   /** The organisation URL, e.g. `https://contoso.crm.dynamics.com`. */
   readonly url: string;
   readonly apiVersion?: string;
-  readonly tokens: TokenProvider;
+  /** One token source per application user, in the configured order (index = identity). */
+  readonly tokens: readonly TokenProvider[];
   readonly logger: Logger;
+  /** Must have one lane per token source (default: a limiter with a lane each). */
   readonly limiter?: ConcurrencyLimiter;
   readonly retry?: RetryPolicyOptions;
   /** Time-out for response headers and between body chunks (default 120 s). */
@@ -44,16 +50,28 @@ export interface HttpRequest {
   /** Error statuses to return as a response instead of throwing (never retried). */
   readonly acceptStatus?: readonly number[];
   readonly signal?: AbortSignal;
+  /** Run as this identity only (its WhoAmI, its privileges); by default whichever has the most room. */
+  readonly identity?: number;
 }
 
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
+  /** The identity that sent it and when its attempt started: `partsThrottled` charges 429 parts to it. */
+  readonly identity: number;
+  readonly startedAt: number;
+}
+
+/** Counters of one identity (application user). */
+export interface IdentityCounters {
+  requests: number;
+  retries: number;
+  throttled: number;
 }
 
 type AttemptResult =
-  | { readonly response: HttpResponse }
+  | { readonly response: Omit<HttpResponse, 'identity' | 'startedAt'> }
   | { readonly failure: DataverseFailure; readonly retryAfterMs: number | undefined };
 
 export class DataverseHttp {
@@ -62,24 +80,26 @@ export class DataverseHttp {
   /** `/api/data/v9.2/`: the path prefix `$batch` parts use. */
   readonly dataPath: string;
   readonly limiter: ConcurrencyLimiter;
-  readonly #tokens: TokenProvider;
+  readonly #tokens: readonly TokenProvider[];
   readonly #log: Logger;
   readonly #retry: RetryPolicyOptions;
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #random: () => number;
-  #requests = 0;
-  #retries = 0;
-  #throttled = 0;
+  readonly #counters: IdentityCounters[];
 
   constructor(options: DataverseHttpOptions) {
     const base = options.url.replace(/\/+$/, '');
     this.dataPath = `${new URL(base).pathname.replace(/\/+$/, '')}/api/data/v${options.apiVersion ?? '9.2'}/`;
     this.dataUrl = `${new URL(base).origin}${this.dataPath}`;
+    if (options.tokens.length === 0) throw new Error('DataverseHttp needs at least one token source.');
     this.#tokens = options.tokens;
+    this.#counters = options.tokens.map(() => ({ requests: 0, retries: 0, throttled: 0 }));
     this.#log = options.logger;
-    this.limiter = options.limiter ?? new ConcurrencyLimiter();
+    this.limiter = options.limiter ?? new ConcurrencyLimiter({ lanes: options.tokens.length });
+    if (this.limiter.lanes !== options.tokens.length)
+      throw new Error('The concurrency limiter needs one lane per token source.');
     this.#retry = options.retry ?? defaultRetryPolicy;
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -88,14 +108,54 @@ export class DataverseHttp {
     this.#random = options.random ?? Math.random;
   }
 
+  /** How many identities (application users) requests are spread over. */
+  get identities(): number {
+    return this.#tokens.length;
+  }
+
+  /** Totals over every identity, and each identity's own counters and limiter lane. */
   stats() {
+    const identities = this.#counters.map((counters, index) => {
+      const lane = this.limiter.lane(index);
+      return {
+        index,
+        ...counters,
+        concurrencyLimit: Math.floor(lane.limit),
+        inFlight: lane.inFlight,
+        retryAfterUntil: lane.pausedUntil === 0 ? null : new Date(lane.pausedUntil).toISOString(),
+      };
+    });
+    const total = (key: keyof IdentityCounters) => this.#counters.reduce((sum, c) => sum + c[key], 0);
     return {
-      requests: this.#requests,
-      retries: this.#retries,
-      throttled: this.#throttled,
-      concurrencyLimit: Math.floor(this.limiter.limit),
+      requests: total('requests'),
+      retries: total('retries'),
+      throttled: total('throttled'),
+      concurrencyLimit: identities.reduce((sum, identity) => sum + identity.concurrencyLimit, 0),
       inFlight: this.limiter.inFlight,
+      identities,
     };
+  }
+
+  /**
+   * 429s inside a `$batch` that was itself answered: the identity that sent it is throttled like for a 429 of
+   * the whole request (its limit for a concurrency refusal, its Retry-After pause).
+   */
+  partsThrottled(response: HttpResponse, kind: ThrottleKind, retryAfterMs: number | undefined): void {
+    this.limiter.throttled({ startedAt: response.startedAt, lane: response.identity }, kind);
+    if (retryAfterMs) this.limiter.pause(retryAfterMs, response.identity);
+  }
+
+  /** Whether an identity other than `identity` is out of any Retry-After pause (a throttled request may go there). */
+  otherIdentityFree(identity: number): boolean {
+    for (let i = 0; i < this.#tokens.length; i += 1) {
+      if (i !== identity && this.limiter.lane(i).pausedUntil === 0) return true;
+    }
+    return false;
+  }
+
+  /** `application user #2` when there are several, so an error says which identity failed; else ''. */
+  identityLabel(identity: number): string {
+    return this.#tokens.length > 1 ? `application user #${identity + 1}` : '';
   }
 
   async close(): Promise<void> {
@@ -108,52 +168,70 @@ export class DataverseHttp {
     const url = this.#resolve(req.path);
     const idempotent = req.idempotent ?? req.method === 'GET';
     const budget = new RetryBudget(this.#retry, this.#random);
-    let refreshedToken = false;
+    // Identities whose token was already renewed once after a 401 in this call.
+    const refreshed = new Set<number>();
     // Whether any attempt may have been executed: a write then may have landed even if a later attempt was
     // refused outright (a lost answer, then a 429 until the budget ran out).
     let mayHaveRunOnce = false;
     for (let attempt = 0; ; attempt += 1) {
-      const permit = await this.limiter.acquire(req.signal, { resend: attempt > 0 });
+      const permit = await this.limiter.acquire(req.signal, { resend: attempt > 0, lane: req.identity });
+      const identity = permit.lane;
       let result: AttemptResult;
       try {
-        result = await this.#attempt(url, req);
+        result = await this.#attempt(url, req, identity);
       } catch (error) {
         this.limiter.release(permit, 'failure');
         throw error;
       }
       if ('response' in result) {
         this.limiter.release(permit, 'success');
-        return result.response;
+        return { ...result.response, identity, startedAt: permit.startedAt };
       }
       const { failure, retryAfterMs } = result;
       const throttled = failure.httpStatus === 429;
       this.limiter.release(permit, throttled ? 'throttled' : 'failure', throttleKindOf(failure.crmCode));
-      if (failure.httpStatus === 401 && !refreshedToken && this.#tokens.invalidate()) {
-        refreshedToken = true;
+      if (failure.httpStatus === 401 && !refreshed.has(identity) && this.#tokens[identity].invalidate()) {
+        refreshed.add(identity);
         continue;
       }
       if (throttled) {
-        this.#throttled += 1;
-        // Dataverse extends the penalty for clients that keep sending: hold every request, not just this one.
-        if (retryAfterMs !== undefined) this.limiter.pause(retryAfterMs);
+        this.#counters[identity].throttled += 1;
+        // Dataverse extends the penalty for clients that keep sending: hold every request of this identity, not
+        // just this one (the others have budgets of their own and go on).
+        if (retryAfterMs !== undefined) this.limiter.pause(retryAfterMs, identity);
       }
       const classification = classifyFailure(failure);
       const mayHaveRunNow = mayHaveRun(failure);
       mayHaveRunOnce ||= mayHaveRunNow;
+      // Throttled with another identity free: sent again at once as that one, so nothing is waited or charged
+      // (this identity is paused now, so the resends end once every identity is held).
+      const elsewhere =
+        throttled &&
+        retryAfterMs !== undefined &&
+        req.identity === undefined &&
+        this.otherIdentityFree(identity);
       const delay =
         classification.errorClass === 'transient' && (idempotent || !mayHaveRunNow)
-          ? budget.next({ throttled, retryAfterMs })
+          ? elsewhere
+            ? 0
+            : budget.next({ throttled, retryAfterMs })
           : undefined;
       if (delay === undefined) {
-        throw new CrmError(classification, describe(failure, req), {
+        throw new CrmError(classification, describe(failure, req, this.identityLabel(identity)), {
           crmCode: failure.crmCode,
           httpStatus: failure.httpStatus,
           mayHaveRun: mayHaveRunOnce,
         });
       }
-      this.#retries += 1;
+      this.#counters[identity].retries += 1;
       this.#log.debug(
-        { method: req.method, status: failure.httpStatus, reason: classification.reason, delayMs: delay },
+        {
+          method: req.method,
+          status: failure.httpStatus,
+          reason: classification.reason,
+          delayMs: delay,
+          identity: identity + 1,
+        },
         'retrying Dataverse request',
       );
       // A throttled request needs no sleep of its own: the limiter holds every request until its Retry-After has
@@ -166,16 +244,19 @@ export class DataverseHttp {
   }
 
   /** One attempt: the response, or what went wrong. */
-  async #attempt(url: string, req: HttpRequest): Promise<AttemptResult> {
-    this.#requests += 1;
+  async #attempt(url: string, req: HttpRequest, identity: number): Promise<AttemptResult> {
+    this.#counters[identity].requests += 1;
     let token: string;
     try {
-      token = await this.#tokens.getToken();
+      token = await this.#tokens[identity].getToken();
     } catch (error) {
       if (isCrmError(error)) throw error;
-      throw new CrmError({ errorClass: 'pass', reason: 'auth' }, 'Could not obtain a Dataverse token.', {
-        cause: error,
-      });
+      const label = this.identityLabel(identity);
+      throw new CrmError(
+        { errorClass: 'pass', reason: 'auth' },
+        `Could not obtain a Dataverse token${label ? ` for ${label}` : ''}.`,
+        { cause: error },
+      );
     }
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -214,7 +295,7 @@ export class DataverseHttp {
       };
     }
     const hint = Number(responseHeaders['x-ms-dop-hint']);
-    if (hint > 0) this.limiter.observeHint(hint);
+    if (hint > 0) this.limiter.observeHint(hint, identity);
     if (
       (statusCode >= 200 && statusCode < 300) ||
       statusCode === 304 ||
@@ -261,12 +342,13 @@ export function parseErrorBody(text: string): { crmCode?: string; message?: stri
   return text.trim() === '' ? {} : { message: sanitizeCrmText(text.trim().slice(0, 500)) };
 }
 
-function describe(failure: DataverseFailure, req: HttpRequest): string {
+function describe(failure: DataverseFailure, req: HttpRequest, identity: string): string {
   const what = `${req.method} ${req.path.replace(/^https?:\/\/[^/]+/i, '').split('?')[0]}`;
   if (failure.httpStatus === undefined) {
     return `Dataverse could not be reached (${failure.networkCode ?? 'network error'}) for ${what}: ${failure.message ?? ''}`.trim();
   }
-  if (failure.httpStatus === 401) return `Dataverse refused the credentials (401) for ${what}.`;
+  if (failure.httpStatus === 401)
+    return `Dataverse refused the credentials${identity ? ` of ${identity}` : ''} (401) for ${what}.`;
   return failure.message ?? `Dataverse answered ${failure.httpStatus} for ${what}.`;
 }
 

@@ -10,8 +10,14 @@ import type { DataverseHttp } from './dataverse-http.ts';
 
 type Json = Record<string, unknown>;
 
-export async function getJson<T = Json>(http: DataverseHttp, path: string, signal?: AbortSignal): Promise<T> {
-  const response = await http.send({ method: 'GET', path, signal });
+/** GET as JSON; `identity` pins the request to one application user (its WhoAmI, its privileges). */
+export async function getJson<T = Json>(
+  http: DataverseHttp,
+  path: string,
+  signal?: AbortSignal,
+  identity?: number,
+): Promise<T> {
+  const response = await http.send({ method: 'GET', path, signal, identity });
   try {
     return JSON.parse(response.text) as T;
   } catch (error) {
@@ -36,10 +42,12 @@ export function assertLogicalName(name: string): string {
   return name.toLowerCase();
 }
 
-export async function fetchWhoAmI(http: DataverseHttp): Promise<WhoAmI> {
+export async function fetchWhoAmI(http: DataverseHttp, identity?: number): Promise<WhoAmI> {
   const body = await getJson<{ UserId?: string; BusinessUnitId?: string; OrganizationId?: string }>(
     http,
     'WhoAmI()',
+    undefined,
+    identity,
   );
   if (typeof body.UserId !== 'string') {
     throw new CrmError({ errorClass: 'pass', reason: 'protocol' }, 'WhoAmI answered without a UserId.');
@@ -168,10 +176,13 @@ function optionsOf(detail: Json): { value: number; label: string }[] | undefined
 export async function fetchAttributePrivileges(
   http: DataverseHttp,
   userId: string,
+  identity?: number,
 ): Promise<AttributePrivilege[]> {
   const body = await getJson<{ AttributePrivileges?: Json[] }>(
     http,
     `systemusers(${userId})/Microsoft.Dynamics.CRM.RetrievePrincipalAttributePrivileges()`,
+    undefined,
+    identity,
   );
   const allowed = (value: unknown) => value === true || (typeof value === 'number' && value > 0);
   return (body.AttributePrivileges ?? []).map((row) => ({
@@ -189,13 +200,57 @@ export async function fetchAttributePrivileges(
 export async function fetchUserPrivilegeNames(
   http: DataverseHttp,
   userId: string,
+  identity?: number,
 ): Promise<Set<string> | undefined> {
   try {
     const body = await getJson<{ RolePrivileges?: Json[] }>(
       http,
       `systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`,
+      undefined,
+      identity,
     );
     return new Set((body.RolePrivileges ?? []).map((row) => String(row.PrivilegeName).toLowerCase()));
+  } catch (error) {
+    if (isCrmError(error) && error.errorClass !== 'transient' && error.reason !== 'auth') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * What every application user may do with the secured attributes: requests are spread over all of them, so a
+ * column is read or written only where each one may — a column one user cannot read would come back empty
+ * from its requests and look cleared (B5.1). An attribute missing from any list is not granted at all.
+ */
+export function commonAttributePrivileges(
+  lists: readonly (readonly AttributePrivilege[])[],
+): AttributePrivilege[] {
+  const [first = [], ...rest] = lists;
+  const others = rest.map((list) => new Map(list.map((privilege) => [privilege.attributeId, privilege])));
+  return first.flatMap((privilege) => {
+    const same = others.map((byId) => byId.get(privilege.attributeId));
+    if (same.some((other) => other === undefined)) return [];
+    const all = (flag: 'canRead' | 'canCreate' | 'canUpdate') =>
+      privilege[flag] && same.every((other) => other![flag]);
+    return [
+      {
+        attributeId: privilege.attributeId,
+        canRead: all('canRead'),
+        canCreate: all('canCreate'),
+        canUpdate: all('canUpdate'),
+      },
+    ];
+  });
+}
+
+/** The systemuser's full name (for status and metrics), or undefined when it cannot be read. */
+export async function fetchUserName(
+  http: DataverseHttp,
+  userId: string,
+  identity: number,
+): Promise<string | undefined> {
+  try {
+    const row = await getJson(http, `systemusers(${userId})?$select=fullname`, undefined, identity);
+    return typeof row.fullname === 'string' && row.fullname !== '' ? row.fullname : undefined;
   } catch (error) {
     if (isCrmError(error) && error.errorClass !== 'transient' && error.reason !== 'auth') return undefined;
     throw error;

@@ -9,7 +9,7 @@ import {
 } from './batch-codec.ts';
 import { updateMultiple } from './bulk-writer.ts';
 import { throttleKindOf, type ThrottleKind } from './concurrency-limiter.ts';
-import type { DataverseHttp } from './dataverse-http.ts';
+import type { DataverseHttp, HttpResponse } from './dataverse-http.ts';
 import { parseErrorBody } from './dataverse-http.ts';
 import { classifyFailure, mayHaveRun } from './error-classifier.ts';
 import { idFromEntityUrl, toBody, type EntityShape } from './record-mapper.ts';
@@ -161,15 +161,15 @@ async function writeIndependent(
   let pending = operations.map((_, i) => i);
   while (pending.length > 0) {
     let parts: (BatchPartResponse | undefined)[];
-    const startedAt = Date.now();
+    let sent: HttpResponse;
     try {
-      parts = await sendBatch(
+      ({ parts, sent } = await sendBatch(
         context,
         pending.map((i) => ({ changeset: false as const, request: requests[i] })),
         pending.every((i) => resendable(operations[i])),
         true,
         signal,
-      );
+      ));
     } catch (error) {
       // The whole batch kept failing transiently (its own retries are spent): the work stays pending (B6.2).
       if (!isTransient(error)) throw error;
@@ -201,13 +201,13 @@ async function writeIndependent(
       outcomes[i] = outcome;
     });
     if (retry.length === 0) break;
-    const delay = budget.next({ throttled, retryAfterMs: retryAfterMs || undefined });
+    // Charged to the identity that sent the batch (its limit, its Retry-After); the others go on, and a part
+    // throttled while another identity is free is sent again at once (as that one) instead of waiting.
+    if (throttled) context.http.partsThrottled(sent, kind, retryAfterMs);
+    const elsewhere = throttled && !!retryAfterMs && context.http.otherIdentityFree(sent.identity);
+    const delay = elsewhere ? 0 : budget.next({ throttled, retryAfterMs: retryAfterMs || undefined });
     if (delay === undefined) break;
-    if (throttled) {
-      context.http.limiter.throttled({ startedAt }, kind);
-      if (retryAfterMs) context.http.limiter.pause(retryAfterMs);
-    }
-    await sleep(delay, undefined, { signal });
+    if (delay > 0) await sleep(delay, undefined, { signal });
     pending = retry;
   }
   return outcomes.map((outcome, i) =>
@@ -228,9 +228,10 @@ async function writeAtomic(
     );
   }
   const idempotent = operations.every(resendable);
-  let items: Awaited<ReturnType<typeof sendBatchItems>>;
+  let items: Awaited<ReturnType<typeof sendBatchItems>>['items'];
   try {
-    items = await sendBatchItems(context, [{ changeset: true, requests }], idempotent, false, signal);
+    // One request, so one identity: a changeset is atomic only within the request that carries it.
+    ({ items } = await sendBatchItems(context, [{ changeset: true, requests }], idempotent, false, signal));
   } catch (error) {
     if (!isTransient(error)) throw error;
     return operations.map(() => transientOutcome(error));
@@ -251,16 +252,16 @@ async function writeAtomic(
   );
 }
 
-/** Sends one `$batch` and returns the part responses flattened in request order. */
+/** Sends one `$batch` and returns the part responses flattened in request order, and the HTTP answer. */
 async function sendBatch(
   context: WriteContext,
   groups: Parameters<typeof encodeBatch>[0],
   idempotent: boolean,
   continueOnError: boolean,
   signal: AbortSignal | undefined,
-): Promise<(BatchPartResponse | undefined)[]> {
-  const items = await sendBatchItems(context, groups, idempotent, continueOnError, signal);
-  return items.map((item) => (item.kind === 'response' ? item.response : item.responses[0]));
+): Promise<{ parts: (BatchPartResponse | undefined)[]; sent: HttpResponse }> {
+  const { items, sent } = await sendBatchItems(context, groups, idempotent, continueOnError, signal);
+  return { parts: items.map((item) => (item.kind === 'response' ? item.response : item.responses[0])), sent };
 }
 
 async function sendBatchItems(
@@ -294,7 +295,7 @@ async function sendBatchItems(
       { crmCode, httpStatus: response.status },
     );
   }
-  return decodeBatchResponse(type, response.text);
+  return { items: decodeBatchResponse(type, response.text), sent: response };
 }
 
 export function toOutcome(operation: WriteOperation, part: BatchPartResponse): WriteOutcome {

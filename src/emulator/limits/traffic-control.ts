@@ -36,11 +36,19 @@ export type Admission =
 
 export interface TrafficStats {
   admitted: number;
+  /** Requests admitted per systemuser id (several application users, interfaces.md §3). */
+  admittedByUser: Record<string, number>;
   throttled: Record<ThrottleReason, number>;
   /** 429s per systemuser id and limit: service protection is per user (reference §6). */
   throttledByUser: Record<string, Record<ThrottleReason, number>>;
-  faults: { http5xx: number; droppedAfterCommit: number };
+  /**
+   * `droppedWrites`: who lost the answer to a committed write, and when (epoch ms), the latest 1,000 — so a
+   * test harness can tell which client could not know whether its write landed.
+   */
+  faults: { http5xx: number; droppedAfterCommit: number; droppedWrites: { user: string; at: number }[] };
 }
+
+const droppedWritesKept = 1000;
 
 export interface Clock {
   now(): number;
@@ -67,9 +75,10 @@ export class TrafficControl {
   readonly #clock: Clock;
   readonly #stats: TrafficStats = {
     admitted: 0,
+    admittedByUser: {},
     throttled: { requests: 0, executionTime: 0, concurrency: 0 },
     throttledByUser: {},
-    faults: { http5xx: 0, droppedAfterCommit: 0 },
+    faults: { http5xx: 0, droppedAfterCommit: 0, droppedWrites: [] },
   };
 
   constructor(options: { clock?: Clock } = {}) {
@@ -130,6 +139,7 @@ export class TrafficControl {
     const entry = requestsPerWindow > 0 || executionMsPerWindow > 0 ? window.add(now) : undefined;
     window.inFlight += 1;
     this.#stats.admitted += 1;
+    this.#stats.admittedByUser[user] = (this.#stats.admittedByUser[user] ?? 0) + 1;
     const headers = this.#debugHeaders(window);
 
     if (this.#faults.failBeforeExecuting()) {
@@ -204,7 +214,12 @@ export class TrafficControl {
           usage.rowsWritten * msPerRecordWrite;
         if (entry !== undefined) window.charge(entry, executionMs);
         const dropConnection = usage.rowsWritten > 0 && this.#faults.dropAfterCommit();
-        if (dropConnection) this.#stats.faults.droppedAfterCommit += 1;
+        if (dropConnection) {
+          this.#stats.faults.droppedAfterCommit += 1;
+          const dropped = this.#stats.faults.droppedWrites;
+          dropped.push({ user, at: Date.now() });
+          if (dropped.length > droppedWritesKept) dropped.shift();
+        }
         // The modelled execution time is the server's whole time on the request, so the time the emulator
         // really spent building the answer (0.3-0.7 s for a 5,000-row page) counts towards it, not on top.
         const spent = this.#clock.now() - admittedAt;

@@ -1,4 +1,4 @@
-import { emulatorFixtures as f } from '../emulator-fixtures.ts';
+import { emulatorFixtures as f, syncUserApplicationIdAt, syncUserIdAt } from '../emulator-fixtures.ts';
 import { metadataId } from '../metadata/metadata-id.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import type { Row, Value } from '../state/row.ts';
@@ -20,6 +20,8 @@ export interface SeedOptions {
   readonly contacts?: number;
   readonly leads?: number;
   readonly accounts?: number;
+  /** Application users to create (`--token a,b`): the sync user and the others (default 1). */
+  readonly syncUsers?: number;
 }
 
 /** Demo sizes when no flag says otherwise: small enough to read in a second, large enough to page. */
@@ -45,7 +47,7 @@ export function seedState(state: EmulatorState, options: SeedOptions): void {
     if (!rows) pending.set(entity, (rows = []));
     rows.push(buildRow(state, state.table(entity), values, createdOn, owner));
   };
-  seedOrganization(state, ins);
+  seedOrganization(state, ins, options.syncUsers ?? 1);
   if (options.seed === 'demo') seedBusinessData(random, options, ins);
   // Bulk-loading per table sorts the keys once: far cheaper than 1,000,000 random index inserts.
   for (const [entity, rows] of pending) state.table(entity).load(rows);
@@ -231,7 +233,7 @@ type Insert = (
   owner?: [string, string],
 ) => void;
 
-function seedOrganization(state: EmulatorState, ins: Insert): void {
+function seedOrganization(state: EmulatorState, ins: Insert, syncUsers: number): void {
   ins('businessunit', { businessunitid: f.businessUnitId, name: f.organizationName });
   ins('transactioncurrency', {
     transactioncurrencyid: f.usdCurrencyId,
@@ -252,11 +254,19 @@ function seedOrganization(state: EmulatorState, ins: Insert): void {
       accessmode: 0,
       ...extra,
     });
-  user(f.syncUserId, '# Syncline', 'Sync', 'syncline-sync@emulator.example', {
-    accessmode: 4,
-    applicationid: f.syncUserApplicationId,
-    domainname: `${f.syncUserApplicationId}@emulator.example`,
-  });
+  for (let i = 0; i < syncUsers; i += 1) {
+    user(
+      syncUserIdAt(i),
+      '# Syncline',
+      i === 0 ? 'Sync' : `Sync ${i + 1}`,
+      `syncline-sync${i === 0 ? '' : i + 1}@emulator.example`,
+      {
+        accessmode: 4,
+        applicationid: syncUserApplicationIdAt(i),
+        domainname: `${syncUserApplicationIdAt(i)}@emulator.example`,
+      },
+    );
+  }
   user(f.adminUserId, 'Emulator', 'Admin', 'admin@emulator.example', { title: 'System Administrator' });
   const sales = [
     ['Sam', 'Seller'],
@@ -309,11 +319,13 @@ function seedOrganization(state: EmulatorState, ins: Insert): void {
     systemuserid: f.adminUserId,
     fieldsecurityprofileid: f.systemAdministratorProfileId,
   });
-  ins('systemuserprofiles', {
-    systemuserprofileid: guidFrom('sync-profile'),
-    systemuserid: f.syncUserId,
-    fieldsecurityprofileid: f.syncProfileId,
-  });
+  for (let i = 0; i < syncUsers; i += 1) {
+    ins('systemuserprofiles', {
+      systemuserprofileid: guidFrom(i === 0 ? 'sync-profile' : `sync-profile-${i + 1}`),
+      systemuserid: syncUserIdAt(i),
+      fieldsecurityprofileid: f.syncProfileId,
+    });
+  }
 
   for (const [name, id] of Object.entries(f.sdkMessageIds)) {
     ins('sdkmessage', { sdkmessageid: id, name });

@@ -1,3 +1,4 @@
+import type { IdentityStats } from '../../connectors/connector.ts';
 import type { SyncFieldView } from '../../domain/sync-field.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 import type { Page, PageRequest } from '../../store/person-store.ts';
@@ -70,6 +71,12 @@ export interface SyncStatus {
   };
   readonly initialLoad: { readonly done: boolean; readonly processed: number; readonly total: number | null };
   readonly entities: Readonly<Record<string, EntityStatus>>;
+  /**
+   * The CRM connection's application users (interfaces.md §2): requests and throttling of each since start —
+   * Dataverse's limits are per user, so a user throttled far more than the others points at its budget being
+   * shared with another integration.
+   */
+  readonly crm?: { readonly identities: readonly IdentityStats[] };
   readonly backfills: readonly {
     readonly id: string;
     readonly entity: string;

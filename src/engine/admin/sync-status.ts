@@ -56,6 +56,7 @@ export class StatusReporter {
           : {}),
       };
     }
+    const identities = this.#deps.crm.stats().identities;
     const jobs = await store.listBackfillJobs({ limit: 50, status: ['queued', 'running'] });
     const done = (await store.getSetting(initialLoadSetting)) !== undefined;
     return {
@@ -65,6 +66,7 @@ export class StatusReporter {
       passes: summary,
       initialLoad: { done, processed: this.#initialProcessed, total: null },
       entities,
+      ...(identities === undefined ? {} : { crm: { identities } }),
       backfills: jobs.items.map((job) => ({
         id: job.id,
         entity: job.entity,
