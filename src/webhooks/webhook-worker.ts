@@ -43,7 +43,7 @@ export interface WebhookWorkerOptions {
 export interface WebhookWorkerStats {
   /** Notifications accepted (webhooks that named a record of a synced entity). */
   readonly notifications: number;
-  /** Notifications of the sync user's own writes, not read again (B4.4). */
+  /** Notifications of Syncline's own writes (any of its application users), not read again (B4.4). */
   readonly ownWrites: number;
   /** Records applied (upserts and deletes). */
   readonly applied: number;
@@ -84,7 +84,8 @@ export class WebhookWorker {
   readonly #onApplied: ((applied: AppliedChanges) => void) | undefined;
   readonly #order: Map<string, number>;
   readonly #stats = { notifications: 0, ownWrites: 0, applied: 0, retried: 0, leftToPass: 0 };
-  #syncUserId: string | undefined;
+  /** Every application user Syncline writes as (interfaces.md §2: there may be several). */
+  #ownUserIds = new Set<string>();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #busy = false;
@@ -106,10 +107,19 @@ export class WebhookWorker {
   /** Starts reading and applying queued records. */
   start(): void {
     if (this.#loop !== undefined) return;
-    // The sync user's id, to recognise its own writes; until known (or if WhoAmI fails) they are read again.
-    this.#deps.crm.whoAmI().then(
-      (me) => (this.#syncUserId = me.userId.toLowerCase()),
-      (error: unknown) => this.#deps.logger.warn({ err: error }, 'WhoAmI failed; own writes are read again'),
+    // The application users' ids, to recognise Syncline's own writes; until known (or for an identity whose
+    // WhoAmI failed) they are read again, which costs a request and changes nothing.
+    this.#deps.crm.identities().then(
+      (identities) => {
+        for (const identity of identities) {
+          if (identity.whoAmI !== undefined) this.#ownUserIds.add(identity.whoAmI.userId.toLowerCase());
+        }
+      },
+      (error: unknown) =>
+        this.#deps.logger.warn(
+          { err: error },
+          'the application users are unknown; own writes are read again',
+        ),
     );
     this.#loop = this.#run();
   }
@@ -123,13 +133,13 @@ export class WebhookWorker {
 
   /**
    * Queues the records a webhook named (the receiver calls this and answers at once). Returns how many were
-   * queued: none for the sync user's own writes (its pushes and flow actions, B4.4: they are recorded where
+   * queued: none for Syncline's own writes (its pushes and flow actions, B4.4: they are recorded where
    * they are made), for entities Syncline does not sync, or when the queue is full.
    */
   accept(notification: WebhookNotification): number {
     if (!this.#order.has(notification.entity)) return 0;
     this.#stats.notifications += 1;
-    if (notification.initiatingUserId !== undefined && notification.initiatingUserId === this.#syncUserId) {
+    if (notification.initiatingUserId !== undefined && this.#ownUserIds.has(notification.initiatingUserId)) {
       this.#stats.ownWrites += 1;
       return 0;
     }

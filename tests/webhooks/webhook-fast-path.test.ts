@@ -279,6 +279,30 @@ describe('the webhook fast path (B2.8)', () => {
       }),
     ));
 
+  test('B4.4 the webhook of Syncline’s own push is not read again (sqlite)', () =>
+    emulator.run({ settings }, (world) =>
+      withFastPath(world, async (fast) => {
+        const { contactId, person } = await linkedContact(world, 'own-write@fast.test');
+        const { worker } = fast.fastPath;
+        await waitFor('the application users', async () => (worker.stats().ownWrites > 0 ? true : undefined));
+        const before = worker.stats();
+        await world.editPerson(person.id, { title: 'Pushed by Syncline' });
+        await world.pass();
+        assert.equal((await world.crmGet('contact', contactId, ['jobtitle'])).jobtitle, 'Pushed by Syncline');
+        await waitFor('the push’s webhook', async () =>
+          worker.stats().ownWrites > before.ownWrites ? true : undefined,
+        );
+        world.calls.length = 0;
+        await worker.idle();
+        assert.deepEqual(
+          world.calls.filter((call) => call.method === 'retrieveMany'),
+          [],
+          'nothing read again',
+        );
+        assert.equal(worker.stats().applied, before.applied);
+      }),
+    ));
+
   test('B2.8 duplicated webhooks are one read; a pending push makes the worker wait until it settled (sqlite)', () =>
     emulator.run({ settings }, (world) =>
       withFastPath(world, async (fast) => {
