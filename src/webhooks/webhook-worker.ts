@@ -13,17 +13,6 @@ import { PlanCache } from '../flows/plan-cache.ts';
 import { ChangeQueue, type QueuedRecord } from './change-queue.ts';
 import type { WebhookNotification } from './webhook-notification.ts';
 
-/** What the fast path committed: the seam for "a change was applied by the webhook path" (latency, B2.8). */
-export interface AppliedChanges {
-  readonly entity: string;
-  /** The records applied, as read from the CRM (their `modifiedon` is in `values` when selected). */
-  readonly records: readonly CrmRecord[];
-  /** Ids applied as deleted (B3.6). */
-  readonly deleted: readonly string[];
-  /** When the transaction that applied them committed. */
-  readonly committedAt: Date;
-}
-
 export interface WebhookWorkerOptions {
   /** A record is read this long after its first webhook, so a burst of webhooks is one request (default 100 ms). */
   readonly coalesceMs?: number;
@@ -36,8 +25,6 @@ export interface WebhookWorkerOptions {
   readonly retryDelaysMs?: readonly number[];
   /** Most records queued at once (default 100,000); more are left to the pass. */
   readonly queueLimit?: number;
-  /** Called after each committed batch, never awaited; a throwing listener is logged and ignored. */
-  readonly onApplied?: (applied: AppliedChanges) => void;
 }
 
 export interface WebhookWorkerStats {
@@ -81,7 +68,6 @@ export class WebhookWorker {
   readonly #coalesceMs: number;
   readonly #batchSize: number;
   readonly #retryDelaysMs: readonly number[];
-  readonly #onApplied: ((applied: AppliedChanges) => void) | undefined;
   readonly #order: Map<string, number>;
   readonly #stats = { notifications: 0, ownWrites: 0, applied: 0, retried: 0, leftToPass: 0 };
   /** Every application user Syncline writes as (interfaces.md §2: there may be several). */
@@ -99,7 +85,6 @@ export class WebhookWorker {
     this.#coalesceMs = options.coalesceMs ?? 100;
     this.#batchSize = Math.min(100, Math.max(1, options.batchSize ?? 100));
     this.#retryDelaysMs = options.retryDelaysMs ?? [250, 500, 1000, 2000, 4000];
-    this.#onApplied = options.onApplied;
     // The pass's order (B2.2): accounts before the contacts whose company fields they fill, and so on.
     this.#order = new Map(syncEntitiesOf(settings).map((entity, index) => [entity.name, index]));
   }
@@ -263,7 +248,6 @@ export class WebhookWorker {
         return;
       }
       this.#stats.applied += ready.length + deleted.length;
-      this.#notifyApplied({ entity, records: ready, deleted, committedAt: this.#deps.now() });
     }
     this.#retry(entity, later);
   }
@@ -285,14 +269,6 @@ export class WebhookWorker {
       }
       this.#stats.retried += 1;
       this.#queue.retry(entity, record, Date.now() + delay);
-    }
-  }
-
-  #notifyApplied(applied: AppliedChanges): void {
-    try {
-      this.#onApplied?.(applied);
-    } catch (error) {
-      this.#deps.logger.warn({ err: error }, 'an onApplied listener failed');
     }
   }
 
