@@ -28,6 +28,19 @@ export type {
   SyncPreview,
   SyncStatus,
 } from './admin/sync-admin.ts';
+/**
+ * B2.8 latency: `new LatencyRecorder()` times changes carried to either side over the last hour; one per engine
+ * process, given to the engine as `EngineDeps.latency` (SyncService makes one when absent: `sync.latency`).
+ * Records read by id and applied with `applyFetchedRecords` are timed when the deps carry it (a webhook's:
+ * `modifiedon` → commit); `record`/`recordFromCrm` are the seam for any other path. `onSample` feeds metrics.
+ */
+export {
+  LatencyRecorder,
+  type LatencyDirection,
+  type LatencyListener,
+  type LatencyPercentiles,
+  type LatencySummary,
+} from './admin/sync-latency.ts';
 
 // ── Passes and plans ─────────────────────────────────────────────────────────────────────────────────────
 /**

@@ -22,15 +22,19 @@ export type FetchScope = Omit<BatchScope, 'context'> & { readonly context?: Pass
  * unchanged, B4.4). An entity without a plan (a custom entity the CRM lacks) is ignored.
  */
 export async function applyFetchedRecords(
-  deps: Pick<EngineDeps, 'store'>,
+  deps: Pick<EngineDeps, 'store' | 'latency'>,
   scope: FetchScope,
   fetched: FetchedRecords,
 ): Promise<void> {
   const plan = scope.plans.get(fetched.entity);
   if (plan === undefined) return;
-  const batchScope = { ...scope, context: scope.context ?? new PassContext() };
-  await deps.store.withTransaction((tx) =>
-    applyRecordBatch(tx, batchScope, plan, { upserts: fetched.records, deletes: fetched.missing }),
+  const context = scope.context ?? new PassContext();
+  const batchScope = { ...scope, context };
+  // B2.8: the changes these records carry to persons are timed (`deps.latency`), as a pass's page's are.
+  await context.timedCommit(deps.latency, () =>
+    deps.store.withTransaction((tx) =>
+      applyRecordBatch(tx, batchScope, plan, { upserts: fetched.records, deletes: fetched.missing }),
+    ),
   );
 }
 
@@ -39,7 +43,7 @@ export async function applyFetchedRecords(
  * longer has is applied as deleted. Returns the record read, or undefined when it is gone or has no plan.
  */
 export async function rereadRecord(
-  deps: Pick<EngineDeps, 'store' | 'crm'>,
+  deps: Pick<EngineDeps, 'store' | 'crm' | 'latency'>,
   scope: FetchScope,
   entity: string,
   crmId: string,
