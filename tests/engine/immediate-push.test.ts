@@ -130,16 +130,18 @@ describe('engine: immediate pushes (B2.8)', () => {
         await crmValueIs(world, 'contact', contactId, 'jobtitle', 'Edited while disabled');
       }));
 
-    test(`B2.8 a CRM change carried by a pass is timed from its modifiedon (${store})`, () =>
-      emulator.run({ store, settings }, async (world) => {
+    test(`B2.8 changes carried by a pass are timed: a CRM change from its modifiedon, a marketing one from its commit (${store})`, () =>
+      emulator.run({ store, settings: { ...settings, pushDelayMs: 0 } }, async (world) => {
         await startAndLoad(world);
-        const [contactId] = await linkedCrmIds(world, 'contact', 1);
+        const [contactId, otherId] = await linkedCrmIds(world, 'contact', 2);
         await world.crmUpdate('contact', contactId, { firstname: 'Timed' });
+        await world.editPerson((await world.linkedPerson('contact', otherId)).id, { title: 'Timed too' });
         await world.pass();
-        const { fromCrm } = (await world.service.status()).latency;
+        const { fromCrm, toCrm } = (await world.service.status()).latency;
         assert.equal(fromCrm.count, 1);
         // modifiedon is stamped to the second: the sample is at most a second longer than the truth.
         assert.ok(fromCrm.p50Ms !== null && fromCrm.p50Ms < 60_000, JSON.stringify(fromCrm));
+        assert.equal(toCrm.count, 1, 'the pass pushed the marketing edit');
       }));
   }
 });
