@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
 import { crmAdmin, startEmulatorProcess, waitFor, type EmulatorProcess } from '../engine/sync-world.ts';
 import { createTestDatabase, storeKinds, type TestDatabase } from '../helpers/test-store.ts';
 import { startSynclineProcess, type SynclineProcess } from './syncline-process.ts';
@@ -159,4 +162,73 @@ describe('immediate pushes through the running product (B2.8)', () => {
       });
     });
   }
+
+  test('B2.8 B2.9 PostgreSQL: an edit through a standby replica wakes the replica that holds the engine (pg_notify)', async () => {
+    const reset = await crmAdmin(emulator.url)('POST', '/_emulator/reset', {
+      seed: 'demo',
+      contacts: 6,
+      leads: 4,
+      accounts: 2,
+    });
+    assert.equal(reset.status, 200);
+    await using database = await createTestDatabase('postgres');
+    const apiKey = 'fast-push-replica-key-0123456789';
+    const config = loadConfig({
+      SYNCLINE_DB: (database.config as { url: string }).url,
+      SYNCLINE_PORT: '0',
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+      SYNCLINE_API_KEY: apiKey,
+      SYNCLINE_SYNC_INTERVAL: '300',
+    });
+    const apps: RunningApp[] = [];
+    const api = async (app: RunningApp, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${app.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    try {
+      // Two replicas in this process, each with its own store: only the database's notification links them.
+      apps.push(await startApp(config, silentLogger()));
+      const [holder] = apps as [RunningApp];
+      await waitFor(
+        'the initial load',
+        async () => {
+          const { body } = await api(holder, 'GET', '/api/v1/sync/status');
+          return body.initialLoad.done && body.state === 'idle' ? true : undefined;
+        },
+        60_000,
+      );
+      apps.push(await startApp(config, silentLogger()));
+      const standby = apps[1]!;
+      const { body: page } = await api(standby, 'GET', '/api/v1/persons?crmType=contact&limit=1');
+      const person = page.items[0];
+      const edited = await api(standby, 'PATCH', `/api/v1/persons/${person.id}`, {
+        title: 'Via the standby',
+      });
+      assert.equal(edited.status, 200);
+      const started = Date.now();
+      await waitFor(
+        'the holder to push the edit',
+        async () => {
+          const crm = await crmAdmin(emulator.url)(
+            'GET',
+            `contacts(${person.crmContactId})?$select=jobtitle`,
+          );
+          return crm.json.jobtitle === 'Via the standby' ? true : undefined;
+        },
+        15_000,
+      );
+      const took = Date.now() - started;
+      assert.ok(took < 3000, `the CRM had the edit after ${took} ms`);
+    } finally {
+      for (const app of apps.reverse()) await app.stop();
+    }
+  });
 });
