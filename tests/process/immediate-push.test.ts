@@ -4,6 +4,7 @@ import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { crmAdmin, startEmulatorProcess, waitFor, type EmulatorProcess } from '../engine/sync-world.ts';
+import { bearerApi } from '../helpers/bearer-api.ts';
 import { createTestDatabase, storeKinds, type TestDatabase } from '../helpers/test-store.ts';
 import { startSynclineProcess, type SynclineProcess } from './syncline-process.ts';
 
@@ -182,17 +183,8 @@ describe('immediate pushes through the running product (B2.8)', () => {
       SYNCLINE_SYNC_INTERVAL: '300',
     });
     const apps: RunningApp[] = [];
-    const api = async (app: RunningApp, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${app.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as any };
-    };
+    const api = (app: RunningApp, method: string, path: string, body?: unknown) =>
+      bearerApi(app.url, apiKey)(method, path, body);
     try {
       // Two replicas in this process, each with its own store: only the database's notification links them.
       apps.push(await startApp(config, silentLogger()));

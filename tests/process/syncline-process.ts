@@ -3,17 +3,12 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DatabaseConfig } from '../../src/config/config.ts';
+import { bearerApi, type ApiResponse } from '../helpers/bearer-api.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
 /** The API key every spawned product uses. */
 export const processApiKey = 'syncline-process-test-key-0123456789';
-
-export interface ApiResponse<T = any> {
-  readonly status: number;
-  readonly body: T;
-  readonly text: string;
-}
 
 /** `syncline start` as its own process (bin/syncline.js, with its engine child), and its HTTP API. */
 export interface SynclineProcess {
@@ -78,24 +73,7 @@ export async function startSynclineProcess(options: {
     url,
     child,
     output: () => text,
-    async api(method, path, body) {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${processApiKey}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const responseText = await response.text();
-      let parsed: unknown = responseText;
-      try {
-        parsed = responseText === '' ? undefined : JSON.parse(responseText);
-      } catch {
-        // Prometheus text and the like stay text.
-      }
-      return { status: response.status, body: parsed as any, text: responseText };
-    },
+    api: bearerApi(url, processApiKey),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
