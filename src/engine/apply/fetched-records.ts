@@ -19,7 +19,8 @@ export type FetchScope = Omit<BatchScope, 'context'> & { readonly context?: Pass
  * Applies records read by id (a 412 re-read B4.5, a resync B8.2, a webhook's records B2.8) with exactly the
  * pass's rules, in one transaction. Unlike a change page it moves no cursor: the records were not read from
  * the change feed, so the entity's delta position is unchanged and the next pass still reads them (as
- * unchanged, B4.4). An entity without a plan (a custom entity the CRM lacks) is ignored.
+ * unchanged, B4.4). An entity without a plan (a custom entity the CRM lacks) is ignored. With `deps.latency`, the
+ * changes written to persons are timed from the records' `modifiedon` to the commit (B2.8 `fromCrm`).
  */
 export async function applyFetchedRecords(
   deps: Pick<EngineDeps, 'store' | 'latency'>,
