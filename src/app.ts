@@ -75,6 +75,7 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
       syncAdmin: sync === undefined ? undefined : withFlowStatus(sync, flows),
       flows,
       onPersonsWritten: () => campaigns.wake(),
+      latency: sync?.latency,
       ui: { root: builtConsoleRoot },
     });
     runtime.adopt('api', () => server.close());

@@ -10,6 +10,7 @@ test('defaults follow interfaces.md §2 and select demo mode without a CRM URL',
   assert.equal(config.demo, true);
   assert.equal(config.crm, undefined);
   assert.equal(config.sync.intervalSeconds, 10);
+  assert.equal(config.sync.pushDelayMs, 1000);
   assert.equal(config.emulator.port, 8081);
   assert.equal(config.logLevel, 'info');
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http));
@@ -152,4 +153,15 @@ test('lists that do not match are refused with CONFIG_IDENTITIES_INVALID, naming
     { SYNCLINE_DYNAMICS_URL: crmUrl, SYNCLINE_DYNAMICS_TOKEN: 'tok-b,tok-b' },
     /TOKEN lists the same value/,
   );
+});
+
+test('B2.8: SYNCLINE_PUSH_DELAY_MS sets the push delay; 0 leaves pushing to the passes; bad values are refused', () => {
+  assert.equal(loadConfig({ SYNCLINE_PUSH_DELAY_MS: '250' }).sync.pushDelayMs, 250);
+  assert.equal(loadConfig({ SYNCLINE_PUSH_DELAY_MS: '0' }).sync.pushDelayMs, 0);
+  for (const bad of ['-1', '1.5', 'soon']) {
+    assert.throws(
+      () => loadConfig({ SYNCLINE_PUSH_DELAY_MS: bad }),
+      (error: unknown) => error instanceof SynclineError && /SYNCLINE_PUSH_DELAY_MS/.test(error.message),
+    );
+  }
 });

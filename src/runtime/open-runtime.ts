@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import type { CrmConnector } from '../connectors/connector.ts';
 import { createCrmConnector } from '../connectors/create-connector.ts';
-import { defaultEngineSettings, SyncService, type EngineSettings } from '../engine/engine.ts';
+import {
+  defaultEngineSettings,
+  LatencyRecorder,
+  SyncService,
+  type EngineSettings,
+} from '../engine/engine.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { FlowService } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -105,9 +110,11 @@ export async function openRuntime<P extends RuntimePart>(
     if (store !== undefined && crm !== undefined) {
       const settings = engineSettingsFor(config);
       const now = () => new Date();
+      // B2.8: one recorder times what every path of this process carries (passes, pushes, flows, webhooks).
+      const latency = new LatencyRecorder();
       if (wanted.has('sync')) {
         const sync = new SyncService(
-          { store, crm, logger: logger.child({ component: 'sync' }), now },
+          { store, crm, logger: logger.child({ component: 'sync' }), now, latency },
           settings,
         );
         // Stopped before the connector and the store close, at a safe boundary (B2.4); harmless if never started.
@@ -117,7 +124,7 @@ export async function openRuntime<P extends RuntimePart>(
       if (wanted.has('flows')) {
         // On the same connector and engine settings as the sync.
         opened.flows = new FlowService(
-          { store, crm, logger: logger.child({ component: 'flows' }), now },
+          { store, crm, logger: logger.child({ component: 'flows' }), now, latency },
           settings,
         );
       }
@@ -138,9 +145,13 @@ export async function openRuntime<P extends RuntimePart>(
   } as Runtime<P>;
 }
 
-/** The engine's settings for this configuration: the defaults with the configured pass interval. */
+/** The engine's settings for this configuration: the defaults with the configured pass interval and push delay. */
 function engineSettingsFor(config: Config): EngineSettings {
-  return { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds };
+  return {
+    ...defaultEngineSettings,
+    intervalSeconds: config.sync.intervalSeconds,
+    pushDelayMs: config.sync.pushDelayMs,
+  };
 }
 
 async function openStore(config: Config, logger: Logger, existingOnly: boolean): Promise<Store> {
