@@ -79,6 +79,7 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
       syncAdmin: sync === undefined ? undefined : withFlowStatus(sync, flows),
       flows,
       onPersonsWritten: () => campaigns.wake(),
+      latency: sync?.latency,
       ui: { root: builtConsoleRoot },
       ...(webhooks === undefined ? {} : { webhooks: webhooks.receiver }),
     });

@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --scale 0.1] [-- --only S1,S5] [-- --backend sqlite|postgres] [-- --budget 120]
- *  [-- --naive-budget 30] [-- --no-docs] [-- --cpu-prof]`
+ *  [-- --naive-budget 30] [-- --s7-interval 10] [-- --no-docs] [-- --cpu-prof]`
  *
- * Issue 7's throughput scenarios S1–S6 (and issue 15's S9: several application users) against the Dataverse emulator in its own process, with the engine in
- * another (`engine-worker.ts`), on SQLite and on PostgreSQL (TEST_DATABASE_URL, a schema of its own, dropped
+ * Issue 7's throughput scenarios S1–S6 (and issue 15's S9: several application users) against the Dataverse
+ * emulator in its own process, with the engine in another (`engine-worker.ts`), and issue 14's latency scenario S7
+ * against `syncline start` in its own process (`latency-scenario.ts`), on SQLite and on PostgreSQL
+ * (TEST_DATABASE_URL, a schema of its own, dropped
  * after). Writes `bench-results.json` (one object per scenario metric and backend) and prints a markdown table;
  * a full run (no `--only`, no `--backend`) also writes it into docs/benchmarks.md between the sync-bench markers.
  * `--budget` caps each pass under the cost model (S3, S4) in seconds: it is stopped at a page boundary and its
@@ -29,11 +31,12 @@ import { costModel } from './cost-model.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { CrmControl } from './crm-control.ts';
 import { EngineProcess } from './engine-process.ts';
+import { runLatencyScenario, s7Contacts, s7Rate } from './latency-scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const loadAtStart = currentLoad();
 
-function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
+function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean; s7IntervalSeconds: number } {
   const { values } = parseArgs({
     options: {
       scale: { type: 'string', default: '1' },
@@ -41,6 +44,7 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
       backend: { type: 'string' },
       budget: { type: 'string', default: '120' },
       'naive-budget': { type: 'string', default: '30' },
+      's7-interval': { type: 'string', default: '10' },
       'no-docs': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
     },
@@ -49,13 +53,15 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
   if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be a number in (0, 1]');
   const only = (values.only ?? scenarioIds.join(',')).split(',').map((id) => id.trim().toUpperCase());
   const unknown = only.filter((id) => !(scenarioIds as readonly string[]).includes(id));
-  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S6, S9)`);
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S7, S9)`);
   const backends = values.backend === undefined ? [...storeKinds] : [values.backend as Backend];
   if (!backends.every((backend) => storeKinds.includes(backend)))
     throw new Error('--backend must be sqlite or postgres');
   const budget = Number(values.budget);
   const naiveBudget = Number(values['naive-budget']);
   if (!(budget > 0) || !(naiveBudget > 0)) throw new Error('--budget and --naive-budget are seconds (> 0)');
+  const s7IntervalSeconds = Number(values['s7-interval']);
+  if (!(s7IntervalSeconds > 0)) throw new Error('--s7-interval is seconds (> 0)');
   return {
     plan: {
       scale,
@@ -71,6 +77,7 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean } {
     backends,
     // A partial run must not replace the full table.
     docs: !values['no-docs'] && values.only === undefined && values.backend === undefined,
+    s7IntervalSeconds,
   };
 }
 
@@ -98,32 +105,45 @@ async function plainClientRead(plan: BenchPlan, crm: CrmControl): Promise<PlainR
   return read;
 }
 
-function docsBody(plan: BenchPlan, results: readonly BenchResult[], command: string): string {
+function docsBody(
+  plan: BenchPlan,
+  s7IntervalSeconds: number,
+  results: readonly BenchResult[],
+  command: string,
+): string {
   const { limits, faults } = costModel;
+  const s7 = plan.only.has('S7')
+    ? ` S7: ${s7Contacts(plan.scale).toLocaleString('en')} contacts, ${s7Rate} edits/s on each side for ` +
+      `${Math.round(60 * plan.scale)} s, pass interval ${s7IntervalSeconds} s.`
+    : '';
+  const s1to6 = [...plan.only].some((id) => id !== 'S7')
+    ? `${plan.contacts.toLocaleString('en')} contacts (scale ${plan.scale}; the targets are issue 7's for scale 1)`
+    : `scale ${plan.scale}`;
   return [
     '### Latest run',
     '',
-    `Command: \`${command}\` — ${plan.contacts.toLocaleString('en')} contacts (scale ${plan.scale}; the targets are`,
-    `issue 7's for scale 1), measured ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`${command}\` — ${s1to6}, measured ${new Date().toISOString().slice(0, 10)}.${s7}`,
     '',
     `Machine: ${describeMachine(loadAtStart)}.`,
     '',
-    `Cost model (S3, S4): \`${JSON.stringify(limits)}\`, response latency ${faults.latencyMs} ms.`,
+    `Cost model (S3, S4, S7): \`${JSON.stringify(limits)}\`, response latency ${faults.latencyMs} ms.`,
     '',
     markdownTable(results),
   ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const { plan, backends, docs } = parsePlan();
-  plan.log(`starting the emulator with ${plan.contacts.toLocaleString('en')} contacts…`);
+  const { plan, backends, docs, s7IntervalSeconds } = parsePlan();
+  // S7 alone needs a small world (it resets the emulator to its own size anyway).
+  const seeded = [...plan.only].some((id) => id !== 'S7') ? plan.contacts : s7Contacts(plan.scale);
+  plan.log(`starting the emulator with ${seeded.toLocaleString('en')} contacts…`);
   // UpdateMultiple's ETags honoured, so the engine's write-path probe proves the bulk path and S4 measures
   // UpdateMultiple as before B4.5's probe existed; the $batch path (the default elsewhere) is measured apart.
   const emulator = await startEmulatorProcess([
     '--seed',
     'demo',
     '--contacts',
-    String(plan.contacts),
+    String(seeded),
     '--bulk-etags',
     'honoured',
     // S9: a second application user, a systemuser with its own limits (the engine uses it only there).
@@ -138,6 +158,8 @@ async function main(): Promise<void> {
       if (world.some((id) => plan.only.has(id)))
         results.push(...(await runLoadedWorld(plan, backend, crm, plainRead)));
       if (plan.only.has('S3')) results.push(...(await runInitialLoadUnderModel(plan, backend, crm)));
+      if (plan.only.has('S7'))
+        results.push(...(await runLatencyScenario(plan, backend, crm, s7IntervalSeconds)));
       if (plan.only.has('S9')) results.push(...(await runApplicationUsers(plan, backend, crm)));
     }
   } finally {
@@ -146,7 +168,12 @@ async function main(): Promise<void> {
   results.sort((a, b) => a.id.localeCompare(b.id));
   await writeFile(join(root, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const args = process.argv.slice(2);
-  const body = docsBody(plan, results, `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`);
+  const body = docsBody(
+    plan,
+    s7IntervalSeconds,
+    results,
+    `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
+  );
   process.stdout.write(`${body}\n`);
   if (docs) await writeDocsSection(join(root, 'docs', 'benchmarks.md'), 'sync-bench', body);
 }

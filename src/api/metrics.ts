@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Type } from 'typebox';
-import type { SyncAdmin, SyncStatus } from '../engine/engine.ts';
+import type { LatencyDirection, SyncAdmin, SyncStatus } from '../engine/engine.ts';
 import type { Logger } from '../logging/logger.ts';
 import { commonErrorResponses } from './contracts/error-body.ts';
 import type { ApiApp, RouteRegistration } from './routes/route.ts';
@@ -15,6 +15,8 @@ export interface ApiMetrics {
   readonly registry: Registry;
   /** Counts one answered request; `route` is the route pattern, never the raw URL (bounded label values). */
   observeRequest(request: { method: string; route: string; status: number; seconds: number }): void;
+  /** One change carried to the other side in `seconds` (B2.8): the engine's latency samples. */
+  observeLatency(direction: LatencyDirection, seconds: number): void;
   /** The Prometheus text of the process, HTTP and sync metrics; sync gauges are read from the engine now. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -52,6 +54,15 @@ export function createApiMetrics(options: { syncAdmin?: SyncAdmin; logger: Logge
     labelNames: ['method', 'route', 'status'] as const,
     registers,
   });
+  const latency = new Histogram({
+    name: 'syncline_sync_latency_seconds',
+    help:
+      'Time a change took to reach the other side (B2.8), by direction: fromCrm = the CRM modifiedon (to the ' +
+      'second) to the person commit; toCrm = the marketing commit to the CRM accepting the push.',
+    labelNames: ['direction'] as const,
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 900, 3600],
+    registers,
+  });
   const sync = syncGauges(registers);
 
   const refreshSync = async (): Promise<void> => {
@@ -72,6 +83,7 @@ export function createApiMetrics(options: { syncAdmin?: SyncAdmin; logger: Logge
       requests.inc(labels);
       durations.observe(labels, seconds);
     },
+    observeLatency: (direction, seconds) => latency.observe({ direction }, seconds),
     scrape: async () => {
       await refreshSync();
       return Registry.merge([processMetrics(), registry]).metrics();

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import type { SyncAdmin } from '../engine/engine.ts';
+import type { LatencyRecorder, SyncAdmin } from '../engine/engine.ts';
 import type { FlowActions } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CampaignStore } from '../store/campaign-store.ts';
@@ -38,6 +38,8 @@ export interface ServerOptions {
   readonly syncAdmin?: SyncAdmin;
   /** Defaults to a registry of this server's own, with sync gauges read from `syncAdmin`. */
   readonly metrics?: ApiMetrics;
+  /** The engine's latency samples (B2.8), observed into the `syncline_sync_latency_seconds` histograms. */
+  readonly latency?: Pick<LatencyRecorder, 'onSample'>;
   /** The flow actions (B7); without them the action routes answer 503 FLOWS_UNAVAILABLE. */
   readonly flows?: FlowActions;
   /**
@@ -93,6 +95,12 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   const metrics =
     options.metrics ?? createApiMetrics({ syncAdmin: options.syncAdmin, logger: options.logger });
   addRequestMetrics(app, metrics);
+  if (options.latency !== undefined) {
+    const stop = options.latency.onSample((direction, ms) => metrics.observeLatency(direction, ms / 1000));
+    app.addHook('onClose', async () => {
+      stop();
+    });
+  }
   const onPersonsWritten = options.onPersonsWritten;
   if (onPersonsWritten !== undefined) {
     app.addHook('onResponse', async (request, reply) => {

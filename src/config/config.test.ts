@@ -10,6 +10,7 @@ test('defaults follow interfaces.md §2 and select demo mode without a CRM URL',
   assert.equal(config.demo, true);
   assert.equal(config.crm, undefined);
   assert.equal(config.sync.intervalSeconds, 10);
+  assert.equal(config.sync.pushDelayMs, 1000);
   assert.equal(config.emulator.port, 8081);
   assert.equal(config.logLevel, 'info');
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http));
@@ -174,4 +175,15 @@ test('B2.8: the webhook secret and the public URL are optional; a short secret i
       return true;
     },
   );
+});
+
+test('B2.8: SYNCLINE_PUSH_DELAY_MS sets the push delay; 0 leaves pushing to the passes; bad values are refused', () => {
+  assert.equal(loadConfig({ SYNCLINE_PUSH_DELAY_MS: '250' }).sync.pushDelayMs, 250);
+  assert.equal(loadConfig({ SYNCLINE_PUSH_DELAY_MS: '0' }).sync.pushDelayMs, 0);
+  for (const bad of ['-1', '1.5', 'soon']) {
+    assert.throws(
+      () => loadConfig({ SYNCLINE_PUSH_DELAY_MS: bad }),
+      (error: unknown) => error instanceof SynclineError && /SYNCLINE_PUSH_DELAY_MS/.test(error.message),
+    );
+  }
 });

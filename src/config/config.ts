@@ -41,6 +41,11 @@ const envSchema = z.object({
   SYNCLINE_DYNAMICS_TOKEN: optionalText,
   SYNCLINE_DYNAMICS_AUTHORITY_HOST: optionalText,
   SYNCLINE_SYNC_INTERVAL: seconds.optional(),
+  SYNCLINE_PUSH_DELAY_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must not be negative')
+    .default(1000),
   SYNCLINE_EMULATOR_PORT: port.default(8081),
   SYNCLINE_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
   // Dataverse stores a service endpoint's `authvalue` in at most 2,048 characters (reference §11).
@@ -81,7 +86,11 @@ export interface Config {
    * §2) over which the connector spreads its requests, each with its own service-protection budget.
    */
   readonly crm: { readonly url: string; readonly identities: readonly CrmAuthConfig[] } | undefined;
-  readonly sync: { readonly intervalSeconds: number };
+  readonly sync: {
+    readonly intervalSeconds: number;
+    /** B2.8: a committed marketing change is pushed at most this long after it commits; 0 = only by passes. */
+    readonly pushDelayMs: number;
+  };
   readonly emulator: { readonly port: number };
   readonly logLevel: LogLevel;
   /** The Dataverse webhook feeding the fast path (B2.8). */
@@ -114,7 +123,10 @@ export function loadConfig(env: Environment): Config {
     crm: demo
       ? undefined
       : { url: e.SYNCLINE_DYNAMICS_URL!.replace(/\/+$/, ''), identities: parseCrmIdentities(e) },
-    sync: { intervalSeconds: e.SYNCLINE_SYNC_INTERVAL ?? (demo ? 10 : 300) },
+    sync: {
+      intervalSeconds: e.SYNCLINE_SYNC_INTERVAL ?? (demo ? 10 : 300),
+      pushDelayMs: e.SYNCLINE_PUSH_DELAY_MS,
+    },
     emulator: { port: e.SYNCLINE_EMULATOR_PORT },
     logLevel: e.SYNCLINE_LOG_LEVEL,
     webhooks: {

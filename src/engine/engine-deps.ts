@@ -1,6 +1,7 @@
 import type { CrmConnector } from '../connectors/connector.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../store/store.ts';
+import type { LatencyRecorder } from './admin/sync-latency.ts';
 
 /** What every engine component receives; built once by the composition root (`app.ts`). */
 export interface EngineDeps {
@@ -9,11 +10,21 @@ export interface EngineDeps {
   readonly logger: Logger;
   /** Injected so tests can move time; ISO strings without milliseconds. */
   readonly now: () => Date;
+  /**
+   * Where changes carried to either side are timed (B2.8, status `latency`); one per engine process, shared by
+   * every path that carries changes (passes, immediate pushes, webhooks). Absent → nothing is timed.
+   */
+  readonly latency?: LatencyRecorder;
 }
 
 export interface EngineSettings {
   /** Seconds to wait after a pass ends before the next one starts (B2.1). */
   readonly intervalSeconds: number;
+  /**
+   * B2.8: a committed marketing change is pushed at most this long after it commits, changes committed meanwhile
+   * going with it; 0 = only passes push (`SYNCLINE_PUSH_DELAY_MS`).
+   */
+  readonly pushDelayMs: number;
   /** Rows per CRM page (≤ 5,000). */
   readonly pageSize: number;
   /** Most records pushed per CRM request (an UpdateMultiple, or a `$batch` when the connector falls back). */
@@ -35,6 +46,7 @@ export interface EngineSettings {
 
 export const defaultEngineSettings: EngineSettings = {
   intervalSeconds: 300,
+  pushDelayMs: 1000,
   pageSize: 5000,
   // Microsoft suggests starting bulk messages at 1,000 rows per request (performance anchors §2.1).
   writeBatchSize: 1000,

@@ -28,6 +28,19 @@ export type {
   SyncPreview,
   SyncStatus,
 } from './admin/sync-admin.ts';
+/**
+ * B2.8 latency: `new LatencyRecorder()` times changes carried to either side over the last hour; one per engine
+ * process, given to the engine as `EngineDeps.latency` (SyncService makes one when absent: `sync.latency`).
+ * Records read by id and applied with `applyFetchedRecords` are timed when the deps carry it (a webhook's:
+ * `modifiedon` → commit); `record`/`recordFromCrm` are the seam for any other path. `onSample` feeds metrics.
+ */
+export {
+  LatencyRecorder,
+  type LatencyDirection,
+  type LatencyListener,
+  type LatencyPercentiles,
+  type LatencySummary,
+} from './admin/sync-latency.ts';
 
 // ── Passes and plans ─────────────────────────────────────────────────────────────────────────────────────
 /**
@@ -56,7 +69,10 @@ export { linkPersonToRecord, type LinkRequest } from './apply/person-linker.ts';
 export { recordSyncFailure, type SyncFailure } from './push/sync-failure.ts';
 /** B5.6: quarantine a vanished attribute and get a new plan without it (the given plan is never changed). */
 export { quarantineField } from './fields/quarantine-field.ts';
-/** Apply records read by id with the pass's rules in one transaction, moving no cursor (B2.8, B4.5, B8.2). */
+/**
+ * Apply records read by id with the pass's rules in one transaction, moving no cursor (B2.8, B4.5, B8.2); the
+ * changes they carry to persons are timed when `deps.latency` is the runtime's recorder (status `latency`).
+ */
 export { applyFetchedRecords, type FetchedRecords, type FetchScope } from './apply/fetched-records.ts';
 /** An owner id resolved to a systemuser or a team with its name and email (B1.5), mirror first, then the CRM. */
 export { resolveOwner, type ResolvedOwner } from './apply/owner-resolver.ts';

@@ -3,7 +3,12 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import type { CrmConnector } from '../connectors/connector.ts';
 import { createCrmConnector } from '../connectors/create-connector.ts';
-import { defaultEngineSettings, SyncService, type EngineSettings } from '../engine/engine.ts';
+import {
+  defaultEngineSettings,
+  LatencyRecorder,
+  SyncService,
+  type EngineSettings,
+} from '../engine/engine.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { FlowService } from '../flows/flow-service.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -113,9 +118,11 @@ export async function openRuntime<P extends RuntimePart>(
     if (store !== undefined && crm !== undefined) {
       const settings = engineSettingsFor(config);
       const now = () => new Date();
+      // B2.8: one recorder times what every path of this process carries (passes, pushes, flows, webhooks).
+      const latency = new LatencyRecorder();
       if (wanted.has('sync')) {
         const sync = new SyncService(
-          { store, crm, logger: logger.child({ component: 'sync' }), now },
+          { store, crm, logger: logger.child({ component: 'sync' }), now, latency },
           settings,
         );
         // Stopped before the connector and the store close, at a safe boundary (B2.4); harmless if never started.
@@ -125,14 +132,14 @@ export async function openRuntime<P extends RuntimePart>(
       if (wanted.has('flows')) {
         // On the same connector and engine settings as the sync.
         opened.flows = new FlowService(
-          { store, crm, logger: logger.child({ component: 'flows' }), now },
+          { store, crm, logger: logger.child({ component: 'flows' }), now, latency },
           settings,
         );
       }
       const secret =
         config.webhooks.secret ?? (config.demo ? randomBytes(24).toString('base64url') : undefined);
       if (wanted.has('webhooks') && secret !== undefined) {
-        const webhooks = createWebhookFastPath({ store, crm, logger, now }, settings, secret);
+        const webhooks = createWebhookFastPath({ store, crm, logger, now, latency }, settings, secret);
         // Stopped before the connector and the store close; its queue is only a shortcut (B2.8).
         stack.push('webhooks', () => webhooks.worker.stop());
         opened.webhooks = webhooks;
@@ -155,9 +162,13 @@ export async function openRuntime<P extends RuntimePart>(
   } as Runtime<P>;
 }
 
-/** The engine's settings for this configuration: the defaults with the configured pass interval. */
+/** The engine's settings for this configuration: the defaults with the configured pass interval and push delay. */
 function engineSettingsFor(config: Config): EngineSettings {
-  return { ...defaultEngineSettings, intervalSeconds: config.sync.intervalSeconds };
+  return {
+    ...defaultEngineSettings,
+    intervalSeconds: config.sync.intervalSeconds,
+    pushDelayMs: config.sync.pushDelayMs,
+  };
 }
 
 async function openStore(config: Config, logger: Logger, existingOnly: boolean): Promise<Store> {

@@ -157,6 +157,14 @@ export interface PersonStore {
   readPersonChanges(after: string | undefined, limit: number): Promise<Page<PersonChange>>;
   /** Drops feed entries up to and including `through` (a cursor every reader has passed); returns how many. */
   prunePersonChanges(through: string): Promise<number>;
+  /**
+   * B2.8: calls `listener` after a transaction that recorded a create or update of any origin but `sync` has
+   * committed — every such commit in this process, and on PostgreSQL also those of other processes on the same
+   * schema (LISTEN/NOTIFY). A wake-up hint, not a feed: calls may be spurious or merged, one made while the
+   * notification connection is down is lost, and nothing is called for a rollback; read `readPersonChanges` for
+   * what changed. Synchronous; returns the removal of the listener.
+   */
+  onMarketingCommit(listener: () => void): () => void;
 
   /** Throws NOT_FOUND when the person does not exist. `at` defaults to now. */
   appendActivity(

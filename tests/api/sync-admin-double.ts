@@ -64,6 +64,10 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     backfills: [
       { id: 'b1', entity: 'lead', attributes: ['new_tier'], status: 'running', processed: 10, total: null },
     ],
+    latency: {
+      fromCrm: { p50Ms: 850, p95Ms: 2400, p99Ms: 4100, count: 120 },
+      toCrm: { p50Ms: null, p95Ms: null, p99Ms: null, count: 0 },
+    },
     ...overrides,
   };
 }

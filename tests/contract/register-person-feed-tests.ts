@@ -8,6 +8,7 @@ import {
   portTest,
   rejectsWithCode,
   waitForChanges,
+  withSecondStore,
 } from './store-contract-support.ts';
 
 /** The persons port (PersonStore), continued: the change feed (B2.2, B4.4) and the activity log. */
@@ -168,4 +169,71 @@ export function registerPersonFeedTests(factory: StoreFactory): void {
     );
     assert.equal((await store.listActivities(bob.id, { limit: 10 })).items.length, 1);
   });
+
+  it('B2.8: onMarketingCommit wakes listeners of this store and of a second one after a marketing commit, once per transaction; not for sync writes, deletes or rollbacks', async (store, database) => {
+    await withSecondStore(database, async (other) => {
+      let here = 0;
+      let there = 0;
+      const stopHere = store.onMarketingCommit(() => (here += 1));
+      other.onMarketingCommit(() => (there += 1));
+      // The second store may listen through a connection of its own (PostgreSQL), opened with its first
+      // listener: write until it hears one, each write given time to be heard so none is still on its way.
+      await waitUntil('the second store to hear a marketing commit', async () => {
+        await store.createPerson({ firstName: 'Warm-up' }, 'api');
+        await waitUntil('', async () => there > 0, 1000).catch(() => undefined);
+        return there > 0;
+      });
+      const heard = async (before: number) =>
+        waitUntil('the second store to hear the commit', async () => there > before);
+
+      // Sync writes and deletes first: had they announced, the api write after them would arrive second.
+      here = 0;
+      let seen = there;
+      const person = await store.createPerson({ firstName: 'Pat' }, 'sync');
+      await store.updatePerson(person.id, { firstName: 'Pam' }, 'sync');
+      await store.deletePerson(person.id, 'api');
+      assert.equal(here, 0, 'sync writes and deletes wake no one');
+      await store.createPerson({ firstName: 'Ann' }, 'api');
+      assert.equal(here, 1, 'a committed api write wakes this process at once');
+      await heard(seen);
+      assert.equal(there, seen + 1, 'and the second store, once');
+
+      // A transaction with several marketing writes: one wake-up, after the commit.
+      seen = there;
+      await store.withTransaction(async (tx) => {
+        await tx.createPerson({ firstName: 'Bo' }, 'flow');
+        await tx.createPerson({ firstName: 'Cy' }, 'api');
+        assert.equal(here, 1, 'nothing before the commit');
+      });
+      assert.equal(here, 2);
+      await heard(seen);
+      assert.equal(there, seen + 1);
+
+      // A rollback announces nothing.
+      seen = there;
+      await assert.rejects(
+        store.withTransaction(async (tx) => {
+          await tx.createPerson({ firstName: 'Gone' }, 'api');
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      await store.createPerson({ firstName: 'Di' }, 'system');
+      assert.equal(here, 3);
+      await heard(seen);
+      assert.equal(there, seen + 1, 'only the committed write was heard');
+
+      stopHere();
+      await store.createPerson({ firstName: 'Ed' }, 'api');
+      assert.equal(here, 3, 'a removed listener is not called');
+    });
+  });
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

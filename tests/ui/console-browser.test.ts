@@ -104,6 +104,11 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
       (await page.getByTestId('write-paths').textContent()) ?? '',
       /contact: \$batch with If-Match/,
     );
+    // B2.8: the latency panel, one row per direction, read from the status's `latency`.
+    const latency = page.getByRole('table', { name: 'Latency per direction, last hour' });
+    for (const direction of ['From the CRM', 'To the CRM'])
+      await latency.getByRole('rowheader', { name: direction }).waitFor();
+    assert.equal(typeof status.latency.toCrm.count, 'number');
     await page.getByRole('img', { name: /records written in the last 24 hours/ }).waitFor();
     await page.getByText('initial-load-done').first().waitFor();
     await screenshot('dashboard');

@@ -31,6 +31,19 @@ export const SyncEntityStatus = Type.Object(
   { title: 'SyncEntityStatus' },
 );
 
+const LatencyMs = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+
+/** Latency of one direction over the last hour (B2.8); the percentiles are null when nothing was carried. */
+export const SyncLatency = Type.Object(
+  {
+    p50Ms: LatencyMs,
+    p95Ms: LatencyMs,
+    p99Ms: LatencyMs,
+    count: Type.Integer({ minimum: 0, description: 'Changes carried in the last hour.' }),
+  },
+  { title: 'SyncLatency' },
+);
+
 /** `GET /api/v1/sync/status` (interfaces.md §4, B6.5). */
 export const SyncStatus = Type.Object(
   {
@@ -76,6 +89,15 @@ export const SyncStatus = Type.Object(
             'Dataverse throttles each user on its own.',
         },
       ),
+    ),
+    latency: Type.Object(
+      { fromCrm: SyncLatency, toCrm: SyncLatency },
+      {
+        description:
+          'B2.8: changes carried in the last hour, per direction: from the CRM’s `modifiedon` (to the second) ' +
+          'to the person’s commit, and from the marketing commit to the CRM’s acceptance of the push. Kept by ' +
+          'the engine process in memory (a restart starts afresh).',
+      },
     ),
     flowActions: Type.Optional(
       Type.Object(

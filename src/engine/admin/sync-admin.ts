@@ -1,5 +1,6 @@
 import type { IdentityStats } from '../../connectors/connector.ts';
 import type { SyncFieldView } from '../../domain/sync-field.ts';
+import type { LatencySummary } from './sync-latency.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 import type { Page, PageRequest } from '../../store/person-store.ts';
 import type {
@@ -77,6 +78,11 @@ export interface SyncStatus {
    * shared with another integration.
    */
   readonly crm?: { readonly identities: readonly IdentityStats[] };
+  /**
+   * B2.8: p50/p95/p99 of the changes carried in the last hour, per direction — from the CRM's `modifiedon` or the
+   * marketing commit to the other side's commit (admin/sync-latency.ts); null figures when none was carried.
+   */
+  readonly latency: LatencySummary;
   readonly backfills: readonly {
     readonly id: string;
     readonly entity: string;

@@ -5,6 +5,8 @@ import { initialLoadSetting, syncEntitiesOf } from '../run/pass-runner.ts';
 import type { SyncEngine } from '../run/sync-engine.ts';
 
 const hourMs = 3_600_000;
+const none = { p50Ms: null, p95Ms: null, p99Ms: null, count: 0 };
+const noLatency = { fromCrm: none, toCrm: none };
 
 /**
  * Builds the status of interfaces.md §4 (B6.5). "growing" compares each entity's pending count with the
@@ -67,6 +69,7 @@ export class StatusReporter {
       initialLoad: { done, processed: this.#initialProcessed, total: null },
       entities,
       ...(identities === undefined ? {} : { crm: { identities } }),
+      latency: this.#deps.latency?.summary() ?? noLatency,
       backfills: jobs.items.map((job) => ({
         id: job.id,
         entity: job.entity,

@@ -19,18 +19,23 @@ export type FetchScope = Omit<BatchScope, 'context'> & { readonly context?: Pass
  * Applies records read by id (a 412 re-read B4.5, a resync B8.2, a webhook's records B2.8) with exactly the
  * pass's rules, in one transaction. Unlike a change page it moves no cursor: the records were not read from
  * the change feed, so the entity's delta position is unchanged and the next pass still reads them (as
- * unchanged, B4.4). An entity without a plan (a custom entity the CRM lacks) is ignored.
+ * unchanged, B4.4). An entity without a plan (a custom entity the CRM lacks) is ignored. With `deps.latency`, the
+ * changes written to persons are timed from the records' `modifiedon` to the commit (B2.8 `fromCrm`).
  */
 export async function applyFetchedRecords(
-  deps: Pick<EngineDeps, 'store'>,
+  deps: Pick<EngineDeps, 'store' | 'latency'>,
   scope: FetchScope,
   fetched: FetchedRecords,
 ): Promise<void> {
   const plan = scope.plans.get(fetched.entity);
   if (plan === undefined) return;
-  const batchScope = { ...scope, context: scope.context ?? new PassContext() };
-  await deps.store.withTransaction((tx) =>
-    applyRecordBatch(tx, batchScope, plan, { upserts: fetched.records, deletes: fetched.missing }),
+  const context = scope.context ?? new PassContext();
+  const batchScope = { ...scope, context };
+  // B2.8: the changes these records carry to persons are timed (`deps.latency`), as a pass's page's are.
+  await context.timedCommit(deps.latency, () =>
+    deps.store.withTransaction((tx) =>
+      applyRecordBatch(tx, batchScope, plan, { upserts: fetched.records, deletes: fetched.missing }),
+    ),
   );
 }
 
@@ -39,7 +44,7 @@ export async function applyFetchedRecords(
  * longer has is applied as deleted. Returns the record read, or undefined when it is gone or has no plan.
  */
 export async function rereadRecord(
-  deps: Pick<EngineDeps, 'store' | 'crm'>,
+  deps: Pick<EngineDeps, 'store' | 'crm' | 'latency'>,
   scope: FetchScope,
   entity: string,
   crmId: string,

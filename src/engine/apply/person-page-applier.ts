@@ -223,6 +223,7 @@ async function createPersons(
     })),
   ]);
   input.context.count(`${entity}.fromCrm.created`, records.length);
+  for (const record of records) input.context.carriedFromCrm(record);
   if (adopted.length > 0) input.context.count('lead.fromCrm.converted', adopted.length);
 }
 

@@ -96,6 +96,7 @@ async function linkOrCreate(tx: Store, input: PersonPageInput, entity: PersonEnt
   await tx.setBases(entity, record.id, bases);
   await tx.appendActivity(person.id, 'crm.created-person', { entity, crmId: record.id });
   input.context.count(`${entity}.fromCrm.created`);
+  input.context.carriedFromCrm(record);
   if (entity === 'contact') await adoptOriginatingLead(tx, input, record, person.id);
 }
 

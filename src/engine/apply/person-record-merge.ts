@@ -97,6 +97,7 @@ export async function mergeRecord(rc: RecordContext): Promise<string[]> {
   if (push.length > 0) await tx.markPendingPush(entity, record.id, person.id, push);
   const changed = Object.keys(updates).length > 0;
   context.count(`${entity}.fromCrm.${changed ? 'updated' : 'unchanged'}`);
+  if (changed) context.carriedFromCrm(record);
   return push;
 }
 

@@ -6,13 +6,15 @@ import type { SyncField } from '../../domain/sync-field.ts';
 
 /**
  * Structural attributes a pass reads besides the selected fields: links (B1.3–B1.5), qualify (B3.4), merge
- * (B3.5), the sync filter (B3.7) and the CRM creation date. Read only where the entity has them.
+ * (B3.5), the sync filter (B3.7), the CRM creation date and, for persons, when the record last changed (the start
+ * of a change's `fromCrm` latency, B2.8). Read only where the entity has them.
  */
 const structuralAttributes: Readonly<Record<string, readonly string[]>> = {
-  lead: ['ownerid', 'createdon', 'statecode', 'merged', 'masterid', syncFilterAttribute],
+  lead: ['ownerid', 'createdon', 'modifiedon', 'statecode', 'merged', 'masterid', syncFilterAttribute],
   contact: [
     'ownerid',
     'createdon',
+    'modifiedon',
     'statecode',
     'parentcustomerid',
     'originatingleadid',

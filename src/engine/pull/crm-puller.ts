@@ -153,12 +153,14 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
 
 async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReader, page: ChangePage) {
   const entity = reader.plan.entity.name;
-  await deps.store.withTransaction(async (tx) => {
-    await applyRecordBatch(tx, input, reader.plan, page);
-    const rows = page.upserts.length + page.deletes.length;
-    if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
-    await tx.setCursor(crmCursorName(entity), page.cursor);
-  });
+  await input.context.timedCommit(deps.latency, () =>
+    deps.store.withTransaction(async (tx) => {
+      await applyRecordBatch(tx, input, reader.plan, page);
+      const rows = page.upserts.length + page.deletes.length;
+      if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
+      await tx.setCursor(crmCursorName(entity), page.cursor);
+    }),
+  );
   input.onProgress?.({ entity, rows: page.upserts.length + page.deletes.length, final: page.final });
 }
 

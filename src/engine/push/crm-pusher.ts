@@ -266,7 +266,7 @@ async function preparePush(
   const { store } = deps;
   const plan = input.plans.get(pending.entity);
   if (plan === undefined || link === undefined || link.state !== 'active' || person === undefined) {
-    await store.clearPendingPush(pending.entity, pending.crmId, pending.generation);
+    await clearMark(deps, pending);
     return undefined;
   }
   const values: Record<string, CrmValue> = {};
@@ -297,7 +297,7 @@ async function preparePush(
     newBases[attribute] = value;
   }
   if (Object.keys(values).length === 0) {
-    await store.clearPendingPush(pending.entity, pending.crmId, pending.generation);
+    await clearMark(deps, pending);
     return undefined;
   }
   return {
@@ -360,9 +360,16 @@ async function settleAccepted(
     }
   });
   for (const { push } of accepted) {
+    deps.latency?.pushAccepted(push.pending.entity, push.pending.crmId);
     input.context.count(`${push.pending.entity}.toCrm.updated`);
     input.onPushed?.(Object.keys(push.bases), push.pending.entity, push.pending.crmId);
   }
+}
+
+/** Clears a mark that ends without a write (nothing left to push, refused): its change is not timed (B2.8). */
+async function clearMark(deps: EngineDeps, pending: PendingPush): Promise<void> {
+  await deps.store.clearPendingPush(pending.entity, pending.crmId, pending.generation);
+  deps.latency?.pushDropped(pending.entity, pending.crmId);
 }
 
 function key(entity: string, crmId: string): string {
@@ -404,7 +411,7 @@ async function handleOutcome(
         outcome.crmCode ?? outcome.reason,
         outcome.message,
       );
-      await store.clearPendingPush(pending.entity, pending.crmId, pending.generation);
+      await clearMark(deps, pending);
       return false;
     case 'field-error': {
       const plan = input.plans.get(pending.entity);

@@ -31,7 +31,7 @@ export type LostAnswerResult =
  * so the collision rule picks (B4.3), and logs the loser once.
  */
 export async function learnWhatLanded(
-  deps: Pick<EngineDeps, 'store' | 'crm'>,
+  deps: Pick<EngineDeps, 'store' | 'crm' | 'latency'>,
   scope: FetchScope,
   pending: PendingPush,
   pushed: Readonly<Record<string, PersonValue>>,

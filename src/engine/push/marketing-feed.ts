@@ -31,7 +31,10 @@ export async function collectMarketingChanges(
         if (seen.has(change.personId)) continue;
         seen.add(change.personId);
         for (const link of await tx.listLinksOfPerson(change.personId)) {
-          if (link.state === 'active') await tx.markPendingPush(link.entity, link.crmId, link.personId, null);
+          if (link.state !== 'active') continue;
+          await tx.markPendingPush(link.entity, link.crmId, link.personId, null);
+          // B2.8 `toCrm` latency starts at the change's commit (the page is in feed order: earliest first).
+          deps.latency?.marketingChangePending(link.entity, link.crmId, Date.parse(change.at));
         }
         if (change.fields.some((field) => companyFieldNames.includes(field))) {
           await applyCompanyEdit(tx, context, accountPlan, change.personId);

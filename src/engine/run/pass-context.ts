@@ -1,5 +1,7 @@
 import type { Store } from '../../store/store.ts';
 import type { MirrorRow } from '../../store/mirror-store.ts';
+import type { LatencyRecorder } from '../admin/sync-latency.ts';
+import type { CrmRecord } from '../../domain/crm-record.ts';
 
 /**
  * How many mirror rows (owners, accounts) a pass keeps. A bound, because an initial load meets every account
@@ -7,11 +9,37 @@ import type { MirrorRow } from '../../store/mirror-store.ts';
  * oldest entries go first, and a row that went is simply read again.
  */
 const maxCachedMirrorRows = 20_000;
+/** CRM changes timed per transaction at most (a page holds ≤ 5,000 records). */
+const maxCarried = 10_000;
 
 /** Per-pass counters and caches shared by the appliers. Lives for one pass only. */
 export class PassContext {
   readonly counts: Record<string, number> = {};
   readonly #mirror = new Map<string, MirrorRow | null>();
+  /** False for the initial load: it copies the CRM's history, not changes made just now (B2.8 latency). */
+  timesLatency = true;
+  /** `modifiedon` of the CRM changes the current transaction wrote to persons (B2.8 latency). */
+  #carried: string[] = [];
+
+  /** An applier wrote this CRM record's changes to a person, in the transaction `timedCommit` runs. */
+  carriedFromCrm(record: CrmRecord): void {
+    const modifiedOn = record.values.modifiedon;
+    if (this.timesLatency && typeof modifiedOn === 'string' && this.#carried.length < maxCarried)
+      this.#carried.push(modifiedOn);
+  }
+
+  /**
+   * Runs `commit` (one store transaction applying CRM records) and then times the changes it carried (B2.8
+   * `fromCrm`: modifiedon → now, after the commit); a rollback times nothing.
+   */
+  async timedCommit<T>(latency: LatencyRecorder | undefined, commit: () => Promise<T>): Promise<T> {
+    this.#carried = [];
+    const result = await commit();
+    const carried = this.#carried;
+    this.#carried = [];
+    for (const modifiedOn of carried) latency?.recordFromCrm(modifiedOn);
+    return result;
+  }
 
   count(key: string, by = 1): void {
     if (by !== 0) this.counts[key] = (this.counts[key] ?? 0) + by;

@@ -13,6 +13,7 @@ import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
 import { refreshFieldCatalog } from '../fields/field-selection.ts';
 import { collectMarketingChanges } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
+import { PushGate } from './push-gate.ts';
 import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
@@ -27,6 +28,8 @@ export interface PassOptions {
   readonly trigger: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: PullProgress;
+  /** Shared with the immediate pusher (B2.8): the pass collects and pushes in its turn. */
+  readonly pushGate?: PushGate;
 }
 
 export interface PassOutcome {
@@ -48,12 +51,14 @@ export async function runPass(
   options: PassOptions,
 ): Promise<PassOutcome> {
   const pass = await deps.store.startPass(options.trigger);
-  const context = new PassContext();
   const log = deps.logger.child({ pass: pass.id });
   log.info({ trigger: options.trigger }, 'pass started');
+  const context = new PassContext();
   try {
     const plans = await buildPlans(deps, settings);
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
+    // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
+    context.timesLatency = !initialLoad;
     const statistics = new StatisticsRefresher(deps.store, log);
     try {
       await pullCrmChanges(deps, {
@@ -71,8 +76,10 @@ export async function runPass(
     }
     // B2.3, B3.6: entities without change tracking see no deletes in their watermark read; a periodic sweep does.
     await sweepUntrackedEntities(deps, { plans, context, settings, signal: options.signal });
-    await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
-    await pushPending(deps, { plans, context, settings, signal: options.signal });
+    await (options.pushGate ?? new PushGate()).run(async () => {
+      await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
+      await pushPending(deps, { plans, context, settings, signal: options.signal });
+    });
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
     if (initialLoad) await completeInitialLoad(deps, plans, context);
     await notifyNewFailures(deps, context);

@@ -3,6 +3,9 @@ import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { runPass, type PassOutcome } from './pass-runner.ts';
 import { chooseEngineWritePaths } from '../push/write-paths.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
+import { pushCommittedChanges } from './immediate-push.ts';
+import { PushGate } from './push-gate.ts';
+import { PushScheduler } from './push-scheduler.ts';
 
 export const enabledSetting = 'sync:enabled';
 
@@ -13,6 +16,10 @@ export type EngineState = 'idle' | 'running' | 'disabled' | 'failed';
  * Disabling stops the running pass at the next page boundary (B8.1) and no new pass starts until enabled;
  * changes of both sides accumulate meanwhile. "Run a pass now" (B8.2) wakes the loop without changing the
  * schedule that follows.
+ *
+ * Beside the loop, the immediate pusher (B2.8): a committed marketing change (`onMarketingCommit`) wakes it, and
+ * within `pushDelayMs` it collects and pushes what is pending (immediate-push.ts, push-scheduler.ts) — taking
+ * turns with the passes' own collect-and-push (`PushGate`), paused while the sync is disabled.
  */
 export class SyncEngine {
   readonly #deps: EngineDeps;
@@ -28,10 +35,20 @@ export class SyncEngine {
   #nextPassAt: Date | undefined;
   #progress: PullProgress | undefined;
   #writePaths: Promise<void> | undefined;
+  readonly #pushGate = new PushGate();
+  readonly #pusher: PushScheduler | undefined;
+  #stopListening: (() => void) | undefined;
 
   constructor(deps: EngineDeps, settings: EngineSettings) {
     this.#deps = deps;
     this.#settings = settings;
+    if (settings.pushDelayMs > 0) {
+      this.#pusher = new PushScheduler({
+        delayMs: settings.pushDelayMs,
+        push: (signal) => this.#pushGate.run(() => pushCommittedChanges(this.#deps, this.#settings, signal)),
+        logger: deps.logger,
+      });
+    }
   }
 
   /** Starts the loop; the enabled flag is read from the store (enabled unless an admin disabled it). */
@@ -39,15 +56,21 @@ export class SyncEngine {
     // B4.5 at first connect, before the loop: the probe's scratch writes happen here, never inside a pass.
     await (this.#writePaths ??= chooseEngineWritePaths(this.#deps));
     this.#enabled = (await this.#deps.store.getSetting(enabledSetting)) !== 'false';
+    if (this.#pusher !== undefined) {
+      if (this.#enabled) this.#pusher.resume();
+      const pusher = this.#pusher;
+      this.#stopListening = this.#deps.store.onMarketingCommit(() => pusher.wake());
+    }
     this.#loop = this.#runLoop();
   }
 
-  /** Stops at a safe boundary (B2.4) and waits for the running pass to end. */
+  /** Stops at a safe boundary (B2.4) and waits for the running pass and immediate push to end. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopListening?.();
     this.#passAbort?.abort();
     this.#wake?.();
-    await this.#loop;
+    await Promise.all([this.#loop, this.#pusher?.stop()]);
   }
 
   get enabled(): boolean {
@@ -73,6 +96,9 @@ export class SyncEngine {
     await this.#deps.store.setSetting(enabledSetting, String(enabled));
     this.#enabled = enabled;
     if (!enabled) this.#passAbort?.abort();
+    // B8.1: disabled stops the immediate pusher too; on enable the pass this wakes pushes what accumulated.
+    if (enabled && this.#loop !== undefined) this.#pusher?.resume();
+    if (!enabled) this.#pusher?.pause();
     this.#wake?.();
   }
 
@@ -115,6 +141,7 @@ export class SyncEngine {
       trigger,
       signal: abort.signal,
       onProgress: this.#progress,
+      pushGate: this.#pushGate,
     });
     this.#running = running;
     try {

@@ -11,6 +11,7 @@ import { previewNextPass } from '../admin/sync-preview.ts';
 import type { FieldSelection, ResyncResult, SyncAdmin, SyncStatus } from '../admin/sync-admin.ts';
 import { SyncEngine } from './sync-engine.ts';
 import { StatusReporter } from '../admin/sync-status.ts';
+import { LatencyRecorder } from '../admin/sync-latency.ts';
 import type { SyncField } from '../../domain/sync-field.ts';
 import { toSyncFieldView, type SyncFieldView } from '../../domain/sync-field.ts';
 
@@ -21,16 +22,23 @@ import { toSyncFieldView, type SyncFieldView } from '../../domain/sync-field.ts'
 export class SyncService implements SyncAdmin {
   readonly engine: SyncEngine;
   readonly backfills: BackfillRunner;
+  /**
+   * B2.8: where this engine times the changes it carries (`deps.latency`, or one of its own); read by the status
+   * and the API's metrics. Another path that carries changes (the webhook worker) passes it in its deps to
+   * `applyFetchedRecords`, or calls its `record*` methods.
+   */
+  readonly latency: LatencyRecorder;
   readonly #deps: EngineDeps;
   readonly #settings: EngineSettings;
   readonly #status: StatusReporter;
 
   constructor(deps: EngineDeps, settings: EngineSettings) {
-    this.#deps = deps;
+    this.latency = deps.latency ?? new LatencyRecorder();
+    this.#deps = { ...deps, latency: this.latency };
     this.#settings = settings;
-    this.engine = new SyncEngine(deps, settings);
-    this.backfills = new BackfillRunner(deps, settings);
-    this.#status = new StatusReporter(deps, settings, this.engine);
+    this.engine = new SyncEngine(this.#deps, settings);
+    this.backfills = new BackfillRunner(this.#deps, settings);
+    this.#status = new StatusReporter(this.#deps, settings, this.engine);
     this.engine.onProgress = (event) => this.#status.addInitialLoadProgress(event.rows);
   }
 

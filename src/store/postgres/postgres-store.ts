@@ -8,6 +8,7 @@ import { createSqlStore } from '../sql/sql-store.ts';
 import type { Store } from '../store.ts';
 import { migrateToLatest } from '../sql/store-migrator.ts';
 import { postgresBackend } from './postgres-backend.ts';
+import { postgresChangeSignal } from './postgres-change-listener.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 
 export interface PostgresStoreOptions {
@@ -48,8 +49,16 @@ export async function createPostgresStore(options: PostgresStoreOptions, logger:
   // reconnects or fails with STORE_UNAVAILABLE.
   pool.on('error', (error) => log.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const changes = postgresChangeSignal(url.toString(), schema, log);
   return createSqlStore(
-    { db, backend: postgresBackend, logger: log, fields: new PersonFieldCatalog(), inTransaction: false },
+    {
+      db,
+      backend: postgresBackend,
+      logger: log,
+      fields: new PersonFieldCatalog(),
+      inTransaction: false,
+      changeSignal: changes.signal,
+    },
     {
       // The advisory lock is per schema and covers creating the schema itself (`create schema if not exists`
       // is not race-free on PostgreSQL: concurrent creators fail with a unique violation).
@@ -58,7 +67,10 @@ export async function createPostgresStore(options: PostgresStoreOptions, logger:
           await postgresBackend.lockKey(trx, `syncline-migrate:${schema}`);
           await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
         }),
-      close: () => db.destroy(),
+      close: async () => {
+        await changes.close();
+        await db.destroy();
+      },
     },
   );
 }

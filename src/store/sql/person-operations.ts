@@ -333,6 +333,7 @@ export async function recordChanges(
   origin: WriteOrigin,
 ): Promise<void> {
   const at = nowIso();
+  if (origin !== 'sync' && changes.some((change) => change.kind !== 'delete')) await announce(tx);
   await tx.db
     .insertInto('person_changes')
     .values(
@@ -345,6 +346,23 @@ export async function recordChanges(
       })),
     )
     .execute();
+}
+
+/**
+ * B2.8: marketing changes (not the sync's own writes, not deletes — the pusher ignores both) wake the pusher
+ * once their transaction has committed: other processes through the backend's announcement, this process after
+ * the commit. Once per transaction.
+ */
+async function announce(tx: StoreContext): Promise<void> {
+  const signal = tx.changeSignal;
+  if (tx.afterCommit === undefined) {
+    // recordChanges runs in the write's transaction; without one the write has committed already.
+    signal.emit();
+    return;
+  }
+  if (tx.afterCommit.includes(signal.emit)) return;
+  tx.afterCommit.push(signal.emit);
+  await signal.announce(tx.db);
 }
 
 /** Every registered field appears (null when empty), plus any stored value of a field added elsewhere. */

@@ -15,7 +15,7 @@ import { personOperations } from './person-operations.ts';
 import { settingOperations } from './setting-operations.ts';
 import type { Store } from '../store.ts';
 import type { MigrationReport } from './store-migrator.ts';
-import type { StoreContext } from './store-context.ts';
+import { inNewTransaction, type StoreContext } from './store-context.ts';
 import { syncErrorOperations } from './sync-error-operations.ts';
 import { syncFieldOperations } from './sync-field-operations.ts';
 
@@ -38,10 +38,9 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     refreshStatistics: () => ctx.backend.refreshStatistics(ctx.db),
     async withTransaction(fn) {
       if (ctx.inTransaction) return fn(self);
-      return ctx.db
-        .transaction()
-        .execute((trx) => fn(createSqlStore({ ...ctx, db: trx, inTransaction: true }, inTransaction)));
+      return inNewTransaction(ctx, (tx) => fn(createSqlStore(tx, inTransaction)));
     },
+    onMarketingCommit: (listener) => ctx.changeSignal.subscribe(listener),
     ...personOperations(ctx),
     ...personBulkOperations(ctx),
     ...changeFeedOperations(ctx),
@@ -78,7 +77,7 @@ function translateErrors(store: Store, ctx: StoreContext): Store {
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(store)) {
     wrapped[name] =
-      typeof value !== 'function'
+      typeof value !== 'function' || synchronousMethods.has(name)
         ? value
         : async (...args: unknown[]) => {
             try {
@@ -97,6 +96,9 @@ function translateErrors(store: Store, ctx: StoreContext): Store {
   }
   return wrapped as unknown as Store;
 }
+
+/** Methods that touch no database and answer at once: passed through as they are, not made async. */
+const synchronousMethods: ReadonlySet<string> = new Set(['onMarketingCommit']);
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { ChangeSignal } from '../sql/change-signal.ts';
 import { PersonFieldCatalog } from '../sql/person-field-catalog.ts';
 import type { Database } from '../sql/schema.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
 /** One open database file of this process, shared by every store on it. */
 interface OpenFile {
   readonly db: Kysely<Database>;
+  /** B2.8: every store of this process on the file hears its marketing commits (no other process writes it). */
+  readonly changeSignal: ChangeSignal;
   references: number;
 }
 
@@ -40,10 +43,10 @@ const openFiles = new Map<string, OpenFile>();
  */
 export async function createSqliteStore(options: SqliteStoreOptions, logger: Logger): Promise<Store> {
   const key = options.path === ':memory:' ? undefined : resolve(options.path);
-  const file = (key === undefined ? undefined : openFiles.get(key)) ?? openFile(options.path);
+  const log = logger.child({ component: 'store', backend: 'sqlite' });
+  const file = (key === undefined ? undefined : openFiles.get(key)) ?? openFile(options.path, log);
   file.references += 1;
   if (key !== undefined) openFiles.set(key, file);
-  const log = logger.child({ component: 'store', backend: 'sqlite' });
   let closed = false;
   return createSqlStore(
     {
@@ -52,6 +55,7 @@ export async function createSqliteStore(options: SqliteStoreOptions, logger: Log
       logger: log,
       fields: new PersonFieldCatalog(),
       inTransaction: false,
+      changeSignal: file.changeSignal,
     },
     {
       migrate: () =>
@@ -68,7 +72,7 @@ export async function createSqliteStore(options: SqliteStoreOptions, logger: Log
   );
 }
 
-function openFile(path: string): OpenFile {
+function openFile(path: string, log: Logger): OpenFile {
   let database: DatabaseSync;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -85,6 +89,9 @@ function openFile(path: string): OpenFile {
   }
   return {
     db: new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: fromNodeSqlite(database) }) }),
+    changeSignal: new ChangeSignal({
+      onError: (error) => log.error({ err: error }, 'a marketing-commit listener failed'),
+    }),
     references: 0,
   };
 }

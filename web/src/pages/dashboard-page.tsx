@@ -16,6 +16,7 @@ import { useResource } from '../hooks/use-resource.ts';
 import { paths } from '../routes.ts';
 import { hourlyThroughput, writtenRecords } from '../throughput.ts';
 import { BacklogTable } from './backlog-table.tsx';
+import { LatencyPanel } from './latency-panel.tsx';
 
 const stateTone: Record<SyncStatus['state'], BadgeTone> = {
   idle: 'good',
@@ -24,7 +25,7 @@ const stateTone: Record<SyncStatus['state'], BadgeTone> = {
   failed: 'bad',
 };
 
-/** B6.5, B8.1, B8.2: is it running, how far behind, what happened lately, and the two controls. */
+/** B6.5, B8.1, B8.2, B2.8: is it running, how far behind and how fast, what happened lately, and the two controls. */
 export function DashboardPage() {
   const { api } = useSession();
   const status = useResource<SyncStatus>('/api/v1/sync/status', 3000);
@@ -151,6 +152,11 @@ export function DashboardPage() {
             <section className="card" aria-labelledby="backlog-heading">
               <h2 id="backlog-heading">Backlog per entity</h2>
               <BacklogTable entities={current.entities} />
+            </section>
+
+            <section className="card" aria-labelledby="latency-heading" data-testid="latency">
+              <h2 id="latency-heading">Latency, last hour</h2>
+              <LatencyPanel latency={current.latency} />
             </section>
           </>
         )}
