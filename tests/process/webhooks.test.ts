@@ -130,6 +130,8 @@ describe('syncline webhooks and the fast path, as processes (B2.8, issue 14)', (
           },
           3_000,
         );
+        const latency = (await api('GET', '/api/v1/sync/status'))?.json.latency.fromCrm;
+        assert.equal(latency.count, 1, `the webhook's change is timed: ${JSON.stringify(latency)}`);
 
         // Forged and keyless webhooks: 401, and nothing applied (the webhook for the edit is dropped).
         await crm('PUT', '/_emulator/webhooks', { seed: 7, dropRate: 1 });
