@@ -93,6 +93,11 @@ export interface ConnectorCall {
   readonly operations: readonly WriteOperation[] | undefined;
 }
 
+interface WriteHooks {
+  beforeWrite: (() => Promise<void>) | undefined;
+  afterWrite: (() => Promise<void>) | undefined;
+}
+
 /**
  * The connector with every call recorded and an optional hook that runs before the next `write` (a person
  * editing the CRM between a pass's read and its push, B4.5).
@@ -100,7 +105,7 @@ export interface ConnectorCall {
 function recordingConnector(
   connector: CrmConnector,
   calls: ConnectorCall[],
-  hooks: { beforeWrite: (() => Promise<void>) | undefined },
+  hooks: WriteHooks,
 ): CrmConnector {
   return new Proxy(connector, {
     get(target, property) {
@@ -121,6 +126,14 @@ function recordingConnector(
           const hook = hooks.beforeWrite;
           hooks.beforeWrite = undefined;
           return hook().then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+        }
+        if (method === 'write' && hooks.afterWrite !== undefined) {
+          const hook = hooks.afterWrite;
+          hooks.afterWrite = undefined;
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).then(async (answer) => {
+            await hook();
+            return answer;
+          });
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -158,6 +171,8 @@ export interface SyncWorld {
   crmVersion(): Promise<number>;
   /** Runs `edit` right before the engine's next CRM write (once). */
   beforeNextWrite(edit: () => Promise<void>): void;
+  /** Runs `edit` once the engine's next CRM write has landed, before the engine sees the answer (once). */
+  afterNextWrite(edit: () => Promise<void>): void;
   /** The write operations the engine sent since the calls were last cleared. */
   writes(): WriteOperation[];
   close(): Promise<void>;
@@ -264,7 +279,7 @@ export async function openSyncWorld(
     retry: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500, budgetMs: 30_000, ...options.retry },
   });
   const calls: ConnectorCall[] = [];
-  const hooks: { beforeWrite: (() => Promise<void>) | undefined } = { beforeWrite: undefined };
+  const hooks: WriteHooks = { beforeWrite: undefined, afterWrite: undefined };
   const deps: EngineDeps = {
     store: testStore.store,
     crm: recordingConnector(connector, calls, hooks),
@@ -353,6 +368,9 @@ export async function openSyncWorld(
     },
     beforeNextWrite(edit) {
       hooks.beforeWrite = edit;
+    },
+    afterNextWrite(edit) {
+      hooks.afterWrite = edit;
     },
     writes() {
       return calls.flatMap((call) => call.operations ?? []);

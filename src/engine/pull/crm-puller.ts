@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { ChangePage } from '../../connectors/connector.ts';
 import { isCrmError } from '../../connectors/crm-error.ts';
+import type { PushGate } from '../run/push-gate.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/quarantine-field.ts';
@@ -44,6 +45,12 @@ export interface PullInput {
   readonly settings: EngineSettings;
   readonly signal?: AbortSignal;
   readonly onProgress?: PullProgress;
+  /**
+   * The engine's push turns (B2.8). A page applies in a turn of its own, so never between an immediate push's
+   * CRM write and the transaction that records its answer: the page may hold a CRM edit made after that push
+   * landed, which only the recorded answer (the pushed value as the base) shows to be a one-side change.
+   */
+  readonly pushGate?: PushGate;
 }
 
 /**
@@ -153,14 +160,16 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
 
 async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReader, page: ChangePage) {
   const entity = reader.plan.entity.name;
-  await input.context.timedCommit(deps.latency, () =>
-    deps.store.withTransaction(async (tx) => {
-      await applyRecordBatch(tx, input, reader.plan, page);
-      const rows = page.upserts.length + page.deletes.length;
-      if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
-      await tx.setCursor(crmCursorName(entity), page.cursor);
-    }),
-  );
+  const apply = () =>
+    input.context.timedCommit(deps.latency, () =>
+      deps.store.withTransaction(async (tx) => {
+        await applyRecordBatch(tx, input, reader.plan, page);
+        const rows = page.upserts.length + page.deletes.length;
+        if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
+        await tx.setCursor(crmCursorName(entity), page.cursor);
+      }),
+    );
+  await (input.pushGate === undefined ? apply() : input.pushGate.run(apply));
   input.onProgress?.({ entity, rows: page.upserts.length + page.deletes.length, final: page.final });
 }
 

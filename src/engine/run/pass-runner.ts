@@ -66,6 +66,7 @@ export async function runPass(
         context,
         settings,
         signal: options.signal,
+        pushGate: options.pushGate,
         onProgress: (event) => {
           statistics.rowsWritten(event.rows);
           options.onProgress?.(event);
