@@ -13,10 +13,11 @@ export interface ChaosOptions {
   readonly intervalSeconds: number;
   readonly verbose: boolean;
   readonly printSchedule: boolean;
+  readonly webhooks: boolean;
 }
 
 const usage = `usage: npm run chaos -- [--seeds N] [--seed-start K] [--backend sqlite|postgres] [--replicas R]
-                       [--steps S] [--interval SECONDS] [--verbose] [--print-schedule]`;
+                       [--steps S] [--interval SECONDS] [--no-webhooks] [--verbose] [--print-schedule]`;
 
 export function parseOptions(argv: readonly string[]): ChaosOptions {
   const { values } = parseArgs({
@@ -29,6 +30,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
       steps: { type: 'string', default: '24' },
       interval: { type: 'string', default: '1' },
       verbose: { type: 'boolean', default: false },
+      'no-webhooks': { type: 'boolean', default: false },
       'print-schedule': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +58,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     intervalSeconds: whole('interval', values.interval, 1),
     verbose: values.verbose,
     printSchedule: values['print-schedule'],
+    webhooks: !values['no-webhooks'],
   };
 }
 
@@ -70,6 +73,7 @@ export function seedOptions(options: ChaosOptions, seed: number, log?: (line: st
     replicas: options.replicas,
     intervalSeconds: options.intervalSeconds,
     counts: chaosCounts,
+    webhooks: options.webhooks,
     log,
   };
 }
@@ -90,6 +94,9 @@ export function seedLine(result: SeedResult): string {
     result.backend,
     faults,
     `throttled=${result.throttled ?? 'n/a'}`,
+    `webhooks ${Object.entries(result.webhookStats ?? {})
+      .map(([kind, count]) => `${kind}=${count}`)
+      .join(' ')}`,
     `admin saw 5xx=${result.adminFaults.http5xx} dropped=${result.adminFaults.dropped} 429=${result.adminFaults.throttled}`,
     `fault-settings=${c.faultSettings} limit-windows=${c.limitSettings} token-expiries=${c.tokenExpiries}`,
     `kills=${c.kills}`,

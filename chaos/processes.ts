@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,6 +119,25 @@ export async function stopProcess(product: ProductProcess, graceMs = 15_000): Pr
   const timer = setTimeout(() => product.child.kill('SIGKILL'), graceMs);
   await product.exit;
   clearTimeout(timer);
+}
+
+/**
+ * `syncline webhooks install` for the seed's organisation (B2.8): the emulator then calls the first replica's
+ * receiver on every change, as a real organisation would.
+ */
+export async function installWebhooks(env: Record<string, string>): Promise<void> {
+  const product = spawnProduct(['webhooks', 'install'], env);
+  const code = await product.exit;
+  if (code !== 0) throw new Error(`syncline webhooks install exited ${code}:\n${tail(product.output())}`);
+}
+
+/** A TCP port nobody listens on right now (the first replica listens there, so the webhook URL is known). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** The environment of one seed's Syncline processes (interfaces.md §2). */

@@ -16,6 +16,8 @@ export interface SeedOptions {
   readonly replicas: number;
   readonly intervalSeconds: number;
   readonly counts: { readonly contacts: number; readonly leads: number; readonly accounts: number };
+  /** The webhook fast path on (B2.8); immediate pushes are on by default in the product. */
+  readonly webhooks: boolean;
   /** Progress lines (steps, phases) go here; the CLI prints them with --verbose. */
   readonly log?: (line: string) => void;
 }
@@ -25,6 +27,8 @@ export interface SeedResult {
   readonly backend: Backend;
   /** `GET /_emulator/stats` faults by kind; undefined when the emulator does not report them. */
   readonly faultsInjected: Record<string, number> | undefined;
+  /** `GET /_emulator/stats` webhooks (delivered, failed, …): the fast path at work (B2.8). */
+  readonly webhookStats: Record<string, number> | undefined;
   /** Throttled requests (429) the emulator counted, all users. */
   readonly throttled: number | undefined;
   readonly counts: RunCounts;
@@ -62,6 +66,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
 
     log(`seed ${options.seed}: faults off, settling`);
     await world.crm.control('PUT', 'faults', {});
+    await world.crm.control('PUT', 'webhooks', {});
     await world.crm.control('PUT', 'limits', {});
     stats = await world.crm.control('GET', 'stats');
     const settled = await settle(world, 90_000);
@@ -124,6 +129,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     seed: options.seed,
     backend: options.backend,
     faultsInjected: stats?.faults,
+    webhookStats: stats?.webhooks,
     throttled: stats?.throttled === undefined ? undefined : Number(stats.throttled),
     counts: runner?.history.counts ?? ({} as RunCounts),
     adminFaults: { ...world.crm.faults },

@@ -93,11 +93,19 @@ export class StepRunner {
       case 'faults': {
         const { kind: _kind, ...faults } = step;
         await this.#world.crm.control('PUT', 'faults', faults);
+        // With the HTTP faults, webhooks get lost and arrive out of order (B2.8: the pass repairs both).
+        await this.#world.crm.control('PUT', 'webhooks', {
+          seed: this.#seed,
+          dropRate: 0.3,
+          order: 'shuffle',
+          holdMs: 300,
+        });
         this.history.counts.faultSettings += 1;
         return;
       }
       case 'faults-off':
         await this.#world.crm.control('PUT', 'faults', {});
+        await this.#world.crm.control('PUT', 'webhooks', {});
         return;
       case 'limits':
         await this.#world.crm.control('PUT', 'limits', {
@@ -449,7 +457,7 @@ export class StepRunner {
     this.history.counts.secondEngineAttempts += 1;
     const postgres = this.#world.database.backend === 'postgres';
     // A refusal comes after the engine hold's 12 s wait for an engine that is stopping (B2.9): allow for it.
-    const outcome = await tryStartSecondEngine(command, this.#world.env, postgres ? 4_000 : 25_000);
+    const outcome = await tryStartSecondEngine(command, this.#world.anyPortEnv, postgres ? 4_000 : 25_000);
     if (outcome.refused) {
       this.history.counts.secondEngineRefused += 1;
       return;

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { CrmAdmin } from './crm-admin.ts';
 import { createDatabase, type Backend, type ChaosDatabase } from './database.ts';
 import {
+  freePort,
+  installWebhooks,
   startEmulator,
   startSyncline,
   stopProcess,
@@ -19,6 +21,8 @@ export interface WorldOptions {
   readonly replicas: number;
   readonly intervalSeconds: number;
   readonly counts: { readonly contacts: number; readonly leads: number; readonly accounts: number };
+  /** The webhook fast path on (B2.8): the first replica listens on a known port and the webhook is installed. */
+  readonly webhooks: boolean;
 }
 
 /**
@@ -34,17 +38,31 @@ export class World {
   readonly #emulator: EmulatorProcess;
   readonly #database: ChaosDatabase;
 
-  private constructor(emulator: EmulatorProcess, database: ChaosDatabase, options: WorldOptions) {
+  private constructor(
+    emulator: EmulatorProcess,
+    database: ChaosDatabase,
+    options: WorldOptions,
+    webhookPort: number | undefined,
+  ) {
     this.#emulator = emulator;
     this.#database = database;
     this.crm = new CrmAdmin(emulator.url);
-    this.env = synclineEnvironment({
-      emulatorUrl: emulator.url,
-      database: database.url,
-      apiKey: chaosApiKey,
-      runId: this.runId,
-      intervalSeconds: options.intervalSeconds,
-    });
+    this.env = {
+      ...synclineEnvironment({
+        emulatorUrl: emulator.url,
+        database: database.url,
+        apiKey: chaosApiKey,
+        runId: this.runId,
+        intervalSeconds: options.intervalSeconds,
+      }),
+      ...(webhookPort === undefined
+        ? {}
+        : {
+            SYNCLINE_PORT: String(webhookPort),
+            SYNCLINE_PUBLIC_URL: `http://127.0.0.1:${webhookPort}`,
+            SYNCLINE_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+          }),
+    };
     this.replicas = Array.from({ length: options.replicas }, () => undefined);
     this.api = new SynclineApi(() => this.#liveApiUrl(), chaosApiKey);
   }
@@ -54,8 +72,9 @@ export class World {
     let emulator: EmulatorProcess | undefined;
     try {
       emulator = await startEmulator(options.counts);
-      const world = new World(emulator, database, options);
+      const world = new World(emulator, database, options, options.webhooks ? await freePort() : undefined);
       for (let index = 0; index < options.replicas; index += 1) await world.start(index);
+      if (options.webhooks) await installWebhooks(world.env);
       return world;
     } catch (error) {
       await emulator?.stop();
@@ -75,7 +94,13 @@ export class World {
   }
 
   async start(index: number): Promise<void> {
-    this.replicas[index] = await startSyncline(this.env);
+    // Only the first replica listens where the webhook points; the others (and second engines) anywhere.
+    this.replicas[index] = await startSyncline(index === 0 ? this.env : this.anyPortEnv);
+  }
+
+  /** The environment for a process that must not take the first replica's port. */
+  get anyPortEnv(): Record<string, string> {
+    return { ...this.env, SYNCLINE_PORT: '0' };
   }
 
   /** SIGKILL of the binary (not of its engine child: that is the point, B2.9). */

@@ -27,7 +27,15 @@ describe('chaos: faults, kills, a second engine and edits on both sides (issue 1
     async () => {
       for (const { backend, seed } of runs)
         results.push(
-          await runSeed({ seed, backend, steps: 10, replicas: 1, intervalSeconds: 1, counts: chaosCounts }),
+          await runSeed({
+            seed,
+            backend,
+            steps: 10,
+            replicas: 1,
+            intervalSeconds: 1,
+            counts: chaosCounts,
+            webhooks: true,
+          }),
         );
     },
     { timeout: 240_000 },
