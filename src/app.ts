@@ -56,21 +56,27 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     const { verifier, generatedKey } = await provisionApiKey(config.apiKey, store);
     if (generatedKey !== undefined) hooks.onGeneratedApiKey?.(generatedKey);
 
+    // Flow actions and campaigns do not depend on the sync: they work while it is disabled or absent (B7.4).
+    // The campaign runner is sync work all the same (B2.9): one replica of a cluster runs it, under its lease.
+    const campaignFence = runtime.hold?.fence('campaigns');
+    const campaigns = new CampaignRunner(
+      campaignFence === undefined ? store : store.withFence(campaignFence),
+      flows,
+      logger,
+    );
+    runtime.adopt('campaigns', () => campaigns.stop());
     if (sync !== undefined && runtime.hold !== undefined) {
-      if (runtime.hold.held) await sync.start();
-      else
-        await runtime.hold.runWhileHeld(
-          () => sync.start(),
-          () => sync.stop(),
-        );
+      // SQLite: both run now (the file lock is held). PostgreSQL: each runs while this replica holds its lease.
+      await runtime.hold.runWhileHeld({
+        sync: { start: () => sync.start(), stop: () => sync.stop() },
+        campaigns: { start: async () => campaigns.start(), stop: () => campaigns.stop() },
+      });
+    } else {
+      campaigns.start();
     }
     // B2.8: the fast path runs in every replica that serves the API — beside the engine, or on a PostgreSQL
     // standby — so a webhook is applied whichever replica Dataverse reaches (src/webhooks/webhook-worker.ts).
     webhooks?.worker.start();
-    // Flow actions and campaigns do not depend on the sync: they work while it is disabled or absent (B7.4).
-    const campaigns = new CampaignRunner(store, flows, logger);
-    campaigns.start();
-    runtime.adopt('campaigns', () => campaigns.stop());
 
     const server = await buildServer({
       store,
@@ -82,6 +88,7 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
       latency: sync?.latency,
       ui: { root: builtConsoleRoot },
       ...(webhooks === undefined ? {} : { webhooks: webhooks.receiver }),
+      ...(runtime.hold === undefined ? {} : { cluster: runtime.hold }),
     });
     runtime.adopt('api', () => server.close());
     await server.listen({ host: config.http.host, port: config.http.port });

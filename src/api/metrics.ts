@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { Type } from 'typebox';
 import type { LatencyDirection, SyncAdmin, SyncStatus } from '../engine/engine.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { ClusterAdmin, LeaseCounters } from '../store/lease-table.ts';
 import { commonErrorResponses } from './contracts/error-body.ts';
 import type { ApiApp, RouteRegistration } from './routes/route.ts';
 
@@ -39,7 +40,11 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-export function createApiMetrics(options: { syncAdmin?: SyncAdmin; logger: Logger }): ApiMetrics {
+export function createApiMetrics(options: {
+  syncAdmin?: SyncAdmin;
+  cluster?: ClusterAdmin;
+  logger: Logger;
+}): ApiMetrics {
   const registry = new Registry();
   const registers = [registry];
   const requests = new Counter({
@@ -64,6 +69,7 @@ export function createApiMetrics(options: { syncAdmin?: SyncAdmin; logger: Logge
     registers,
   });
   const sync = syncGauges(registers);
+  const leases = leaseMetrics(registers);
 
   const refreshSync = async (): Promise<void> => {
     sync.reset();
@@ -86,6 +92,7 @@ export function createApiMetrics(options: { syncAdmin?: SyncAdmin; logger: Logge
     observeLatency: (direction, seconds) => latency.observe({ direction }, seconds),
     scrape: async () => {
       await refreshSync();
+      leases.set(options.cluster?.counters() ?? new Map());
       return Registry.merge([processMetrics(), registry]).metrics();
     },
     contentType: registry.contentType,
@@ -182,6 +189,33 @@ function crmMetrics(registers: Registry[]) {
           identity.retryAfterUntil === null ? 0 : Date.parse(identity.retryAfterUntil) - Date.now();
         held.set(labels, Math.max(0, until) / 1000);
         info.set({ ...labels, user: identity.name ?? '', user_id: identity.userId ?? '' }, 1);
+      }
+    },
+  };
+}
+
+/**
+ * The cluster's leases as this replica saw them since it started (B2.9): takeovers of expired holds (a holder
+ * died, froze or was cut off) and renewals that failed (each is a warning; a lease's worth of them loses it).
+ */
+function leaseMetrics(registers: Registry[]) {
+  const counter = (name: string, help: string) =>
+    new Counter({ name: `syncline_lease_${name}`, help, labelNames: ['lease'] as const, registers });
+  const takeovers = counter(
+    'takeovers_total',
+    'Leases this replica took over from a holder whose hold had expired, by lease (B2.9).',
+  );
+  const renewFailures = counter(
+    'renew_failures_total',
+    'Lease renewals of this replica that failed (PostgreSQL unreachable or slow), by lease (B2.9).',
+  );
+  return {
+    set(counters: ReadonlyMap<string, LeaseCounters>): void {
+      takeovers.reset();
+      renewFailures.reset();
+      for (const [lease, counted] of counters) {
+        takeovers.inc({ lease }, counted.takeovers);
+        renewFailures.inc({ lease }, counted.renewFailures);
       }
     },
   };

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { CampaignStore } from '../store/campaign-store.ts';
 import type { MirrorReadStore } from '../store/mirror-store.ts';
 import type { PersonStore } from '../store/person-store.ts';
+import type { ClusterAdmin } from '../store/lease-table.ts';
 import type { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
@@ -52,6 +53,8 @@ export interface ServerOptions {
    * WEBHOOKS_OFF.
    */
   readonly webhooks?: WebhookReceiver;
+  /** The cluster's replicas and leases (B2.9): `GET /api/v1/cluster` and the lease metrics. */
+  readonly cluster?: ClusterAdmin;
   /** Serves the admin console from this folder at `/` (interfaces.md §5); absent → the API alone. */
   readonly ui?: StaticUiOptions;
 }
@@ -93,7 +96,8 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   addBearerAuth(app, options.apiKey);
   addStringGuard(app);
   const metrics =
-    options.metrics ?? createApiMetrics({ syncAdmin: options.syncAdmin, logger: options.logger });
+    options.metrics ??
+    createApiMetrics({ syncAdmin: options.syncAdmin, cluster: options.cluster, logger: options.logger });
   addRequestMetrics(app, metrics);
   if (options.latency !== undefined) {
     const stop = options.latency.onSample((direction, ms) => metrics.observeLatency(direction, ms / 1000));
@@ -141,6 +145,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
     ...(options.syncAdmin === undefined ? {} : { syncAdmin: options.syncAdmin }),
     ...(options.flows === undefined ? {} : { flows: options.flows }),
     ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     metrics,
   };
   for (const register of routeRegistrations) register(app, dependencies);

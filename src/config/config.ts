@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { SynclineError } from '../errors/syncline-error.ts';
 
@@ -57,6 +58,14 @@ const envSchema = z.object({
       .optional(),
   ),
   SYNCLINE_PUBLIC_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
+  // B2.9: renewed every third of it; under 3 s a GC pause or a slow commit would hand the work around.
+  SYNCLINE_LEASE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(3, 'must be at least 3 seconds')
+    .max(3600, 'must be at most 3,600 seconds')
+    .default(15),
+  SYNCLINE_REPLICA_ID: optionalText.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -93,6 +102,8 @@ export interface Config {
   };
   readonly emulator: { readonly port: number };
   readonly logLevel: LogLevel;
+  /** The PostgreSQL cluster (B2.9): how long a lease lasts unrenewed, and this replica's name. */
+  readonly cluster: { readonly leaseSeconds: number; readonly replicaId: string };
   /** The Dataverse webhook feeding the fast path (B2.8). */
   readonly webhooks: {
     /** The key Dataverse sends with each webhook; absent → the receiver is off (demo mode makes its own). */
@@ -129,6 +140,10 @@ export function loadConfig(env: Environment): Config {
     },
     emulator: { port: e.SYNCLINE_EMULATOR_PORT },
     logLevel: e.SYNCLINE_LOG_LEVEL,
+    cluster: {
+      leaseSeconds: e.SYNCLINE_LEASE_SECONDS,
+      replicaId: e.SYNCLINE_REPLICA_ID ?? `${hostname()}:${process.pid}`,
+    },
     webhooks: {
       secret: e.SYNCLINE_WEBHOOK_SECRET,
       publicUrl: e.SYNCLINE_PUBLIC_URL?.replace(/\/+$/, ''),

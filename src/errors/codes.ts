@@ -220,6 +220,14 @@ export const errorCodes = {
       'Run one engine per database: stop the other `syncline start` (or wait for its `sync --once`) before starting this one. Check for a service manager that restarted it, or a second container on the same SQLite file.',
   },
 
+  LEASE_LOST: {
+    status: 503,
+    description:
+      'This replica no longer holds the lease of the sync work it was doing (B2.9): it was paused or cut off from PostgreSQL for longer than `SYNCLINE_LEASE_SECONDS`, or stopped renewing, and another replica took the work over. Nothing of that work was committed.',
+    action:
+      'Nothing to repair: the replica that took the lease over carries on, and this one rejoins as a standby. If it happens often, look for long pauses (CPU starvation, swapping, a stopped container) or an unreliable network between the replicas and PostgreSQL, or raise `SYNCLINE_LEASE_SECONDS`.',
+  },
+
   // --- the Dataverse webhook receiver (B2.8) -------------------------------------------------------
   WEBHOOK_KEY_INVALID: {
     status: 401,

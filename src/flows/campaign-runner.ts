@@ -70,7 +70,9 @@ export class CampaignRunner {
     this.#pollMs = options.pollMs ?? 1000;
   }
 
+  /** Starts the loop; may be called again after `stop` (a replica that took the campaigns' lease again, B2.9). */
   start(): void {
+    this.#stopped = false;
     this.#loop ??= this.#run();
   }
 
@@ -79,6 +81,7 @@ export class CampaignRunner {
     this.#stopped = true;
     this.#wake?.();
     await this.#loop;
+    this.#loop = undefined;
   }
 
   /** Something was written: look at the feed now rather than at the next poll. */

@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DatabaseConfig } from '../config/config.ts';
+import type { Config, DatabaseConfig } from '../config/config.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EngineLock } from '../store/engine-lock.ts';
 import { createEngineLock } from '../store/engine-lock-registry.ts';
+import type { LeaseFence } from '../store/lease-fence.ts';
+import type { ClusterAdmin, ClusterView, LeaseCounters } from '../store/lease-table.ts';
+import { createLeaseTable } from '../store/lease-table-registry.ts';
+import { ClusterMember, type LeaseWork } from './cluster-member.ts';
 
-/** How often a standby replica tries to take the hold. */
-const standbyRetryMs = 5_000;
 /**
  * How long `require` waits for the hold before it refuses. A supervisor restarts `syncline` right after killing
  * it, while the old engine child may still be stopping at a safe boundary — it takes at most 10 s
@@ -15,34 +19,62 @@ const standbyRetryMs = 5_000;
 const requireWaitMs = 12_000;
 const requirePollMs = 250;
 
+/** The units of sync work held separately (B2.9): the passes (with backfills and pushes), and the campaign runner. */
+export type WorkUnit = 'sync' | 'campaigns';
+
 /**
- * Runs the sync only while this process holds the database (B2.9: one engine per database).
+ * Runs sync work only where this process may (B2.9: two engines never run sync work on the same data at once).
  *
- * - `require` (SQLite, and `sync --once` on any backend): a database another engine holds is refused at once
- *   with ENGINE_ALREADY_RUNNING — two engines would link one CRM record twice and overwrite each other's bases.
- * - `standby` (`syncline start` on PostgreSQL): the process serves the API, the UI and flow actions, and takes
- *   the hold when the holder goes away (it dies, or stops); a hold lost while running (its connection failed)
- *   stops the sync at its next safe boundary (restart the process to rejoin as a standby). This is the seam the cluster's leases
- *   with fencing epochs replace; until then a replica cut off from PostgreSQL stops only when it notices.
+ * - SQLite: one engine per file. `require` takes the file's lock or refuses with ENGINE_ALREADY_RUNNING — two
+ *   engines would link one CRM record twice and overwrite each other's bases; the units then run for the
+ *   process's lifetime.
+ * - PostgreSQL: a cluster. Each unit runs while this replica holds its lease (`ClusterMember`); `fence(unit)`
+ *   is what the unit's store checks at every commit (`Store.withFence`). `require` (`sync --once`) waits for
+ *   the `sync` lease and refuses when the cluster keeps it.
  */
-export class EngineHold {
+export class EngineHold implements ClusterAdmin {
   readonly #database: DatabaseConfig;
   readonly #logger: Logger;
+  readonly #replica: { id: string; token: string; host: string; pid: number; startedAt: Date };
+  readonly #member: ClusterMember | undefined;
   #lock: EngineLock | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
+  #started = false;
 
-  constructor(database: DatabaseConfig, logger: Logger) {
-    this.#database = database;
+  constructor(config: Pick<Config, 'database' | 'cluster'>, logger: Logger) {
+    this.#database = config.database;
     this.#logger = logger.child({ component: 'engine-hold' });
+    this.#replica = {
+      id: config.cluster.replicaId,
+      token: randomUUID(),
+      host: hostname(),
+      pid: process.pid,
+      startedAt: new Date(),
+    };
+    if (config.database.kind === 'postgres') {
+      this.#member = new ClusterMember(
+        createLeaseTable(config.database.url),
+        this.#replica,
+        config.cluster.leaseSeconds,
+        logger,
+      );
+    }
   }
 
   /**
-   * Takes the hold, waiting up to 12 s for an engine that is stopping; throws ENGINE_ALREADY_RUNNING when
-   * another engine still holds it then.
+   * Takes the hold for a run of the sync (`sync --once`, and `start` on SQLite), waiting up to 12 s for an
+   * engine that is stopping; throws ENGINE_ALREADY_RUNNING when another engine still holds it then.
    */
   async require(): Promise<void> {
-    const provider = createEngineLock(this.#database);
+    if (this.#member !== undefined) {
+      if (!this.#started) {
+        this.#member.hold('sync', idleWork);
+        this.#member.start();
+        this.#started = true;
+      }
+      if (await this.#member.waitFor('sync', requireWaitMs)) return;
+      throw alreadyRunning(this.#database);
+    }
+    const provider = createEngineLock(this.#database as { kind: 'sqlite'; path: string });
     const deadline = Date.now() + requireWaitMs;
     let warned = false;
     for (;;) {
@@ -60,68 +92,72 @@ export class EngineHold {
   }
 
   /**
-   * Starts `run` once the hold is taken — now, or later from standby — and `halt`s it when the hold is lost.
-   * Never throws: failures to reach the database are retried.
+   * The fence a unit's store checks at every commit (PostgreSQL); undefined on SQLite, where the file lock
+   * already excludes every other engine for the process's lifetime.
    */
-  async runWhileHeld(run: () => Promise<void>, halt: () => Promise<void>): Promise<void> {
-    let warned = false;
-    const attempt = async () => {
-      if (this.#closed) return;
-      try {
-        const lock = await createEngineLock(this.#database).tryAcquire();
-        if (this.#closed) {
-          await lock?.release();
-          return;
-        }
-        if (lock === undefined) {
-          if (!warned) {
-            warned = true;
-            this.#logger.warn(
-              'another engine holds this database: this process serves the API and waits to take the sync over (B2.9)',
-            );
-          }
-          this.#retry(attempt);
-          return;
-        }
-        this.#lock = lock;
-        lock.onLost((reason) => {
-          // The engine cannot be restarted in place; the API keeps serving and a restart rejoins as standby.
-          this.#logger.error(
-            { reason },
-            'lost the engine hold: stopping the sync; restart this process to rejoin as a standby',
-          );
-          this.#lock = undefined;
-          void halt();
-        });
-        this.#logger.info('took the engine hold: the sync runs in this process');
-        await run();
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'could not take the engine hold; retrying');
-        this.#retry(attempt);
-      }
-    };
-    await attempt();
+  fence(unit: WorkUnit): LeaseFence | undefined {
+    return this.#member?.fence(unit);
   }
 
-  /** Whether the sync may run in this process now. */
+  /**
+   * `syncline start`: runs each unit while this process may — on SQLite now (taking the file lock first if
+   * `require` did not), on PostgreSQL whenever this replica holds the unit's lease. Never throws for a lease
+   * held elsewhere: the replica serves the API meanwhile.
+   */
+  async runWhileHeld(units: Readonly<Record<WorkUnit, LeaseWork>>): Promise<void> {
+    if (this.#member === undefined) {
+      if (this.#lock === undefined) await this.require();
+      for (const work of Object.values(units)) await work.start();
+      return;
+    }
+    if (this.#started) throw new Error('runWhileHeld after require: one process runs one of them');
+    for (const [unit, work] of Object.entries(units)) this.#member.hold(unit, work);
+    this.#member.start();
+    this.#started = true;
+  }
+
+  /** Whether this process holds the sync's hold now (SQLite: the file lock; PostgreSQL: the `sync` lease). */
   get held(): boolean {
-    return this.#lock !== undefined;
+    return this.#member === undefined ? this.#lock !== undefined : this.#member.holds('sync');
   }
 
-  /** Stops waiting and releases the hold. Call after the sync stopped. */
+  /** `GET /api/v1/cluster`: the cluster's replicas and leases; on SQLite this process alone. */
+  async view(): Promise<ClusterView> {
+    if (this.#member !== undefined) return this.#member.view();
+    const now = new Date().toISOString();
+    const units: WorkUnit[] = ['sync', 'campaigns'];
+    const held = this.#lock === undefined ? [] : units;
+    return {
+      replicas: [
+        {
+          id: this.#replica.id,
+          host: this.#replica.host,
+          pid: this.#replica.pid,
+          startedAt: this.#replica.startedAt.toISOString(),
+          lastSeenAt: now,
+          leases: held,
+        },
+      ],
+      // The file lock is held for the process's lifetime: no epoch ever changes, nothing expires.
+      leases: held.map((name) => ({ name, holder: this.#replica.id, epoch: 1, expiresAt: null })),
+    };
+  }
+
+  /** Per-lease takeovers and renewal failures for `/metrics`; empty on SQLite. */
+  counters(): ReadonlyMap<string, LeaseCounters> {
+    return this.#member?.counters() ?? new Map();
+  }
+
+  /** Stops the held units (at a safe boundary) and gives the hold up. Safe to call more than once. */
   async release(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#timer);
+    await this.#member?.stop();
     await this.#lock?.release();
     this.#lock = undefined;
   }
-
-  #retry(attempt: () => Promise<void>): void {
-    if (this.#closed) return;
-    this.#timer = setTimeout(() => void attempt(), standbyRetryMs);
-    this.#timer.unref();
-  }
 }
+
+/** `sync --once` holds the lease without a loop of its own: the pass runs in the caller. */
+const idleWork: LeaseWork = { start: () => Promise.resolve(), stop: () => Promise.resolve() };
 
 function alreadyRunning(database: DatabaseConfig): SynclineError {
   const where =

@@ -101,7 +101,7 @@ export async function openRuntime<P extends RuntimePart>(
     if (wanted.has('sync')) {
       // Before the CRM target: a refused `sync --once` must not start a demo emulator first. Released after the
       // sync stopped (the stack stops newest first).
-      const hold = new EngineHold(config.database, logger);
+      const hold = new EngineHold(config, logger);
       if ((options.engineHold ?? 'require') === 'require') await hold.require();
       stack.push('engine-hold', () => hold.release());
       opened.hold = hold;
@@ -121,9 +121,12 @@ export async function openRuntime<P extends RuntimePart>(
       // B2.8: one recorder times what every path of this process carries (passes, pushes, flows, webhooks).
       const latency = new LatencyRecorder();
       if (wanted.has('sync')) {
+        // B2.9: on a PostgreSQL cluster the passes commit only while this replica holds the sync's lease.
+        const fence = opened.hold?.fence('sync');
         const sync = new SyncService(
           { store, crm, logger: logger.child({ component: 'sync' }), now, latency },
           settings,
+          fence === undefined ? store : store.withFence(fence),
         );
         // Stopped before the connector and the store close, at a safe boundary (B2.4); harmless if never started.
         stack.push('sync', () => sync.stop());

@@ -1,6 +1,7 @@
 import type { CampaignStore } from './campaign-store.ts';
 import type { CursorStore } from './cursor-store.ts';
 import type { JobStore } from './job-store.ts';
+import type { LeaseFence } from './lease-fence.ts';
 import type { LinkStore } from './link-store.ts';
 import type { MarkerStore } from './marker-store.ts';
 import type { MirrorStore } from './mirror-store.ts';
@@ -75,6 +76,15 @@ export interface Store extends EngineStore, CampaignStore, MarkerStore {
   migrate(): Promise<MigrationReport>;
   /** Closes the connections. Only the root store may be closed, not a transaction's. */
   close(): Promise<void>;
+
+  /**
+   * The same database for work held through a lease (B2.9, PostgreSQL cluster): every operation runs in a
+   * transaction that first checks `fence` is still held and keeps it so until the commit, so a replica that
+   * lost its lease (paused, cut off, taken over) commits nothing — its operations fail with LEASE_LOST. One
+   * transaction per operation costs a round trip or three; the sync's work is in pages, so that is noise.
+   * Closing it does nothing (close the root store). On SQLite no lease exists and the check always passes.
+   */
+  withFence(fence: LeaseFence): Store;
 
   /**
    * Runs `fn` in one database transaction: every write made through `tx` commits together or not at all

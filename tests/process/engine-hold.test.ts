@@ -112,16 +112,22 @@ describe('one engine per database (B2.9)', () => {
       const [first, second] = apps as [RunningApp, RunningApp];
       const health = await fetch(`${second.url}/health`);
       assert.equal(health.status, 200, 'the standby replica serves the API');
-      assert.ok(lines.some((line) => line.includes('another engine holds this database')));
-      assert.ok(!lines.some((line) => line.includes('took the engine hold')), 'no second engine runs');
+      const deadlineWait = Date.now() + 5_000;
+      while (
+        !lines.some((line) => line.includes('another replica holds the sync lease')) &&
+        Date.now() < deadlineWait
+      )
+        await sleep(100);
+      assert.ok(lines.some((line) => line.includes('another replica holds the sync lease')));
+      assert.ok(!lines.some((line) => line.includes('took the sync lease')), 'no second engine runs');
       await first.stop();
       const deadline = Date.now() + 15_000;
-      while (!lines.some((line) => line.includes('took the engine hold')) && Date.now() < deadline) {
+      while (!lines.some((line) => line.includes('took the sync lease')) && Date.now() < deadline) {
         await sleep(100);
       }
       assert.ok(
-        lines.some((line) => line.includes('took the engine hold')),
-        'the standby took the sync over',
+        lines.some((line) => line.includes('took the sync lease')),
+        'the standby took the sync over (released by the stopping replica: not a takeover)',
       );
     } finally {
       for (const app of apps.reverse()) await app.stop();

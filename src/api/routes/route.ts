@@ -9,6 +9,7 @@ import type {
 import type { SyncAdmin } from '../../engine/engine.ts';
 import type { FlowActions } from '../../flows/flow-service.ts';
 import type { CampaignStore } from '../../store/campaign-store.ts';
+import type { ClusterAdmin } from '../../store/lease-table.ts';
 import type { MirrorReadStore } from '../../store/mirror-store.ts';
 import type { PersonStore } from '../../store/person-store.ts';
 import type { WebhookReceiver } from '../../webhooks/webhook-receiver.ts';
@@ -43,6 +44,8 @@ export interface RouteDependencies {
   readonly flows?: FlowActions;
   /** The Dataverse webhook receiver (B2.8); absent when off (no SYNCLINE_WEBHOOK_SECRET): the route answers 404. */
   readonly webhooks?: WebhookReceiver;
+  /** The cluster's replicas and leases (B2.9); absent when this process runs no engine (the route answers 503). */
+  readonly cluster?: ClusterAdmin;
 }
 
 /** One file per endpoint, each exporting one of these. */

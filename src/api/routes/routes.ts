@@ -9,6 +9,7 @@ import { registerFlowPostChangeOwnerRoute } from './flow-post-change-owner.ts';
 import { registerFlowPostCreateTaskRoute } from './flow-post-create-task.ts';
 import { registerFlowPostSyncToCrmRoute } from './flow-post-sync-to-crm.ts';
 import { registerDeletePersonRoute } from './delete-person.ts';
+import { registerGetClusterRoute } from './get-cluster.ts';
 import { registerGetCrmRowRoute } from './get-crm-row.ts';
 import { registerGetHealthRoute } from './get-health.ts';
 import { registerGetOpenApiRoute } from './get-openapi.ts';
@@ -64,6 +65,7 @@ export const routeRegistrations: readonly RouteRegistration[] = [
   registerSyncRetryErrorRoute,
   registerSyncListConflictsRoute,
   registerSyncListNotificationsRoute,
+  registerGetClusterRoute,
   registerFlowPostSyncToCrmRoute,
   registerFlowPostChangeOwnerRoute,
   registerFlowPostCreateTaskRoute,

@@ -28,7 +28,10 @@ export class BackfillRunner {
     this.#settings = settings;
   }
 
+  /** Starts the loop; may be called again after `stop` (a replica that took the sync's lease again, B2.9). */
   start(): void {
+    this.#stopped = false;
+    this.#abort = new AbortController();
     this.#loop = this.#run();
   }
 

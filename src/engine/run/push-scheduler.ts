@@ -54,7 +54,12 @@ export class PushScheduler {
     this.#cancel();
   }
 
-  /** Pauses for good and waits for a running push to end. */
+  /** Undoes `stop` (the engine starts again): wake-ups are heard again after the next `resume`. */
+  reopen(): void {
+    this.#stopped = false;
+  }
+
+  /** Pauses until `reopen` and waits for a running push to end. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.pause();

@@ -51,10 +51,19 @@ export class SyncEngine {
     }
   }
 
-  /** Starts the loop; the enabled flag is read from the store (enabled unless an admin disabled it). */
+  /**
+   * Starts the loop; the enabled flag is read from the store (enabled unless an admin disabled it). May be
+   * called again after `stop` (a replica that lost its lease and took it again, B2.9).
+   */
   async start(): Promise<void> {
+    this.#stopped = false;
+    this.#pusher?.reopen();
     // B4.5 at first connect, before the loop: the probe's scratch writes happen here, never inside a pass.
-    await (this.#writePaths ??= chooseEngineWritePaths(this.#deps));
+    // A failed probe is tried again at the next start.
+    await (this.#writePaths ??= chooseEngineWritePaths(this.#deps).catch((error: unknown) => {
+      this.#writePaths = undefined;
+      throw error;
+    }));
     this.#enabled = (await this.#deps.store.getSetting(enabledSetting)) !== 'false';
     if (this.#pusher !== undefined) {
       if (this.#enabled) this.#pusher.resume();
@@ -92,14 +101,22 @@ export class SyncEngine {
     this.#progress = listener;
   }
 
-  async setEnabled(enabled: boolean): Promise<void> {
-    await this.#deps.store.setSetting(enabledSetting, String(enabled));
+  /**
+   * B8.1. `persisted`: the caller stored the flag already (the admin facade stores it through its own store, as
+   * a replica that does not hold the sync's lease may not commit through the engine's fenced one).
+   */
+  async setEnabled(enabled: boolean, options: { persisted?: boolean } = {}): Promise<void> {
+    if (options.persisted !== true) await this.#deps.store.setSetting(enabledSetting, String(enabled));
+    this.#applyEnabled(enabled);
+    this.#wake?.();
+  }
+
+  #applyEnabled(enabled: boolean): void {
     this.#enabled = enabled;
     if (!enabled) this.#passAbort?.abort();
     // B8.1: disabled stops the immediate pusher too; on enable the pass this wakes pushes what accumulated.
     if (enabled && this.#loop !== undefined) this.#pusher?.resume();
     if (!enabled) this.#pusher?.pause();
-    this.#wake?.();
   }
 
   /** B8.2: runs a pass as soon as the current one (if any) ends; the interval restarts after it. */
@@ -115,6 +132,13 @@ export class SyncEngine {
 
   async #runLoop(): Promise<void> {
     while (!this.#stopped) {
+      // B8.1 across a cluster (B2.9): the flag may have been switched through another replica's API.
+      const enabled = await this.#deps.store.getSetting(enabledSetting).then(
+        (value) => value !== 'false',
+        () => this.#enabled,
+      );
+      if (enabled !== this.#enabled) this.#applyEnabled(enabled);
+      if (this.#stopped) break;
       if (this.#enabled) {
         const trigger = this.#runRequested ? 'manual' : 'schedule';
         this.#runRequested = false;

@@ -9,7 +9,7 @@ import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
 import { rereadRecord } from '../apply/fetched-records.ts';
 import { previewNextPass } from '../admin/sync-preview.ts';
 import type { FieldSelection, ResyncResult, SyncAdmin, SyncStatus } from '../admin/sync-admin.ts';
-import { SyncEngine } from './sync-engine.ts';
+import { enabledSetting, SyncEngine } from './sync-engine.ts';
 import { StatusReporter } from '../admin/sync-status.ts';
 import { LatencyRecorder } from '../admin/sync-latency.ts';
 import type { SyncField } from '../../domain/sync-field.ts';
@@ -32,12 +32,18 @@ export class SyncService implements SyncAdmin {
   readonly #settings: EngineSettings;
   readonly #status: StatusReporter;
 
-  constructor(deps: EngineDeps, settings: EngineSettings) {
+  /**
+   * `workStore`: where the pass loop and the backfills read and commit — on a PostgreSQL cluster the store
+   * fenced by the sync's lease (B2.9), so work that outlived its lease commits nothing. The admin facade (status,
+   * fields, errors, resync) uses `deps.store`, as every replica serves it.
+   */
+  constructor(deps: EngineDeps, settings: EngineSettings, workStore: EngineDeps['store'] = deps.store) {
     this.latency = deps.latency ?? new LatencyRecorder();
     this.#deps = { ...deps, latency: this.latency };
     this.#settings = settings;
-    this.engine = new SyncEngine(this.#deps, settings);
-    this.backfills = new BackfillRunner(this.#deps, settings);
+    const work = { ...this.#deps, store: workStore };
+    this.engine = new SyncEngine(work, settings);
+    this.backfills = new BackfillRunner(work, settings);
     this.#status = new StatusReporter(this.#deps, settings, this.engine);
     this.engine.onProgress = (event) => this.#status.addInitialLoadProgress(event.rows);
   }
@@ -56,7 +62,8 @@ export class SyncService implements SyncAdmin {
   }
 
   async setEnabled(enabled: boolean): Promise<SyncStatus> {
-    await this.engine.setEnabled(enabled);
+    await this.#deps.store.setSetting(enabledSetting, String(enabled));
+    await this.engine.setEnabled(enabled, { persisted: true });
     return this.status();
   }
 

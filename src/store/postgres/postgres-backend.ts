@@ -64,11 +64,30 @@ const horizon = sql`(
   from snapshot
 )`;
 
+/**
+ * How long a fenced transaction (B2.9) may sit idle before the server ends it: longer than any pause between
+ * the statements of a healthy transaction, short enough that a takeover waits seconds, not minutes, for the
+ * lease row a frozen holder keeps.
+ */
+const fencedIdleTimeoutMs = 10_000;
+
 export const postgresBackend: StoreBackend = {
   capabilities: { kind: 'postgres', concurrentWriters: true, maxBatchRows: 1000, rowLocks: true },
 
   async lockKey(db, key) {
     await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
+  },
+
+  async checkFence(db, grant) {
+    // `for share`: a takeover's update of the row waits until this transaction ends; the epoch and token say
+    // whether the row is still this hold. The idle-in-transaction timeout ends the transaction (and frees the
+    // row) when its process is frozen or cut off mid-transaction, so a takeover is never blocked for long.
+    const { rows } = await sql<{
+      held: boolean;
+    }>`select set_config('idle_in_transaction_session_timeout', ${String(fencedIdleTimeoutMs)}, true) is not null as held
+      from sync_leases where name = ${grant.name} and holder_token = ${grant.token} and epoch = ${grant.epoch}
+      for share`.execute(db);
+    return rows.length > 0;
   },
 
   async lockKeys(db, keys) {

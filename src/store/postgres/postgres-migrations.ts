@@ -67,4 +67,27 @@ export const postgresMigrations: StoreMigrations = {
       });
     },
   },
+  '0006_cluster_leases': {
+    async up(db) {
+      // B2.9: the cluster's leases (one row per unit of sync work, kept forever: the epoch only grows) and its
+      // replicas (a heartbeat row per running process). Times are the database's clock, never a replica's,
+      // so replicas with skewed clocks agree on who holds what. PostgreSQL only: SQLite runs one engine.
+      await sql`create table sync_leases (
+        name text primary key,
+        holder text,
+        holder_token text,
+        epoch bigint not null default 0,
+        acquired_at timestamptz,
+        expires_at timestamptz
+      )`.execute(db);
+      await sql`create table sync_replicas (
+        token text primary key,
+        id text not null,
+        host text not null,
+        pid integer not null,
+        started_at timestamptz not null,
+        last_seen_at timestamptz not null
+      )`.execute(db);
+    },
+  },
 };

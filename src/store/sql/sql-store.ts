@@ -40,6 +40,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
       if (ctx.inTransaction) return fn(self);
       return inNewTransaction(ctx, (tx) => fn(createSqlStore(tx, inTransaction)));
     },
+    withFence: (fence) => fencedStore(createSqlStore({ ...ctx, fence }, fencedLifecycle)),
     onMarketingCommit: (listener) => ctx.changeSignal.subscribe(listener),
     ...personOperations(ctx),
     ...personBulkOperations(ctx),
@@ -67,6 +68,40 @@ const inTransaction: StoreLifecycle = {
   migrate: () => Promise.reject(new Error('migrate() cannot run inside withTransaction')),
   close: () => Promise.reject(new Error('close() the root store, not a transaction')),
 };
+
+const fencedLifecycle: StoreLifecycle = {
+  migrate: () => Promise.reject(new Error('migrate() the root store, not a fenced one')),
+  // The fenced store shares the root store's connections; the root store closes them.
+  close: () => Promise.resolve(),
+};
+
+/** Methods a fenced store passes through instead of running them in a fenced transaction. */
+const unfencedMethods: ReadonlySet<string> = new Set([
+  'withTransaction',
+  'withFence',
+  'migrate',
+  'close',
+  'refreshStatistics',
+  'onMarketingCommit',
+]);
+
+/**
+ * `Store.withFence`: every operation becomes a transaction of its own (or joins the caller's), which the
+ * fenced context checks first (store-context.ts) — reads too, as the engine decides what to write from them.
+ */
+function fencedStore(store: Store): Store {
+  const fenced: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    fenced[name] =
+      typeof value !== 'function' || unfencedMethods.has(name)
+        ? value
+        : (...args: unknown[]) =>
+            store.withTransaction((tx) =>
+              (tx as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args),
+            );
+  }
+  return fenced as unknown as Store;
+}
 
 /**
  * Callers see SynclineErrors for expected failures: a database that cannot be reached or opened becomes

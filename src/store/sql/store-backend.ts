@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import type { LeaseGrant } from '../lease-fence.ts';
 import type { StoreCapabilities } from '../store.ts';
 
 /** A change-feed row as both backends return it; `cursor` is already encoded. */
@@ -56,6 +57,13 @@ export interface StoreBackend {
    * load). SQLite: a prepared statement per row, which costs no round trip.
    */
   updatePersonRows(db: Kysely<Database>, rows: readonly PersonRowUpdate[]): Promise<void>;
+  /**
+   * Inside a transaction, as its first statement: whether `grant` is still the lease's current hold (B2.9),
+   * keeping it so until the transaction ends — a takeover waits for the transaction, and a transaction that
+   * starts after the takeover sees the new epoch. PostgreSQL: `select … for share` on the lease row.
+   * SQLite: always true, as one engine per file is enforced by the file lock (engine-lock.ts) and no lease exists.
+   */
+  checkFence(db: Kysely<Database>, grant: LeaseGrant): Promise<boolean>;
   /** The error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** The error means the database cannot be reached or opened (→ STORE_UNAVAILABLE). */

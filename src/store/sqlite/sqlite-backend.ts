@@ -62,5 +62,7 @@ export const sqliteBackend: StoreBackend = {
   },
 
   isUniqueViolation: (error) => sqliteConstraintUnique.includes(errcode(error) ?? -1),
+  // One engine per file is enforced by the file lock (sqlite-engine-lock.ts); SQLite has no leases (B2.9).
+  checkFence: () => Promise.resolve(true),
   isUnavailable: (error) => sqliteUnavailable.includes((errcode(error) ?? -1) & 0xff),
 };

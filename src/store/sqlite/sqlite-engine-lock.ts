@@ -42,8 +42,6 @@ function heldLock(database: DatabaseSync | undefined): EngineLock {
       released = true;
       database?.close();
     },
-    // A local file lock is not lost while its process lives.
-    onLost() {},
   };
 }
 
