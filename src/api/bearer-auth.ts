@@ -4,7 +4,7 @@ import type { ApiKeyVerifier } from './api-key.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route needs no API key (only `GET /health`, interfaces.md §4). */
+    /** The route needs no API key (`GET /health`, `GET /ready` and the webhook receiver, interfaces.md §4). */
     public?: boolean;
   }
 }

@@ -9,6 +9,7 @@ import type { CampaignStore } from '../store/campaign-store.ts';
 import type { MirrorReadStore } from '../store/mirror-store.ts';
 import type { PersonStore } from '../store/person-store.ts';
 import type { ClusterAdmin } from '../store/lease-table.ts';
+import type { SchemaStore } from '../store/schema-store.ts';
 import type { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
@@ -25,7 +26,7 @@ import { validatorCompiler } from './validator-compiler.ts';
  * The store ports the API serves from. One object (the app's `Store` is all three) so the composition root
  * hands over its store as it is; `buildServer` passes each route only the port it names.
  */
-export type ApiStore = PersonStore & MirrorReadStore & CampaignStore;
+export type ApiStore = PersonStore & MirrorReadStore & CampaignStore & SchemaStore;
 
 export interface ServerOptions {
   readonly store: ApiStore;
@@ -141,6 +142,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
     persons: options.store,
     mirror: options.store,
     campaigns: options.store,
+    schema: options.store,
     mirrorEntities: options.mirrorEntities ?? (() => mirroredEntities(options.store)),
     ...(options.syncAdmin === undefined ? {} : { syncAdmin: options.syncAdmin }),
     ...(options.flows === undefined ? {} : { flows: options.flows }),

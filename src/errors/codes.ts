@@ -289,6 +289,13 @@ export const errorCodes = {
     action:
       "Check `SYNCLINE_DB`: that the SQLite file's folder exists and is writable, or that the PostgreSQL server is up and the URL, user and password are right; then restart.",
   },
+  MIGRATIONS_PENDING: {
+    status: 503,
+    description:
+      'The database answers but lacks migrations this version of Syncline needs (`GET /ready` answers with it; `details.pending` names them), e.g. a PostgreSQL schema no `syncline start` or `syncline migrate` of this version has run on yet.',
+    action:
+      'Run `syncline migrate` with this version (or start one replica of it: `syncline start` migrates first, under an advisory lock). If it fails, the log names the migration and the database error (MIGRATION_FAILED).',
+  },
   MIGRATION_FAILED: {
     status: 500,
     description: 'A database migration failed; nothing after it was applied.',

@@ -8,13 +8,14 @@ import type { MirrorStore } from './mirror-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { PersonStore } from './person-store.ts';
 import type { RunLogStore } from './run-log-store.ts';
+import type { SchemaStore } from './schema-store.ts';
 import type { SettingStore } from './setting-store.ts';
 import type { MigrationReport } from './sql/store-migrator.ts';
 import type { SyncFieldStore } from './sync-field-store.ts';
 
 /**
  * The Store: the marketing database as a set of ports, one per consumer need (persons, mirror, settings,
- * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers; each in its own file beside this
+ * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers, schema; each in its own file beside this
  * one). Two implementations (sqlite/, postgres/) share one SQL implementation (sql/) and pass one contract
  * suite per port (tests/contract/register-*-store-tests.ts). Callers never ask which backend they have;
  * differences are `capabilities`.
@@ -69,7 +70,7 @@ export interface EngineStore
   refreshStatistics(): Promise<void>;
 }
 
-export interface Store extends EngineStore, CampaignStore, MarkerStore {
+export interface Store extends EngineStore, CampaignStore, MarkerStore, SchemaStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; idempotent and safe to call from several processes at once. */

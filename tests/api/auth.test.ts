@@ -5,7 +5,10 @@ import type { ApiApp } from '../../src/api/routes/route.ts';
 import { auth, buildTestServer, testApiKey } from './support/test-server.ts';
 import { tripwireStore } from './support/tripwire-store.ts';
 
-const { store, calls } = tripwireStore({ listMirrorEntities: () => [] });
+const { store, calls } = tripwireStore({
+  listMirrorEntities: () => [],
+  migrationStatus: () => ({ latest: '0004_person_markers', pending: [] }),
+});
 let app: ApiApp;
 
 before(async () => {
@@ -21,10 +24,13 @@ function concreteUrl(pattern: string): string {
     .replace('*', 'index.html');
 }
 
-/** Routes that need no API key: liveness, and the Dataverse webhook (its own key, tests/api/webhook-receiver.test.ts). */
-const withoutApiKey = new Set(['/health', '/api/v1/webhooks/dataverse']);
+/**
+ * Routes that need no API key: liveness, readiness, and the Dataverse webhook (its own key,
+ * tests/api/webhook-receiver.test.ts).
+ */
+const withoutApiKey = new Set(['/health', '/ready', '/api/v1/webhooks/dataverse']);
 
-test('every route but GET /health and the webhook answers 401 UNAUTHORIZED without a key or with a wrong one', async () => {
+test('every route but GET /health, GET /ready and the webhook answers 401 UNAUTHORIZED without a key or with a wrong one', async () => {
   const routes = registeredRoutes(app).filter(({ url }) => !withoutApiKey.has(url));
   // The API's own routes and the docs plugin's must all be there, or this test checks nothing.
   assert.ok(routes.length >= 15, `only ${routes.length} routes registered`);
@@ -59,6 +65,14 @@ test('GET /health needs no key', async () => {
   const response = await app.inject({ method: 'GET', url: '/health' });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(response.json(), { status: 'ok' });
+});
+
+test('GET /ready needs no key and answers with nothing but the readiness', async () => {
+  const response = await app.inject({ method: 'GET', url: '/ready' });
+  assert.equal(response.statusCode, 200);
+  assert.deepEqual(response.json(), { status: 'ready', migration: '0004_person_markers' });
+  assert.deepEqual(calls, ['migrationStatus']);
+  calls.length = 0;
 });
 
 test('an unknown route answers 401 without a key and 404 ROUTE_NOT_FOUND with one', async () => {

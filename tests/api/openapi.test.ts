@@ -40,11 +40,13 @@ test('the OpenAPI document at /openapi.json lists every API route with its metho
   assert.equal(documented.length, apiRoutes.length, documented.join(', '));
 });
 
-test('the document declares bearer auth, /health without it and the webhook with its own key', async () => {
+test('the document declares bearer auth, /health and /ready without it and the webhook with its own key', async () => {
   const document = (await app.inject({ method: 'GET', url: '/openapi.json', headers: auth })).json();
   assert.deepEqual(document.security, [{ apiKey: [] }]);
   assert.equal(document.components.securitySchemes.apiKey.scheme, 'bearer');
   assert.deepEqual(document.paths['/health'].get.security, []);
+  assert.deepEqual(document.paths['/ready'].get.security, []);
+  assert.ok(document.paths['/ready'].get.responses['200'] && document.paths['/ready'].get.responses['503']);
   const webhook = document.paths['/api/v1/webhooks/dataverse'].post;
   assert.deepEqual(webhook.security, [{ webhookKey: [] }, { webhookKeyHeader: [] }]);
   assert.deepEqual(document.components.securitySchemes.webhookKey, {

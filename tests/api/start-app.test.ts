@@ -203,3 +203,39 @@ describe('syncline start (the CLI process)', () => {
     assert.ok(!logLines.some((line) => line.includes(key)), 'the API key must never be logged');
   });
 });
+
+describe('syncline start stopped while it starts', () => {
+  // An orchestrator may stop a replica at any moment, e.g. as soon as it answers GET /ready, which it does before
+  // the start has finished (demo mode still installs its webhook then). Found by tests/ops/dockerfile.test.ts:
+  // the signal handler was installed only once the start had finished, so SIGTERM's default action killed it.
+  test('SIGTERM during the start: it finishes starting, stops at a safe boundary and exits 0', async () => {
+    const child = spawn(process.execPath, ['src/main.ts', 'start'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, ...environment('early-stop.db', { SYNCLINE_LOG_LEVEL: 'info' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (code, signal) => resolve([code, signal])),
+    );
+    const lines: string[] = [];
+    const reader = createInterface({ input: child.stdout });
+    let signalled = false;
+    reader.on('line', (line) => {
+      lines.push(line);
+      // The first migration is among the first things a start does; the API listens seconds later. Once: a
+      // second signal means "stop now".
+      if (line.includes('"msg":"migration applied"') && !signalled) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const [code, signal] = await exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, `${lines.join('\n')}\n${stderr}`);
+    assert.ok(
+      lines.some((line) => line.includes('"msg":"stopped"')),
+      lines.join('\n'),
+    );
+  });
+});

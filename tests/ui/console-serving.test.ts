@@ -81,8 +81,10 @@ describe('the admin console is served at / (interfaces.md §5)', () => {
     }
   });
 
-  test('no API route returns data without the key: all but /health, the console shell and the (off) webhook receiver answer 401', async () => {
-    const routes = registeredRoutes(app).filter(({ url }) => url !== '/health' && !isConsoleRoute(url));
+  test('no API route returns data without the key: all but /health, /ready, the console shell and the (off) webhook receiver answer 401', async () => {
+    const routes = registeredRoutes(app).filter(
+      ({ url }) => url !== '/health' && url !== '/ready' && !isConsoleRoute(url),
+    );
     assert.ok(routes.length >= 15, `only ${routes.length} routes`);
     for (const { method, url } of routes) {
       const concrete = url

@@ -12,6 +12,7 @@ import type { CampaignStore } from '../../store/campaign-store.ts';
 import type { ClusterAdmin } from '../../store/lease-table.ts';
 import type { MirrorReadStore } from '../../store/mirror-store.ts';
 import type { PersonStore } from '../../store/person-store.ts';
+import type { SchemaStore } from '../../store/schema-store.ts';
 import type { WebhookReceiver } from '../../webhooks/webhook-receiver.ts';
 import type { ApiMetrics } from '../metrics.ts';
 
@@ -35,6 +36,8 @@ export interface RouteDependencies {
   readonly mirror: MirrorReadStore;
   /** Trigger campaigns and their runs (B7.5). */
   readonly campaigns: CampaignStore;
+  /** Whether the database answers and is migrated, for `GET /ready`. */
+  readonly schema: SchemaStore;
   /** Logical names of the CRM entities mirrored one way (B1.2): the built-ins plus synced custom entities. */
   readonly mirrorEntities: () => Promise<readonly string[]>;
   /** The sync engine's administration port; absent when no engine runs (the sync routes answer 503). */

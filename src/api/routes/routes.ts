@@ -13,6 +13,7 @@ import { registerGetClusterRoute } from './get-cluster.ts';
 import { registerGetCrmRowRoute } from './get-crm-row.ts';
 import { registerGetHealthRoute } from './get-health.ts';
 import { registerGetOpenApiRoute } from './get-openapi.ts';
+import { registerGetReadyRoute } from './get-ready.ts';
 import { registerGetPersonRoute } from './get-person.ts';
 import { registerListCrmRowsRoute } from './list-crm-rows.ts';
 import { registerListPersonActivitiesRoute } from './list-person-activities.ts';
@@ -40,6 +41,7 @@ import { registerWebhookPostDataverseRoute } from './webhook-post-dataverse.ts';
 /** Every endpoint of the API; a new endpoint file adds itself here. */
 export const routeRegistrations: readonly RouteRegistration[] = [
   registerGetHealthRoute,
+  registerGetReadyRoute,
   registerGetOpenApiRoute,
   registerPostPersonRoute,
   registerListPersonsRoute,

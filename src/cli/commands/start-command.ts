@@ -12,6 +12,10 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       'Run migrations, the sync and the API (with the emulator in demo mode) until stopped; SIGINT/SIGTERM stop it at a safe boundary.',
     )
     .action(async () => {
+      // Listening from the first moment: an orchestrator may stop a replica as soon as it answers GET /ready,
+      // which it does before the start has finished. Without a listener then, SIGTERM's default action would
+      // kill it mid-start; with one, it finishes starting and stops at once, at a safe boundary.
+      const shutdown = nextShutdownSignal();
       const config = loadConfig(context.env);
       const logger = createLogger({ level: config.logLevel });
       const app = await startApp(config, logger, {
@@ -33,7 +37,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         `Syncline API listening on ${app.url}` +
           (app.emulatorUrl === undefined ? '' : ` (demo mode: Dataverse emulator on ${app.emulatorUrl})`),
       );
-      const signal = await nextShutdownSignal();
+      const signal = await shutdown;
       logger.info({ signal }, 'stopping');
       await app.stop();
       logger.info('stopped');

@@ -6,7 +6,7 @@ import { PersonFieldCatalog } from '../sql/person-field-catalog.ts';
 import type { Database } from '../sql/schema.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
 import type { Store } from '../store.ts';
-import { migrateToLatest } from '../sql/store-migrator.ts';
+import { migrateToLatest, readMigrationStatus } from '../sql/store-migrator.ts';
 import { postgresBackend } from './postgres-backend.ts';
 import { postgresChangeSignal } from './postgres-change-listener.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
@@ -66,6 +66,15 @@ export async function createPostgresStore(options: PostgresStoreOptions, logger:
         migrateToLatest(db, postgresMigrations, log, async (trx) => {
           await postgresBackend.lockKey(trx, `syncline-migrate:${schema}`);
           await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
+        }),
+      // to_regclass looks the name up on the search_path (the store's schema) and is null, not an error,
+      // when the table or the schema itself does not exist yet.
+      migrationStatus: () =>
+        readMigrationStatus(db, postgresMigrations, async (connection) => {
+          const found = await sql<{
+            exists: boolean;
+          }>`select to_regclass('syncline_migration') is not null as exists`.execute(connection);
+          return found.rows[0]?.exists === true;
         }),
       close: async () => {
         await changes.close();

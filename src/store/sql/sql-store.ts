@@ -13,6 +13,7 @@ import { personFieldOperations } from './person-field-operations.ts';
 import { personBulkOperations } from './person-bulk-operations.ts';
 import { personOperations } from './person-operations.ts';
 import { settingOperations } from './setting-operations.ts';
+import type { MigrationStatus } from '../schema-store.ts';
 import type { Store } from '../store.ts';
 import type { MigrationReport } from './store-migrator.ts';
 import { inNewTransaction, type StoreContext } from './store-context.ts';
@@ -22,6 +23,7 @@ import { syncFieldOperations } from './sync-field-operations.ts';
 /** What only the root store (not a transaction's) can do; supplied by the backend's factory. */
 export interface StoreLifecycle {
   migrate(): Promise<MigrationReport>;
+  migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
   const store: Store = {
     capabilities: ctx.backend.capabilities,
     migrate: lifecycle.migrate,
+    migrationStatus: lifecycle.migrationStatus,
     close: lifecycle.close,
     refreshStatistics: () => ctx.backend.refreshStatistics(ctx.db),
     async withTransaction(fn) {
@@ -66,11 +69,15 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
 
 const inTransaction: StoreLifecycle = {
   migrate: () => Promise.reject(new Error('migrate() cannot run inside withTransaction')),
+  migrationStatus: () =>
+    Promise.reject(new Error('migrationStatus() is the root store’s, not a transaction’s')),
   close: () => Promise.reject(new Error('close() the root store, not a transaction')),
 };
 
 const fencedLifecycle: StoreLifecycle = {
   migrate: () => Promise.reject(new Error('migrate() the root store, not a fenced one')),
+  migrationStatus: () =>
+    Promise.reject(new Error('migrationStatus() is the root store’s, not a fenced one’s')),
   // The fenced store shares the root store's connections; the root store closes them.
   close: () => Promise.resolve(),
 };
@@ -80,6 +87,7 @@ const unfencedMethods: ReadonlySet<string> = new Set([
   'withTransaction',
   'withFence',
   'migrate',
+  'migrationStatus',
   'close',
   'refreshStatistics',
   'onMarketingCommit',

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import type { Logger } from '../../logging/logger.ts';
+import type { MigrationStatus } from '../schema-store.ts';
 
 /** One schema version. `up` runs inside the migration transaction. */
 export interface StoreMigration {
@@ -61,4 +62,28 @@ export async function migrateToLatest(
     }
     return report;
   });
+}
+
+/**
+ * Where the database stands against `migrations`, read without writing anything (for `GET /ready`, which an
+ * orchestrator calls every few seconds): `tableExists` asks the backend's catalog whether
+ * `syncline_migration` exists (a database no `migrate` ran on yet has none), then the applied names are read.
+ */
+export async function readMigrationStatus(
+  db: Kysely<any>,
+  migrations: StoreMigrations,
+  tableExists: (db: Kysely<any>) => Promise<boolean>,
+): Promise<MigrationStatus> {
+  const applied = (await tableExists(db))
+    ? (await sql<{ name: string }>`select name from syncline_migration`.execute(db)).rows.map(
+        (row) => row.name,
+      )
+    : [];
+  const known = new Set(applied);
+  return {
+    latest: applied.sort().at(-1),
+    pending: Object.keys(migrations)
+      .sort()
+      .filter((name) => !known.has(name)),
+  };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { ChangeSignal } from '../sql/change-signal.ts';
@@ -9,7 +9,7 @@ import { PersonFieldCatalog } from '../sql/person-field-catalog.ts';
 import type { Database } from '../sql/schema.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
 import type { Store } from '../store.ts';
-import { migrateToLatest } from '../sql/store-migrator.ts';
+import { migrateToLatest, readMigrationStatus } from '../sql/store-migrator.ts';
 import { sqliteBackend } from './sqlite-backend.ts';
 import { fromNodeSqlite, NodeSqliteDialect } from './sqlite-dialect.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
@@ -60,6 +60,12 @@ export async function createSqliteStore(options: SqliteStoreOptions, logger: Log
     {
       migrate: () =>
         migrateToLatest(file.db, sqliteMigrations, log, (trx) => sqliteBackend.lockKey(trx, 'migrate')),
+      migrationStatus: () =>
+        readMigrationStatus(file.db, sqliteMigrations, async (db) => {
+          const found = await sql<{ name: string }>`select name from sqlite_master
+            where type = 'table' and name = 'syncline_migration'`.execute(db);
+          return found.rows.length > 0;
+        }),
       async close() {
         if (closed) return;
         closed = true;
