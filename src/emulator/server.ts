@@ -152,6 +152,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
       admittedPerUser: traffic.admittedByUser,
       throttledPerUser: traffic.throttledByUser,
       faults: traffic.faults,
+      faultsPerUser: traffic.faultsByUser,
       webhooks: emulator.webhooks.stats(),
     };
   };

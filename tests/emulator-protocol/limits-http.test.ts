@@ -147,6 +147,9 @@ test('GET /_emulator/stats reports throttles per limit and per user, and faults 
   assert.equal((await read()).status, 503);
   await put('faults', { dropAfterCommitRate: 1, seed: 1 });
   await assert.rejects(ctx.request('POST', 'contacts', { body: { lastname: 'Counted' } }));
+  await put('faults', { latencyMs: 5 });
+  assert.equal((await read()).status, 200);
+  assert.equal((await ctx.request('GET', 'accounts?$top=1', { token: adminToken })).status, 200);
   await put('faults', {});
   const after = await stats();
   const syncUser = emulatorFixtures.syncUserId;
@@ -162,6 +165,48 @@ test('GET /_emulator/stats reports throttles per limit and per user, and faults 
   );
   assert.equal(after.faults.http5xx - before.faults.http5xx, 1);
   assert.equal(after.faults.droppedAfterCommit - before.faults.droppedAfterCommit, 1);
+  // Injected latency counts per response (the PUT /_emulator/faults calls are not Web API requests).
+  assert.equal(after.faults.latency - before.faults.latency, 2);
+  assert.ok(after.faults.latencyMsTotal - before.faults.latencyMsTotal >= 10);
+  // Faults per user and kind (docs/emulator-limits.md, interfaces.md §7).
+  const faultsOf = (s: any, user: string) =>
+    s.faultsPerUser[user] ?? { http5xx: 0, droppedAfterCommit: 0, latency: 0 };
+  assert.deepEqual(
+    {
+      http5xx: faultsOf(after, syncUser).http5xx - faultsOf(before, syncUser).http5xx,
+      droppedAfterCommit:
+        faultsOf(after, syncUser).droppedAfterCommit - faultsOf(before, syncUser).droppedAfterCommit,
+      latency: faultsOf(after, syncUser).latency - faultsOf(before, syncUser).latency,
+    },
+    { http5xx: 1, droppedAfterCommit: 1, latency: 1 },
+  );
+  const admin = emulatorFixtures.adminUserId;
+  assert.equal(faultsOf(after, admin).latency - faultsOf(before, admin).latency, 1);
+  assert.equal(faultsOf(after, admin).http5xx - faultsOf(before, admin).http5xx, 0);
+  // Every field the docs name is there (the chaos harness reads faults.droppedWrites and webhooks).
+  for (const key of [
+    'requests',
+    'throttled',
+    'admitted',
+    'admittedPerUser',
+    'throttledPerLimit',
+    'throttledPerUser',
+    'faults',
+    'faultsPerUser',
+    'webhooks',
+    'version',
+    'rows',
+  ])
+    assert.ok(key in after, `stats.${key}`);
+  assert.deepEqual(Object.keys(after.faults).sort(), [
+    'droppedAfterCommit',
+    'droppedWrites',
+    'http5xx',
+    'latency',
+    'latencyMsTotal',
+  ]);
+  assert.deepEqual(Object.keys(after.throttledPerLimit).sort(), ['concurrency', 'executionTime', 'requests']);
+  assert.equal(typeof after.rows.contact, 'number');
   assert.deepEqual(Object.keys(after.webhooks).sort(), [
     'delivered',
     'dropped',

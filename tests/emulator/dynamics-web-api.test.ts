@@ -159,4 +159,65 @@ describe('dynamics-web-api against the emulator', () => {
         error.status === 404 && error.code === '0x80040217' && /Does Not Exist/.test(error.message),
     );
   });
+  test('In with single-quoted values, $expand (single- and collection-valued) and $ref through the client (issue 16 item 9)', async () => {
+    const accountId = await admin.create<any>({ collection: 'accounts', data: { name: 'Expand Co' } });
+    const made: string[] = [];
+    for (const lastname of ["Zy'Hara", 'Zyquinn']) {
+      made.push(
+        await admin.create<any>({
+          collection: 'contacts',
+          data: { lastname, 'parentcustomerid_account@odata.bind': `accounts(${accountId})` },
+        }),
+      );
+    }
+    const found = await client.retrieveMultiple({
+      collection: 'contacts',
+      select: ['lastname'],
+      filter: `Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=['Zyquinn',"Zy'Hara"])`,
+    });
+    assert.deepEqual(found.value.map((c: any) => c.lastname).sort(), ["Zy'Hara", 'Zyquinn']);
+
+    const withContacts = await client.retrieve({
+      collection: 'accounts',
+      key: accountId,
+      select: ['name'],
+      expand: [{ property: 'contact_customer_accounts', select: ['lastname'], top: 5 }],
+    });
+    assert.deepEqual(withContacts.contact_customer_accounts.map((c: any) => c.lastname).sort(), [
+      "Zy'Hara",
+      'Zyquinn',
+    ]);
+    const withParent = await client.retrieveMultiple({
+      collection: 'contacts',
+      select: ['lastname'],
+      filter: `lastname eq 'Zyquinn'`,
+      expand: [{ property: 'parentcustomerid_account', select: ['name'] }],
+    });
+    assert.equal(withParent.value[0].parentcustomerid_account.name, 'Expand Co');
+
+    await admin.associateSingleValued({
+      collection: 'accounts',
+      primaryKey: accountId,
+      navigationProperty: 'primarycontactid',
+      relatedCollection: 'contacts',
+      relatedKey: made[1],
+    });
+    const linked = await client.retrieve({
+      collection: 'accounts',
+      key: accountId,
+      select: ['_primarycontactid_value'],
+    });
+    assert.equal(linked._primarycontactid_value, made[1]);
+    await admin.disassociateSingleValued({
+      collection: 'accounts',
+      primaryKey: accountId,
+      navigationProperty: 'primarycontactid',
+    });
+    const cleared = await client.retrieve({
+      collection: 'accounts',
+      key: accountId,
+      select: ['_primarycontactid_value'],
+    });
+    assert.equal(cleared._primarycontactid_value, null);
+  });
 });

@@ -18,11 +18,12 @@ import {
   retrieveOne,
   singleProperty,
 } from '../records/record-routes.ts';
+import { navigationRoute } from '../records/navigation-routes.ts';
 import { requireGuid } from '../records/record-writer.ts';
 import { assertTablePrivilege, type FieldSecurity } from '../security/field-security.ts';
 import { profileAssociation } from '../security/profile-association.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
-import { odataError, segmentNotFound } from './dataverse-error.ts';
+import { odataError, segmentNotFound, unknownProperty } from './dataverse-error.ts';
 import type { EmulatorRequest, EmulatorResponse, Usage } from './emulator-request.ts';
 import { retrievePrincipalAttributePrivileges, serviceDocument, whoAmI } from './functions.ts';
 import { parseResourcePath } from './odata-path.ts';
@@ -124,6 +125,11 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
   }
   if (second.name === 'systemuserprofiles_association')
     return profileAssociation(ctx, requireGuid(first.key), segments.slice(1));
+  const navigated = navigationRoute(ctx, first.key, segments);
+  if (navigated) return navigated;
   if (segments.length === 2) return singleProperty(ctx, first.key, second.name);
+  // `…/<not a navigation property>/$ref`: Dataverse names the property, as for an unknown `@odata.bind`.
+  if (segments.length === 3 && segments[2].name === '$ref')
+    throw unknownProperty(second.name, entity.logicalName);
   throw segmentNotFound(segments[2].name);
 }

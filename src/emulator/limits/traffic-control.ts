@@ -45,7 +45,22 @@ export interface TrafficStats {
    * `droppedWrites`: who lost the answer to a committed write, and when (epoch ms), the latest 1,000 — so a
    * test harness can tell which client could not know whether its write landed.
    */
-  faults: { http5xx: number; droppedAfterCommit: number; droppedWrites: { user: string; at: number }[] };
+  faults: {
+    http5xx: number;
+    droppedAfterCommit: number;
+    droppedWrites: { user: string; at: number }[];
+    /** Responses held back by injected latency (`latencyMs`/`latencyJitterMs`), and the total added. */
+    latency: number;
+    latencyMsTotal: number;
+  };
+  /** Faults injected per systemuser id and kind, so a harness with several identities can tell whose. */
+  faultsByUser: Record<string, FaultCounts>;
+}
+
+export interface FaultCounts {
+  http5xx: number;
+  droppedAfterCommit: number;
+  latency: number;
 }
 
 const droppedWritesKept = 1000;
@@ -78,7 +93,8 @@ export class TrafficControl {
     admittedByUser: {},
     throttled: { requests: 0, executionTime: 0, concurrency: 0 },
     throttledByUser: {},
-    faults: { http5xx: 0, droppedAfterCommit: 0, droppedWrites: [] },
+    faults: { http5xx: 0, droppedAfterCommit: 0, droppedWrites: [], latency: 0, latencyMsTotal: 0 },
+    faultsByUser: {},
   };
 
   constructor(options: { clock?: Clock } = {}) {
@@ -104,6 +120,10 @@ export class TrafficControl {
 
   stats(): TrafficStats {
     return structuredClone(this.#stats);
+  }
+
+  #faultsOf(user: string): FaultCounts {
+    return (this.#stats.faultsByUser[user] ??= { http5xx: 0, droppedAfterCommit: 0, latency: 0 });
   }
 
   get #windowSeconds(): number {
@@ -144,6 +164,7 @@ export class TrafficControl {
 
     if (this.#faults.failBeforeExecuting()) {
       this.#stats.faults.http5xx += 1;
+      this.#faultsOf(user).http5xx += 1;
       window.inFlight -= 1;
       // 0x80040216 is Dataverse's generic "unexpected error"; nothing was executed.
       return {
@@ -216,6 +237,7 @@ export class TrafficControl {
         const dropConnection = usage.rowsWritten > 0 && this.#faults.dropAfterCommit();
         if (dropConnection) {
           this.#stats.faults.droppedAfterCommit += 1;
+          this.#faultsOf(user).droppedAfterCommit += 1;
           const dropped = this.#stats.faults.droppedWrites;
           dropped.push({ user, at: Date.now() });
           if (dropped.length > droppedWritesKept) dropped.shift();
@@ -223,7 +245,13 @@ export class TrafficControl {
         // The modelled execution time is the server's whole time on the request, so the time the emulator
         // really spent building the answer (0.3-0.7 s for a 5,000-row page) counts towards it, not on top.
         const spent = this.#clock.now() - admittedAt;
-        const delay = Math.max(0, executionMs - spent) + this.#faults.latencyMs();
+        const injected = this.#faults.latencyMs();
+        if (injected > 0) {
+          this.#stats.faults.latency += 1;
+          this.#stats.faults.latencyMsTotal += Math.round(injected);
+          this.#faultsOf(user).latency += 1;
+        }
+        const delay = Math.max(0, executionMs - spent) + injected;
         try {
           if (delay > 0) await this.#clock.sleep(delay);
         } finally {

@@ -1,10 +1,14 @@
 import type { AttributeDefinition } from './attribute-definition.ts';
 import type { Catalog } from './catalog.ts';
 import { isLookup, isProperty, propertyName } from '../records/record-serializer.ts';
+import { oneToManyOf, relationshipName, singleValued } from './relationships.ts';
+
+const principals = new Set(['systemuser', 'team']);
 
 /**
  * `$metadata` as CSDL XML (reference §7): entity types with keys, properties (`_x_value` lookups as
- * Edm.Guid), single-valued navigation properties with referential constraints, entity sets and, when
+ * Edm.Guid), single-valued navigation properties with referential constraints and their collection-valued
+ * partners (one per one-to-many relationship), entity sets and, when
  * annotations are asked for, the change-tracking capability per entity set.
  */
 export function csdl(catalog: Catalog, withAnnotations: boolean): string {
@@ -17,9 +21,12 @@ export function csdl(catalog: Catalog, withAnnotations: boolean): string {
     '<edmx:DataServices>',
     '<Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">',
     '<EntityType Name="crmbaseentity" Abstract="true"/>',
+    // Owners (systemuser, team) share this base type, the type of every `ownerid` navigation property.
+    '<EntityType Name="principal" BaseType="mscrm.crmbaseentity" Abstract="true"/>',
   ];
   for (const entity of catalog.entities.values()) {
-    out.push(`<EntityType Name="${entity.logicalName}" BaseType="mscrm.crmbaseentity">`);
+    const base = principals.has(entity.logicalName) ? 'principal' : 'crmbaseentity';
+    out.push(`<EntityType Name="${entity.logicalName}" BaseType="mscrm.${base}">`);
     out.push(`<Key><PropertyRef Name="${entity.primaryId}"/></Key>`);
     for (const attribute of entity.attributes) {
       if (!isProperty(attribute)) continue;
@@ -31,12 +38,26 @@ export function csdl(catalog: Catalog, withAnnotations: boolean): string {
       const attrs = `Name="${propertyName(attribute)}" Type="${edmType(attribute)}"${attribute.maxLength && !isLookup(attribute) ? ` MaxLength="${attribute.maxLength}"` : ''}`;
       out.push(annotation ? `<Property ${attrs}>${annotation}</Property>` : `<Property ${attrs}/>`);
     }
-    for (const [nav, { attribute, target }] of entity.navigation) {
-      const targetEntity = catalog.entity(target);
-      if (!targetEntity) continue;
+    // Single-valued navigation properties, each partnered with the collection on its target (relationships.ts).
+    // `ownerid` points at systemuser or team: one property of their common base type, principal.
+    for (const nav of entity.navigation.keys()) {
+      const single = singleValued(entity, nav)!;
+      const targets = single.targets.filter((target) => catalog.entity(target));
+      if (targets.length === 0) continue;
+      const type = targets.length > 1 ? 'principal' : targets[0];
+      const partner =
+        targets.length > 1 ? '' : ` Partner="${relationshipName(entity, single.attribute, targets[0])}"`;
+      const constraint =
+        targets.length > 1
+          ? ''
+          : `<ReferentialConstraint Property="_${single.attribute.logicalName}_value" ReferencedProperty="${catalog.entity(targets[0])!.primaryId}"/>`;
       out.push(
-        `<NavigationProperty Name="${nav}" Type="mscrm.${target}" Partner="${attribute.logicalName}_${entity.logicalName}">` +
-          `<ReferentialConstraint Property="_${attribute.logicalName}_value" ReferencedProperty="${targetEntity.primaryId}"/></NavigationProperty>`,
+        `<NavigationProperty Name="${nav}" Type="mscrm.${type}"${partner}>${constraint}</NavigationProperty>`,
+      );
+    }
+    for (const relationship of oneToManyOf(catalog, entity.logicalName).values()) {
+      out.push(
+        `<NavigationProperty Name="${relationship.name}" Type="Collection(mscrm.${relationship.referencing.logicalName})" Partner="${relationship.navigation}"/>`,
       );
     }
     out.push('</EntityType>');

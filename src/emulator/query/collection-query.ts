@@ -14,6 +14,7 @@ import type { FieldSecurity } from '../security/field-security.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import type { Row } from '../state/row.ts';
 import type { Table } from '../state/table.ts';
+import { compileExpansion } from './expansion.ts';
 import { compileFilter, parseOrderBy, type PropertyAccessor, type Predicate } from './filter-compiler.ts';
 import { cookieGuid, decodeSkipToken, encodeSkipToken, type PagingCookie } from './paging-cookie.ts';
 import type { QueryOptions } from './query-options.ts';
@@ -30,6 +31,11 @@ export interface QueryContext {
   readonly options: QueryOptions;
   readonly usage: Usage;
   readonly sortCache: SortCache;
+  /**
+   * A filtered collection (`accounts(<id>)/contact_customer_accounts`): only rows passing `test` exist for
+   * this query; `key` tells the sort cache apart, `path` is the resource path next links repeat.
+   */
+  readonly scope?: { readonly key: string; readonly test: Predicate<Row>; readonly path: string };
 }
 
 /** Dataverse's maximum (and default) page size (reference §1.1). */
@@ -50,12 +56,14 @@ export function queryCollection(ctx: QueryContext): EmulatorResponse {
   const cookie = options.skiptoken === undefined ? undefined : decodeSkipToken(options.skiptoken);
   if (request.prefer.trackChanges || options.deltatoken !== undefined || cookie?.tracking)
     return queryChanges(ctx, cookie);
-  if (options.expand !== undefined)
-    throw odataError(`The query parameter '$expand' is not supported by the emulator.`);
   const hidden = ctx.fls.unreadable(request.caller, entity);
   const columns = selectColumns(entity, options.select);
   const schema = recordSchema(ctx.state, entity, hidden, request.caller.userId);
-  const predicate = options.filter === undefined ? undefined : compileFilter(options.filter, schema);
+  const predicate = scoped(
+    ctx,
+    options.filter === undefined ? undefined : compileFilter(options.filter, schema),
+  );
+  const expansion = options.expand === undefined ? undefined : compileExpansion(ctx, entity, options.expand);
   const order = orderOf(entity, options.orderby, schema);
   const page = pageSizeOf(request);
   const limit = !page.applied && options.top !== undefined ? Math.min(options.top, maxPageSize) : page.size;
@@ -69,7 +77,9 @@ export function queryCollection(ctx: QueryContext): EmulatorResponse {
   if (rows.length > limit) rows.length = limit;
   ctx.usage.rowsRead += rows.length;
 
-  const serialize = compileRowSerializer(ctx.state, entity, columns, request.annotations, hidden);
+  const plain = compileRowSerializer(ctx.state, entity, columns, request.annotations, hidden);
+  const serialize =
+    expansion === undefined ? plain : (row: Row) => plain(row).slice(0, -1) + expansion.render(row) + '}';
   const headers: Record<string, string> = {};
   const applied: string[] = [];
   if (page.applied) applied.push(`odata.maxpagesize=${page.size}`);
@@ -77,7 +87,8 @@ export function queryCollection(ctx: QueryContext): EmulatorResponse {
     applied.push(`odata.include-annotations="${request.prefer.includeAnnotations}"`);
   if (applied.length > 0) headers['Preference-Applied'] = applied.join(',');
 
-  let body = `{"@odata.context":"${request.baseUrl}$metadata#${contextFragment(entity, options.select)}"`;
+  const context = ctx.scope?.path ?? entity.entitySetName;
+  let body = `{"@odata.context":"${request.baseUrl}$metadata#${contextFragment(entity, options.select, expansion?.contextItems, context)}"`;
   if (options.count || request.annotations.includes('Microsoft.Dynamics.CRM.totalrecordcount')) {
     const total = options.count ? countMatching(table, predicate, countLimit + 1) : -1;
     if (options.count) body += `,"@odata.count":${Math.min(total, countLimit)}`;
@@ -91,7 +102,7 @@ export function queryCollection(ctx: QueryContext): EmulatorResponse {
   body += ']';
   if (more) {
     const next = nextCookie(cookie, order, rows, false, {});
-    body += `,"@odata.nextLink":${JSON.stringify(nextLink(request, options.linkQuery, next))}`;
+    body += `,"@odata.nextLink":${JSON.stringify(nextLink(request, options.linkQuery, next, ctx.scope?.path))}`;
   }
   return jsonResponse(200, body + '}', headers);
 }
@@ -102,7 +113,10 @@ export function countCollection(ctx: QueryContext): EmulatorResponse {
   if (options.deltatoken !== undefined) return queryChanges(ctx, undefined, true);
   const hidden = ctx.fls.unreadable(request.caller, entity);
   const schema = recordSchema(ctx.state, entity, hidden, request.caller.userId);
-  const predicate = options.filter === undefined ? undefined : compileFilter(options.filter, schema);
+  const predicate = scoped(
+    ctx,
+    options.filter === undefined ? undefined : compileFilter(options.filter, schema),
+  );
   return textResponse(
     200,
     String(Math.min(countMatching(table, predicate, countLimit), countLimit)),
@@ -110,9 +124,21 @@ export function countCollection(ctx: QueryContext): EmulatorResponse {
   );
 }
 
-export function nextLink(request: EmulatorRequest, linkQuery: string, cookie: PagingCookie): string {
+/** The query's filter combined with the filtered collection's scope, if any. */
+function scoped(ctx: QueryContext, predicate: Predicate<Row> | undefined): Predicate<Row> | undefined {
+  const scope = ctx.scope?.test;
+  if (!scope) return predicate;
+  return predicate ? (row) => scope(row) && predicate(row) : scope;
+}
+
+export function nextLink(
+  request: EmulatorRequest,
+  linkQuery: string,
+  cookie: PagingCookie,
+  path?: string,
+): string {
   const query = linkQuery === '' ? '' : `${linkQuery}&`;
-  const set = request.path.split('/')[0];
+  const set = path ?? request.path.split('/')[0];
   return `${request.baseUrl}${set}?${query}$skiptoken=${encodeSkipToken(cookie)}`;
 }
 
@@ -226,6 +252,7 @@ function pageInSortOrder(
   const { table, options, request, state } = ctx;
   const cacheKey = [
     table.entity.logicalName,
+    ctx.scope?.key ?? '',
     options.filter,
     options.orderby,
     request.caller.userId,

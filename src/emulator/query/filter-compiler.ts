@@ -2,6 +2,7 @@ import odataParser from 'odata-v4-parser';
 import { odataError } from '../http/dataverse-error.ts';
 import { normalizeGuid } from '../http/odata-path.ts';
 import { parseDate } from '../records/value-codec.ts';
+import { decodeStringLiteral, normalizeFilterText } from './filter-text.ts';
 
 /**
  * `$filter` → predicate. The text is parsed into a syntax tree by `odata-v4-parser` (JayStack's OData v4 ABNF
@@ -9,7 +10,10 @@ import { parseDate } from '../records/value-codec.ts';
  * then compiled once into closures that run per row.
  *
  * Semantics follow Dataverse (SQL Server underneath): string comparisons are case-insensitive, `contains`/
- * `startswith`/`endswith` honour LIKE wildcards, `null` compares only with eq/ne.
+ * `startswith`/`endswith` honour LIKE wildcards, and logic is three-valued — a comparison with a null column
+ * is unknown, `not unknown` stays unknown, and only rows whose filter is true are returned (filter-rows: "Records
+ * aren't returned if the expression evaluates to false or null"). So `ne 'x'` and `not(… eq 'x')` leave out
+ * rows where the column is null, while `eq null` / `ne null` are SQL's IS NULL / IS NOT NULL.
  */
 
 /** How a property's values compare. */
@@ -29,6 +33,12 @@ export interface FilterSchema<T> {
 
 export type Predicate<T> = (subject: T) => boolean;
 
+/** SQL's three-valued truth: null is unknown. */
+type Truth = boolean | null;
+type Condition<T> = (subject: T) => Truth;
+
+const isNull = (v: unknown): v is null | undefined => v === null || v === undefined;
+
 interface Node {
   type: string;
   value: any;
@@ -43,15 +53,18 @@ const comparisons: Record<string, (c: number) => boolean> = {
 };
 
 export function compileFilter<T>(text: string, schema: FilterSchema<T>): Predicate<T> {
+  // The parser reads URL-encoded text: string contents (LIKE wildcards `%` and `[]`, spaces…) reach it
+  // percent-encoded and are decoded again by convertLiteral. Malformed arrays throw their own error here.
+  const normalized = normalizeFilterText(text);
   let tree: Node;
   try {
-    // The parser reads URL-encoded text: a literal `%` (a LIKE wildcard) must reach it as `%25`.
-    tree = odataParser.filter(text.replace(/%/g, '%25')) as unknown as Node;
+    tree = odataParser.filter(normalized) as unknown as Node;
   } catch (error) {
     const position = /at (\d+)/.exec(String((error as Error).message))?.[1] ?? '0';
     throw odataError(`Syntax error at position ${position} in '${text}'.`);
   }
-  return compileBoolean(tree, schema);
+  const condition = compileBoolean(tree, schema);
+  return (s) => condition(s) === true;
 }
 
 function unwrap(node: Node): Node {
@@ -66,18 +79,30 @@ function unwrap(node: Node): Node {
   return current;
 }
 
-function compileBoolean<T>(input: Node, schema: FilterSchema<T>): Predicate<T> {
+function compileBoolean<T>(input: Node, schema: FilterSchema<T>): Condition<T> {
   const node = unwrap(input);
   switch (node.type) {
     case 'AndExpression': {
       const left = compileBoolean(node.value.left, schema);
       const right = compileBoolean(node.value.right, schema);
-      return (s) => left(s) && right(s);
+      return (s) => {
+        const a = left(s);
+        if (a === false) return false;
+        const b = right(s);
+        if (b === false) return false;
+        return a === null || b === null ? null : true;
+      };
     }
     case 'OrExpression': {
       const left = compileBoolean(node.value.left, schema);
       const right = compileBoolean(node.value.right, schema);
-      return (s) => left(s) || right(s);
+      return (s) => {
+        const a = left(s);
+        if (a === true) return true;
+        const b = right(s);
+        if (b === true) return true;
+        return a === null || b === null ? null : false;
+      };
     }
     case 'NotExpression': {
       // The parser lets `not` swallow a following and/or chain (`not a and b` → not(a and b)); OData gives
@@ -94,14 +119,12 @@ function compileBoolean<T>(input: Node, schema: FilterSchema<T>): Predicate<T> {
         };
         return compileBoolean(rotated, schema);
       }
-      const inner = compileBoolean(operand, schema);
-      return (s) => !inner(s);
+      return negate(compileBoolean(operand, schema));
     }
     case 'EqualsExpression':
-    case 'NotEqualsExpression': {
-      const equal = compileEquality(node, schema);
-      return node.type === 'EqualsExpression' ? equal : (s) => !equal(s);
-    }
+      return compileEquality(node, schema);
+    case 'NotEqualsExpression':
+      return negate(compileEquality(node, schema));
     case 'LesserThanExpression':
     case 'LesserOrEqualsExpression':
     case 'GreaterThanExpression':
@@ -111,7 +134,7 @@ function compileBoolean<T>(input: Node, schema: FilterSchema<T>): Predicate<T> {
       return (s) => {
         const a = left(s);
         const b = right(s);
-        if (a === null || a === undefined || b === null || b === undefined) return false;
+        if (isNull(a) || isNull(b)) return null;
         return test(compareValues(a, b));
       };
     }
@@ -122,10 +145,21 @@ function compileBoolean<T>(input: Node, schema: FilterSchema<T>): Predicate<T> {
     default:
       if (isMember(node)) {
         const property = schema.property(node.raw);
-        return (s) => property.get(s) === true;
+        return (s) => {
+          const v = property.get(s);
+          return isNull(v) ? null : v === true;
+        };
       }
       throw odataError(`The expression '${node.raw}' is not supported by the emulator's $filter.`);
   }
+}
+
+/** SQL NOT: unknown stays unknown. */
+function negate<T>(condition: Condition<T>): Condition<T> {
+  return (s) => {
+    const v = condition(s);
+    return v === null ? null : !v;
+  };
 }
 
 function isMember(node: Node): boolean {
@@ -164,16 +198,26 @@ function normalizer<T>(property: PropertyAccessor<T>): Operand<T> {
   return property.get;
 }
 
-function compileEquality<T>(node: Node, schema: FilterSchema<T>): Predicate<T> {
+/**
+ * `eq`: a `null` literal on either side is SQL's IS NULL (so `ne null` is IS NOT NULL); otherwise a null
+ * operand — a null column, or two columns of which one is null — makes the comparison unknown.
+ */
+function compileEquality<T>(node: Node, schema: FilterSchema<T>): Condition<T> {
   const [left, right] = operands(node, schema);
+  const nullLiteral = isNullLiteral(unwrap(node.value.left)) || isNullLiteral(unwrap(node.value.right));
   return (s) => {
     const a = left(s);
     const b = right(s);
-    const aNull = a === null || a === undefined;
-    const bNull = b === null || b === undefined;
-    if (aNull || bNull) return aNull && bNull;
+    const aNull = isNull(a);
+    const bNull = isNull(b);
+    if (nullLiteral) return aNull && bNull;
+    if (aNull || bNull) return null;
     return compareValues(a, b) === 0;
   };
+}
+
+function isNullLiteral(node: Node): boolean {
+  return node.type === 'Literal' && node.value === 'null';
 }
 
 function compareValues(a: unknown, b: unknown): number {
@@ -198,8 +242,8 @@ function literal(node: Node, kind: ValueKind): unknown {
 function convertLiteral(edmType: string, raw: string, kind: ValueKind): unknown {
   if (edmType === 'null') return null;
   let value: unknown;
-  if (edmType === 'Edm.String') value = raw.slice(1, -1).replace(/''/g, "'").replace(/%25/g, '%');
-  else if (edmType === 'string') value = JSON.parse(raw);
+  if (edmType === 'Edm.String') value = decodeStringLiteral(raw.slice(1, -1).replace(/''/g, "'"));
+  else if (edmType === 'string') value = decodeStringLiteral(JSON.parse(raw) as string);
   else if (edmType === 'Edm.Boolean') value = raw === 'true';
   else if (edmType === 'Edm.Guid') value = raw.toLowerCase();
   else if (edmType === 'Edm.DateTimeOffset' || edmType === 'Edm.Date') value = parseDate(raw);
@@ -234,7 +278,7 @@ function convertLiteral(edmType: string, raw: string, kind: ValueKind): unknown 
 }
 
 /** contains/startswith/endswith(property, 'text') with T-SQL LIKE wildcards (reference §1.3). */
-function compileMethod<T>(node: Node, schema: FilterSchema<T>): Predicate<T> {
+function compileMethod<T>(node: Node, schema: FilterSchema<T>): Condition<T> {
   const method = String(node.value.method);
   const parameters: Node[] = (node.value.parameters ?? []).map(unwrap);
   if (!['contains', 'startswith', 'endswith'].includes(method) || parameters.length !== 2) {
@@ -253,6 +297,7 @@ function compileMethod<T>(node: Node, schema: FilterSchema<T>): Predicate<T> {
   );
   return (s) => {
     const value = property.get(s);
+    if (isNull(value)) return null;
     return typeof value === 'string' && regex.test(value);
   };
 }
@@ -277,7 +322,7 @@ function likeToRegex(pattern: string): string {
 }
 
 /** `Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])` and friends (reference §1.3). */
-function compileDataverseFunction<T>(node: Node, schema: FilterSchema<T>): Predicate<T> {
+function compileDataverseFunction<T>(node: Node, schema: FilterSchema<T>): Condition<T> {
   const fn = node.value.fn?.value;
   const name = String(fn?.name ?? '');
   if (fn?.namespace !== 'Microsoft.Dynamics.CRM') throw odataError(`Unknown function '${node.raw}'.`);
@@ -303,61 +348,55 @@ function compileDataverseFunction<T>(node: Node, schema: FilterSchema<T>): Predi
     if (!value || value.type !== 'Literal') throw odataError(`${name} needs a PropertyValue parameter.`);
     return convertLiteral(String(value.value), value.raw, property.kind === 'date' ? 'any' : property.kind);
   };
-  const notNull = (v: unknown) => v !== null && v !== undefined;
+  // Every function is a condition on one column: a null column makes it unknown, so the negated forms
+  // (NotIn, NotBetween, DoesNotContainValues, NotEqualUserId) leave null rows out as `ne` does.
+  const onValue =
+    (test: (v: unknown) => boolean): Condition<T> =>
+    (s) => {
+      const v = get(s);
+      return isNull(v) ? null : test(v);
+    };
   switch (name) {
     case 'In':
     case 'NotIn': {
       const set = values();
-      const test = (s: T) => {
-        const v = get(s);
-        return notNull(v) && set.some((x) => compareValues(v, x) === 0);
-      };
-      return name === 'In' ? test : (s) => !test(s);
+      const test = onValue((v) => set.some((x) => compareValues(v, x) === 0));
+      return name === 'In' ? test : negate(test);
     }
     case 'Between':
     case 'NotBetween': {
       const [low, high] = values();
-      const test = (s: T) => {
-        const v = get(s);
-        return notNull(v) && compareValues(v, low) >= 0 && compareValues(v, high) <= 0;
-      };
-      return name === 'Between' ? test : (s) => !test(s);
+      const test = onValue((v) => compareValues(v, low) >= 0 && compareValues(v, high) <= 0);
+      return name === 'Between' ? test : negate(test);
     }
     case 'ContainValues':
     case 'DoesNotContainValues': {
       const wanted = values().map(String);
-      const test = (s: T) => {
-        const v = get(s);
-        return typeof v === 'string' && v.split(',').some((x) => wanted.includes(x));
-      };
-      return name === 'ContainValues' ? test : (s) => !test(s);
+      const test = onValue((v) => typeof v === 'string' && v.split(',').some((x) => wanted.includes(x)));
+      return name === 'ContainValues' ? test : negate(test);
     }
     case 'On':
     case 'OnOrAfter':
     case 'OnOrBefore': {
       const day = parseDate(String(single()).slice(0, 10));
       if (day === undefined) throw odataError(`${name} needs a date PropertyValue.`);
-      return (s) => {
-        const v = get(s);
+      return onValue((v) => {
         if (typeof v !== 'number') return false;
         const start = v - (v % 86_400_000);
         return name === 'On' ? start === day : name === 'OnOrAfter' ? start >= day : start <= day;
-      };
+      });
     }
     case 'LastXDays':
     case 'LastXHours': {
       const amount = Number(single());
       const span = amount * (name === 'LastXDays' ? 86_400_000 : 3_600_000);
-      return (s) => {
-        const v = get(s);
-        return typeof v === 'number' && v >= Date.now() - span && v <= Date.now();
-      };
+      return onValue((v) => typeof v === 'number' && v >= Date.now() - span && v <= Date.now());
     }
     case 'EqualUserId':
     case 'NotEqualUserId': {
       const user = schema.userId;
-      const test = (s: T) => get(s) === user;
-      return name === 'EqualUserId' ? test : (s) => !test(s);
+      const test = onValue((v) => v === user);
+      return name === 'EqualUserId' ? test : negate(test);
     }
     default:
       throw odataError(`The function 'Microsoft.Dynamics.CRM.${name}' is not supported by the emulator.`);

@@ -26,6 +26,8 @@ const supported = new Set([
   '$skiptoken',
   '$deltatoken',
   '$apply',
+  // `DELETE <set>(<id>)/<collection>/$ref?$id=<url>` (navigation-routes.ts reads it).
+  '$id',
 ]);
 const rejected = new Set(['$skip', '$search', '$format']);
 

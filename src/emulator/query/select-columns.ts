@@ -22,9 +22,16 @@ export function selectColumns(
   return columns;
 }
 
-/** The `@odata.context` fragment for a selection: `contacts(fullname,emailaddress1)` or `contacts`. */
-export function contextFragment(entity: EntityDefinition, select: readonly string[] | undefined): string {
-  return select === undefined || select.length === 0
-    ? entity.entitySetName
-    : `${entity.entitySetName}(${select.join(',')})`;
+/**
+ * The `@odata.context` fragment for a selection and expansion: `contacts(fullname,emailaddress1)`,
+ * `accounts(name,primarycontactid(fullname))` (join-tables) or `contacts`.
+ */
+export function contextFragment(
+  entity: EntityDefinition,
+  select: readonly string[] | undefined,
+  expanded: readonly string[] = [],
+  path: string = entity.entitySetName,
+): string {
+  const items = [...(select ?? []), ...expanded];
+  return items.length === 0 ? path : `${path}(${items.join(',')})`;
 }

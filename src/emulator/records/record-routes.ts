@@ -11,6 +11,7 @@ import {
 import { emptyResponse, jsonResponse, type EmulatorResponse } from '../http/emulator-request.ts';
 import { parseKey, type ParsedKey } from '../http/odata-path.ts';
 import { attributeOfProperty } from '../query/record-schema.ts';
+import { compileExpansion } from '../query/expansion.ts';
 import { contextFragment, selectColumns } from '../query/select-columns.ts';
 import type { QueryContext } from '../query/collection-query.ts';
 import { assertTablePrivilege } from '../security/field-security.ts';
@@ -55,8 +56,14 @@ function representation(
   const columns = selectColumns(entity, options.select);
   const hidden = ctx.fls.unreadable(request.caller, entity);
   const serialize = compileRowSerializer(ctx.state, entity, columns, request.annotations, hidden);
-  const text = serialize(row);
-  const context = `"@odata.context":"${request.baseUrl}$metadata#${contextFragment(entity, options.select)}/$entity",`;
+  // $expand applies to a retrieve and to a created record's representation; an update ignores it (reference §3.2).
+  const expansion =
+    options.expand !== undefined && request.method !== 'PATCH'
+      ? compileExpansion(ctx, entity, options.expand)
+      : undefined;
+  const plain = serialize(row);
+  const text = expansion === undefined ? plain : plain.slice(0, -1) + expansion.render(row) + '}';
+  const context = `"@odata.context":"${request.baseUrl}$metadata#${contextFragment(entity, options.select, expansion?.contextItems)}/$entity",`;
   const applied: string[] = [];
   if (status !== 200 || request.method !== 'GET') applied.push('return=representation');
   if (request.prefer.includeAnnotations !== undefined)
@@ -99,14 +106,16 @@ function missing(ctx: QueryContext, key: ParsedKey, _keyText: string): Dataverse
 
 export function retrieveOne(ctx: QueryContext, keyText: string): EmulatorResponse {
   assertTablePrivilege(ctx.request.caller, ctx.entity, 'Read');
-  if (ctx.options.expand !== undefined)
-    throw odataError(`The query parameter '$expand' is not supported by the emulator.`);
   const { key, row } = locate(ctx, keyText);
   if (!row) throw missing(ctx, key, keyText);
   ctx.usage.rowsRead += 1;
   const etag = `W/"${row[ctx.table.versionIndex] as number}"`;
-  // Conditional GET: 304 when unchanged, never with annotations requested (reference §3.3).
-  if (ctx.request.headers['if-none-match'] === etag && !ctx.request.annotations.any)
+  // Conditional GET: 304 when unchanged, never with $expand or annotations requested (reference §3.3).
+  if (
+    ctx.request.headers['if-none-match'] === etag &&
+    !ctx.request.annotations.any &&
+    ctx.options.expand === undefined
+  )
     return emptyResponse(304, { ETag: etag });
   return representation(ctx, row, 200);
 }
