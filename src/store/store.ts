@@ -4,6 +4,7 @@ import type { JobStore } from './job-store.ts';
 import type { LinkStore } from './link-store.ts';
 import type { MarkerStore } from './marker-store.ts';
 import type { MirrorStore } from './mirror-store.ts';
+import type { NotificationDeliveryStore } from './notification-delivery-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { PersonStore } from './person-store.ts';
 import type { RunLogStore } from './run-log-store.ts';
@@ -13,7 +14,7 @@ import type { SyncFieldStore } from './sync-field-store.ts';
 
 /**
  * The Store: the marketing database as a set of ports, one per consumer need (persons, mirror, settings,
- * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers; each in its own file beside this
+ * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers, notification delivery; each in its own file beside this
  * one). Two implementations (sqlite/, postgres/) share one SQL implementation (sql/) and pass one contract
  * suite per port (tests/contract/register-*-store-tests.ts). Callers never ask which backend they have;
  * differences are `capabilities`.
@@ -68,7 +69,7 @@ export interface EngineStore
   refreshStatistics(): Promise<void>;
 }
 
-export interface Store extends EngineStore, CampaignStore, MarkerStore {
+export interface Store extends EngineStore, CampaignStore, MarkerStore, NotificationDeliveryStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; idempotent and safe to call from several processes at once. */
