@@ -7,6 +7,7 @@ import type { SyncService } from './engine/engine.ts';
 import { CampaignRunner } from './flows/campaign-runner.ts';
 import { withFlowStatus } from './flows/flow-status.ts';
 import type { Logger } from './logging/logger.ts';
+import { Notifier } from './notifications/notifier.ts';
 import { openRuntime } from './runtime/open-runtime.ts';
 import type { Store } from './store/store.ts';
 import type { WebhookFastPath } from './webhooks/webhook-fast-path.ts';
@@ -71,6 +72,12 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     const campaigns = new CampaignRunner(store, flows, logger);
     campaigns.start();
     runtime.adopt('campaigns', () => campaigns.stop());
+    // B6.6: notifications out, in every replica (a claim keeps two from sending one); never inside a pass.
+    if (config.notify !== undefined) {
+      const notifier = new Notifier(store, config.notify, logger.child({ component: 'notifier' }));
+      notifier.start();
+      runtime.adopt('notifier', () => notifier.stop());
+    }
 
     const server = await buildServer({
       store,

@@ -120,9 +120,11 @@ export async function openRuntime<P extends RuntimePart>(
       const now = () => new Date();
       // B2.8: one recorder times what every path of this process carries (passes, pushes, flows, webhooks).
       const latency = new LatencyRecorder();
+      // B6.6: with SYNCLINE_NOTIFY_URL every notification is queued for its POST as it is written.
+      const notificationsOut = config.notify !== undefined;
       if (wanted.has('sync')) {
         const sync = new SyncService(
-          { store, crm, logger: logger.child({ component: 'sync' }), now, latency },
+          { store, crm, logger: logger.child({ component: 'sync' }), now, latency, notificationsOut },
           settings,
         );
         // Stopped before the connector and the store close, at a safe boundary (B2.4); harmless if never started.
@@ -132,14 +134,18 @@ export async function openRuntime<P extends RuntimePart>(
       if (wanted.has('flows')) {
         // On the same connector and engine settings as the sync.
         opened.flows = new FlowService(
-          { store, crm, logger: logger.child({ component: 'flows' }), now, latency },
+          { store, crm, logger: logger.child({ component: 'flows' }), now, latency, notificationsOut },
           settings,
         );
       }
       const secret =
         config.webhooks.secret ?? (config.demo ? randomBytes(24).toString('base64url') : undefined);
       if (wanted.has('webhooks') && secret !== undefined) {
-        const webhooks = createWebhookFastPath({ store, crm, logger, now, latency }, settings, secret);
+        const webhooks = createWebhookFastPath(
+          { store, crm, logger, now, latency, notificationsOut },
+          settings,
+          secret,
+        );
         // Stopped before the connector and the store close; its queue is only a shortcut (B2.8).
         stack.push('webhooks', () => webhooks.worker.stop());
         opened.webhooks = webhooks;
