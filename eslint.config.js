@@ -15,6 +15,7 @@ const elements = [
   { type: 'api-contracts', pattern: 'src/api/contracts' },
   ...[
     ...['domain', 'engine', 'flows', 'webhooks', 'api', 'cli', 'runtime', 'emulator', 'store', 'connectors'],
+    'notifications',
     ...['config', 'errors', 'logging'],
   ].map((folder) => ({ type: folder, pattern: `src/${folder}` })),
   { type: 'src-root', pattern: 'src' },
@@ -48,8 +49,8 @@ const boundaryPolicies = [
   ),
   forbid(
     ['engine'],
-    ['api', 'api-contracts', 'cli', 'flows', 'webhooks', 'src-root', 'emulator'],
-    'engine/ never imports api/, cli/, flows/, webhooks/, app.ts or emulator/: they sit above it.',
+    ['api', 'api-contracts', 'cli', 'flows', 'webhooks', 'notifications', 'src-root', 'emulator'],
+    'engine/ never imports api/, cli/, flows/, webhooks/, notifications/, app.ts or emulator/: they sit above it.',
   ),
   {
     from: {
@@ -71,14 +72,30 @@ const boundaryPolicies = [
     'webhooks/ sits below the API, the CLI and the composition root, and never reaches into the emulator: it imports none of them.',
   ),
   forbid(
+    ['notifications'],
+    [
+      'engine',
+      'api',
+      'api-contracts',
+      'flows',
+      'webhooks',
+      'cli',
+      'src-root',
+      'runtime',
+      'emulator',
+      'connectors',
+    ],
+    'notifications/ delivers what the store queued: it imports the store, config and logging, never the engine, the CRM, the API or the root, so a receiver can never reach into a pass.',
+  ),
+  forbid(
     ['emulator'],
     ['connectors', 'engine', 'store', 'api', 'api-contracts', 'flows', 'webhooks'],
     'emulator/ imports nothing from connectors/, engine/, store/, api/ or flows/: a misunderstanding of the protocol must not pass on both sides.',
   ),
   forbid(
     ['store'],
-    ['engine', 'api', 'api-contracts', 'flows', 'webhooks', 'connectors', 'cli'],
-    'store/ imports nothing from engine/, api/, flows/, connectors/ or cli/: the engine uses the store, not the reverse.',
+    ['engine', 'api', 'api-contracts', 'flows', 'webhooks', 'notifications', 'connectors', 'cli'],
+    'store/ imports nothing from engine/, api/, flows/, notifications/, connectors/ or cli/: the engine uses the store, not the reverse.',
   ),
   forbid(
     ['connectors'],

@@ -7,6 +7,7 @@ import type { SyncService } from './engine/engine.ts';
 import { CampaignRunner } from './flows/campaign-runner.ts';
 import { withFlowStatus } from './flows/flow-status.ts';
 import type { Logger } from './logging/logger.ts';
+import { Notifier } from './notifications/notifier.ts';
 import { openRuntime } from './runtime/open-runtime.ts';
 import type { Store } from './store/store.ts';
 import type { WebhookFastPath } from './webhooks/webhook-fast-path.ts';
@@ -77,6 +78,12 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     // B2.8: the fast path runs in every replica that serves the API — beside the engine, or on a PostgreSQL
     // standby — so a webhook is applied whichever replica Dataverse reaches (src/webhooks/webhook-worker.ts).
     webhooks?.worker.start();
+    // B6.6: notifications out, in every replica (a claim keeps two from sending one); never inside a pass.
+    if (config.notify !== undefined) {
+      const notifier = new Notifier(store, config.notify, logger.child({ component: 'notifier' }));
+      notifier.start();
+      runtime.adopt('notifier', () => notifier.stop());
+    }
 
     const server = await buildServer({
       store,

@@ -187,3 +187,70 @@ test('B2.8: SYNCLINE_PUSH_DELAY_MS sets the push delay; 0 leaves pushing to the 
     );
   }
 });
+
+test('B6.6: SYNCLINE_NOTIFY_* — off by default, json by default, each format accepted', () => {
+  assert.equal(loadConfig({}).notify, undefined);
+  assert.equal(loadConfig({ SYNCLINE_NOTIFY_FORMAT: 'slack' }).notify, undefined);
+  assert.deepEqual(loadConfig({ SYNCLINE_NOTIFY_URL: 'https://hooks.example.com/in' }).notify, {
+    url: 'https://hooks.example.com/in',
+    secret: undefined,
+    format: 'json',
+  });
+  for (const format of ['json', 'slack', 'teams']) {
+    const notify = loadConfig({
+      SYNCLINE_NOTIFY_URL: 'http://127.0.0.1:9000/hook',
+      SYNCLINE_NOTIFY_SECRET: ' a-long-random-signing-key ',
+      SYNCLINE_NOTIFY_FORMAT: format,
+    }).notify;
+    assert.deepEqual(notify, {
+      url: 'http://127.0.0.1:9000/hook',
+      secret: 'a-long-random-signing-key',
+      format,
+    });
+  }
+});
+
+test('B6.6: bad notification settings are refused with CONFIG_NOTIFY_INVALID naming each, echoing no value', () => {
+  const secretPath = 'T000/B000/XXXXsecretXXXX';
+  const cases: [Record<string, string>, RegExp[]][] = [
+    [
+      { SYNCLINE_NOTIFY_URL: `ftp://hooks.slack.com/services/${secretPath}` },
+      [/SYNCLINE_NOTIFY_URL must be an http\(s\) URL/],
+    ],
+    [
+      { SYNCLINE_NOTIFY_URL: `hooks.slack.com/services/${secretPath}` },
+      [/SYNCLINE_NOTIFY_URL must be an http\(s\) URL/],
+    ],
+    [
+      { SYNCLINE_NOTIFY_URL: 'https://user:XXXXsecretXXXX@example.com/' },
+      [/must not hold a user name or password/],
+    ],
+    [
+      { SYNCLINE_NOTIFY_URL: 'https://example.com/', SYNCLINE_NOTIFY_FORMAT: `discord${secretPath}` },
+      [/SYNCLINE_NOTIFY_FORMAT must be one of json, slack, teams/],
+    ],
+    [
+      { SYNCLINE_NOTIFY_SECRET: `${secretPath}-long-enough` },
+      [/SYNCLINE_NOTIFY_SECRET is set but SYNCLINE_NOTIFY_URL is not/],
+    ],
+    [
+      { SYNCLINE_NOTIFY_URL: 'https://example.com/', SYNCLINE_NOTIFY_SECRET: 'XXXXsecretXXXX' },
+      [/SYNCLINE_NOTIFY_SECRET must be at least 16 characters/],
+    ],
+  ];
+  for (const [env, expected] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => {
+        assert.ok(error instanceof SynclineError);
+        assert.equal(error.code, 'CONFIG_NOTIFY_INVALID');
+        for (const pattern of expected) assert.match(error.message, pattern);
+        assert.doesNotMatch(
+          JSON.stringify({ message: error.message, details: error.details }),
+          /XXXXsecretXXXX/,
+        );
+        return true;
+      },
+    );
+  }
+});

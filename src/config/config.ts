@@ -66,7 +66,25 @@ const envSchema = z.object({
     .max(3600, 'must be at most 3,600 seconds')
     .default(15),
   SYNCLINE_REPLICA_ID: optionalText.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
+  // Checked by parseNotify (CONFIG_NOTIFY_INVALID), whose messages never repeat a value: a Slack or Teams
+  // webhook URL is itself a secret.
+  SYNCLINE_NOTIFY_URL: optionalText,
+  SYNCLINE_NOTIFY_SECRET: optionalText,
+  SYNCLINE_NOTIFY_FORMAT: optionalText,
 });
+
+/** How a notification is POSTed (B6.6): the notification as the API shows it, or a Slack / Teams message. */
+export const notifyFormats = ['json', 'slack', 'teams'] as const;
+export type NotifyFormat = (typeof notifyFormats)[number];
+
+/** Where notifications are also POSTed (B6.6, interfaces.md §2). */
+export interface NotifyConfig {
+  /** A secret in itself for Slack and Teams (the path is the credential): never log it. */
+  readonly url: string;
+  /** Signs each POST (`X-Syncline-Signature`); absent → unsigned. */
+  readonly secret: string | undefined;
+  readonly format: NotifyFormat;
+}
 
 export type LogLevel = (typeof logLevels)[number];
 
@@ -111,6 +129,8 @@ export interface Config {
     /** Where Dataverse reaches this service, without a trailing slash. */
     readonly publicUrl: string | undefined;
   };
+  /** Notifications POSTed out (B6.6); absent → shown in the UI and logged only. */
+  readonly notify: NotifyConfig | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -148,7 +168,48 @@ export function loadConfig(env: Environment): Config {
       secret: e.SYNCLINE_WEBHOOK_SECRET,
       publicUrl: e.SYNCLINE_PUBLIC_URL?.replace(/\/+$/, ''),
     },
+    notify: parseNotify(e),
   });
+}
+
+/**
+ * SYNCLINE_NOTIFY_* (B6.6). Every problem is named at once; no message repeats a value, since the URL of a
+ * Slack or Teams webhook is its credential and the secret is one.
+ */
+function parseNotify(e: z.infer<typeof envSchema>): NotifyConfig | undefined {
+  const problems: string[] = [];
+  const format = e.SYNCLINE_NOTIFY_FORMAT ?? 'json';
+  if (!(notifyFormats as readonly string[]).includes(format)) {
+    problems.push(`SYNCLINE_NOTIFY_FORMAT must be one of ${notifyFormats.join(', ')}`);
+  }
+  const url = e.SYNCLINE_NOTIFY_URL;
+  if (url !== undefined) {
+    const parsed = URL.parse(url);
+    if (parsed === null || !['http:', 'https:'].includes(parsed.protocol)) {
+      problems.push('SYNCLINE_NOTIFY_URL must be an http(s) URL');
+    } else if (parsed.username !== '' || parsed.password !== '') {
+      problems.push(
+        'SYNCLINE_NOTIFY_URL must not hold a user name or password (sign with SYNCLINE_NOTIFY_SECRET)',
+      );
+    }
+  }
+  const secret = e.SYNCLINE_NOTIFY_SECRET;
+  if (secret !== undefined && url === undefined) {
+    problems.push('SYNCLINE_NOTIFY_SECRET is set but SYNCLINE_NOTIFY_URL is not: there is nothing to sign');
+  }
+  if (secret !== undefined && secret.length < 16) {
+    problems.push('SYNCLINE_NOTIFY_SECRET must be at least 16 characters (a long random string)');
+  }
+  if (problems.length > 0) {
+    throw new SynclineError(
+      'CONFIG_NOTIFY_INVALID',
+      `Invalid notification settings: ${problems.join('; ')}.`,
+      {
+        details: { problems },
+      },
+    );
+  }
+  return url === undefined ? undefined : { url, secret, format: format as NotifyFormat };
 }
 
 function parseDatabase(value: string): DatabaseConfig {

@@ -15,6 +15,11 @@ export interface EngineDeps {
    * every path that carries changes (passes, immediate pushes, webhooks). Absent → nothing is timed.
    */
   readonly latency?: LatencyRecorder;
+  /**
+   * B6.6: `SYNCLINE_NOTIFY_URL` is set, so every notification is written with a pending delivery, which the
+   * notifier (src/notifications/) POSTs. Absent → notifications are shown and logged only.
+   */
+  readonly notificationsOut?: boolean;
 }
 
 export interface EngineSettings {

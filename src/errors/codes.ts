@@ -31,6 +31,14 @@ export const errorCodes = {
       'Give one secret per client id, in the same order, each application user once, and a single tenant id; a secret cannot contain a comma (generate a new one if it does). Each client id must be an application user of its own in the Dataverse organisation (Power Platform admin center → the environment → Settings → Application users), with the same security role and field security profiles. Then run `syncline check`, which tries every one.',
   },
 
+  CONFIG_NOTIFY_INVALID: {
+    status: 500,
+    description:
+      'A notification setting is wrong (B6.6, interfaces.md §2): `SYNCLINE_NOTIFY_URL` is not an http(s) URL or holds a user name or password, `SYNCLINE_NOTIFY_FORMAT` is not `json`, `slack` or `teams`, or `SYNCLINE_NOTIFY_SECRET` is shorter than 16 characters or set without a URL. The message names each setting, never its value (a Slack or Teams webhook URL is a credential).',
+    action:
+      'Fix the settings the message names (README, Configuration) and start again. Use the webhook URL exactly as Slack or Teams gave it; to have POSTs signed, set `SYNCLINE_NOTIFY_SECRET` to a long random string and verify `X-Syncline-Signature` in the receiver. Unset `SYNCLINE_NOTIFY_URL` to only show notifications in the UI and the log.',
+  },
+
   // --- HTTP API: authentication and request validation --------------------------------------------
   UNAUTHORIZED: {
     status: 401,

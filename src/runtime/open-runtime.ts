@@ -120,11 +120,13 @@ export async function openRuntime<P extends RuntimePart>(
       const now = () => new Date();
       // B2.8: one recorder times what every path of this process carries (passes, pushes, flows, webhooks).
       const latency = new LatencyRecorder();
+      // B6.6: with SYNCLINE_NOTIFY_URL every notification is queued for its POST as it is written.
+      const notificationsOut = config.notify !== undefined;
       if (wanted.has('sync')) {
         // B2.9: on a PostgreSQL cluster the passes commit only while this replica holds the sync's lease.
         const fence = opened.hold?.fence('sync');
         const sync = new SyncService(
-          { store, crm, logger: logger.child({ component: 'sync' }), now, latency },
+          { store, crm, logger: logger.child({ component: 'sync' }), now, latency, notificationsOut },
           settings,
           fence === undefined ? store : store.withFence(fence),
         );
@@ -135,14 +137,18 @@ export async function openRuntime<P extends RuntimePart>(
       if (wanted.has('flows')) {
         // On the same connector and engine settings as the sync.
         opened.flows = new FlowService(
-          { store, crm, logger: logger.child({ component: 'flows' }), now, latency },
+          { store, crm, logger: logger.child({ component: 'flows' }), now, latency, notificationsOut },
           settings,
         );
       }
       const secret =
         config.webhooks.secret ?? (config.demo ? randomBytes(24).toString('base64url') : undefined);
       if (wanted.has('webhooks') && secret !== undefined) {
-        const webhooks = createWebhookFastPath({ store, crm, logger, now, latency }, settings, secret);
+        const webhooks = createWebhookFastPath(
+          { store, crm, logger, now, latency, notificationsOut },
+          settings,
+          secret,
+        );
         // Stopped before the connector and the store close; its queue is only a shortcut (B2.8).
         stack.push('webhooks', () => webhooks.worker.stop());
         opened.webhooks = webhooks;

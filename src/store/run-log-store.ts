@@ -81,6 +81,22 @@ export interface NotificationRecord {
   readonly details: Readonly<Record<string, unknown>>;
   readonly at: string;
   readonly readAt: string | null;
+  /** Its POST to `SYNCLINE_NOTIFY_URL` (B6.6); null when none was configured as it was written. */
+  readonly delivery: NotificationDelivery | null;
+}
+
+/** pending (being sent or waiting for a retry), delivered (the receiver answered 2xx), failed (given up). */
+export type NotificationDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface NotificationDelivery {
+  readonly status: NotificationDeliveryStatus;
+  /** POSTs made so far. */
+  readonly attempts: number;
+  /** While pending: when the next attempt is due. */
+  readonly nextAttemptAt: string | null;
+  /** What the last failed attempt got (an HTTP status, a network error); never a URL or a secret. */
+  readonly lastError: string | null;
+  readonly deliveredAt: string | null;
 }
 
 export interface RunLogStore {
@@ -104,10 +120,12 @@ export interface RunLogStore {
 
   // --- notifications (B6.6) ---------------------------------------------------------------------------
 
+  /** `deliver`: also to be POSTed to `SYNCLINE_NOTIFY_URL` (written pending, due now). */
   addNotification(notification: {
     type: string;
     message: string;
     details?: Record<string, unknown>;
+    deliver?: boolean;
   }): Promise<NotificationRecord>;
   /** Newest first. */
   listNotifications(page: PageRequest): Promise<Page<NotificationRecord>>;

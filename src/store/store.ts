@@ -5,6 +5,7 @@ import type { LeaseFence } from './lease-fence.ts';
 import type { LinkStore } from './link-store.ts';
 import type { MarkerStore } from './marker-store.ts';
 import type { MirrorStore } from './mirror-store.ts';
+import type { NotificationDeliveryStore } from './notification-delivery-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { PersonStore } from './person-store.ts';
 import type { RunLogStore } from './run-log-store.ts';
@@ -15,7 +16,8 @@ import type { SyncFieldStore } from './sync-field-store.ts';
 
 /**
  * The Store: the marketing database as a set of ports, one per consumer need (persons, mirror, settings,
- * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers, schema; each in its own file beside this
+ * links, outbox, run log, jobs, sync fields, cursors, campaigns, markers, schema, notification delivery; each in
+ * its own file beside this
  * one). Two implementations (sqlite/, postgres/) share one SQL implementation (sql/) and pass one contract
  * suite per port (tests/contract/register-*-store-tests.ts). Callers never ask which backend they have;
  * differences are `capabilities`.
@@ -70,7 +72,8 @@ export interface EngineStore
   refreshStatistics(): Promise<void>;
 }
 
-export interface Store extends EngineStore, CampaignStore, MarkerStore, SchemaStore {
+export interface Store
+  extends EngineStore, CampaignStore, MarkerStore, SchemaStore, NotificationDeliveryStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; idempotent and safe to call from several processes at once. */

@@ -72,6 +72,14 @@ const notifications: NotificationRecord[] = [
     details: { records: 1200 },
     at: '2024-05-01T08:00:00.000Z',
     readAt: null,
+    // B6.6: the delivery state travels with the notification.
+    delivery: {
+      status: 'pending',
+      attempts: 2,
+      nextAttemptAt: '2024-05-01T08:00:04.000Z',
+      lastError: 'HTTP 500 from the receiver: busy',
+      deliveredAt: null,
+    },
   },
 ];
 

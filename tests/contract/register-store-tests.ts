@@ -6,6 +6,7 @@ import { registerJobStoreTests } from './register-job-store-tests.ts';
 import { registerLinkStoreTests } from './register-link-store-tests.ts';
 import { registerMarkerStoreTests } from './register-marker-store-tests.ts';
 import { registerMirrorStoreTests } from './register-mirror-store-tests.ts';
+import { registerNotificationDeliveryTests } from './register-notification-delivery-tests.ts';
 import { registerOutboxStoreTests } from './register-outbox-store-tests.ts';
 import { registerPersonFeedTests } from './register-person-feed-tests.ts';
 import { registerPersonStoreTests } from './register-person-store-tests.ts';
@@ -29,6 +30,7 @@ export function registerStoreTests(factory: StoreFactory): void {
   registerLinkStoreTests(factory);
   registerOutboxStoreTests(factory);
   registerRunLogStoreTests(factory);
+  registerNotificationDeliveryTests(factory);
   registerJobStoreTests(factory);
   registerSyncFieldStoreTests(factory);
   registerCursorStoreTests(factory);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
-import type { SyncErrorView, SyncFieldView, SyncStatus } from '../../web/src/api/types.ts';
+import type {
+  SyncErrorView,
+  SyncFieldView,
+  SyncNotificationPage,
+  SyncStatus,
+} from '../../web/src/api/types.ts';
 import type { Person, PersonList } from '../../src/api/contracts/person.ts';
 import {
   eventually,
@@ -302,10 +307,22 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     await screenshot('conflicts');
   });
 
-  test('the notifications page lists what happened (B6.6)', async () => {
+  test('the notifications page lists what happened, each with its delivery to the notification URL (B6.6)', async () => {
+    // The page reads the list once: wait until the backfill's notification has had a failed attempt.
+    await eventually('a failed attempt to send the backfill notification', async () => {
+      const { body } = await world.api<SyncNotificationPage>('GET', '/api/v1/notifications?limit=50');
+      const backfill = body.items.find((n) => n.type === 'backfill-done');
+      return backfill?.delivery !== null && (backfill?.delivery?.attempts ?? 0) >= 1 ? true : undefined;
+    });
     await openPage('/notifications', 'Notifications');
     await page.getByText('initial-load-done').first().waitFor();
     await page.getByText('backfill-done').first().waitFor();
+    // The receiver took the initial load's notification and answers the others 500 (console-world.ts).
+    const initialLoad = page.getByRole('listitem').filter({ hasText: 'initial-load-done' }).first();
+    await initialLoad.getByLabel('Delivery').getByText('sent', { exact: true }).waitFor();
+    const backfill = page.getByRole('listitem').filter({ hasText: 'backfill-done' }).first();
+    await backfill.getByText('retrying', { exact: true }).waitFor();
+    await backfill.getByText(/failed, the last with HTTP 500 from the receiver: receiver is busy/).waitFor();
     await screenshot('notifications');
   });
 

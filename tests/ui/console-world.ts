@@ -8,6 +8,7 @@ import { builtConsoleRoot } from '../../src/api/static-ui.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
+import { startNotifyReceiver } from '../notifications/notify-receiver.ts';
 
 /** Debian's chromium (`.ci/run` installs it); Playwright's own browser downloads cannot run here. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -44,8 +45,15 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   await mkdir(screenshotFolder, { recursive: true });
   const directory = await mkdtemp(join(tmpdir(), 'syncline-console-'));
   const apiKey = `sl_ui-test-${Math.random().toString(36).slice(2)}`;
+  // B6.6: notifications are POSTed to a receiver that takes the initial load's and refuses the rest with 500, so
+  // the notifications page shows both a sent and a retrying delivery.
+  const receiver = await startNotifyReceiver((post) =>
+    post.body.includes('"initial-load-done"') ? { status: 204 } : { status: 500, body: 'receiver is busy' },
+  );
   const app = await startApp(
     loadConfig({
+      SYNCLINE_NOTIFY_URL: receiver.url,
+      SYNCLINE_NOTIFY_SECRET: 'console-notify-secret-0123456789',
       SYNCLINE_DB: `sqlite:${join(directory, 'console.db')}`,
       SYNCLINE_PORT: '0',
       SYNCLINE_EMULATOR_PORT: '0',
@@ -72,6 +80,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     });
   } catch (error) {
     await app.stop();
+    await receiver.close();
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
@@ -99,6 +108,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     async stop() {
       await openBrowser.close();
       await app.stop();
+      await receiver.close();
       await rm(directory, { recursive: true, force: true });
     },
   };

@@ -2,6 +2,7 @@ import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import { isPersonEntity } from '../../domain/sync-entities.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { ensurePersonFields } from './person-field-registry.ts';
+import { addNotification } from '../admin/add-notification.ts';
 import { mappingsOf } from './entity-plan.ts';
 import { syncEntitiesOf } from '../run/pass-runner.ts';
 import { backfillStartPosition, oweRewind } from '../pull/backfill-rewind.ts';
@@ -152,7 +153,7 @@ export class BackfillRunner {
         total: processed,
         finishedAt: new Date().toISOString(),
       });
-      await tx.addNotification({
+      await addNotification(this.#deps, tx, {
         type: 'backfill-done',
         message: `Backfill of ${job.entity}.${job.attributes.join(', ')} is done: ${processed} records read.`,
         details: { jobId: job.id, entity: job.entity, attributes: job.attributes },

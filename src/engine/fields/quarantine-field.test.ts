@@ -28,8 +28,9 @@ function fakeDeps(state: SyncField['state']) {
     setSyncFieldState: async (_entity: string, attribute: string, next: string) => {
       written.states.push(`${attribute}:${next}`);
     },
-    addNotification: async () => {
+    addNotification: async (notification: { type: string; message: string }) => {
       written.notifications += 1;
+      return { id: 'n1', details: {}, ...notification };
     },
     recordSyncError: async () => {
       written.errors += 1;

@@ -1,5 +1,6 @@
 import type { EngineDeps } from '../engine-deps.ts';
 import { planWithout, type EntityPlan } from './entity-plan.ts';
+import { addNotification } from '../admin/add-notification.ts';
 
 /**
  * B5.6: a synced attribute the CRM no longer knows (it answered "Could not find a property named …" to a read
@@ -32,7 +33,7 @@ export async function notifyQuarantine(
   field: { entity: string; attribute: string; reason: string },
 ) {
   deps.logger.warn(field, 'field quarantined');
-  await deps.store.addNotification({
+  await addNotification(deps, deps.store, {
     type: 'field-quarantined',
     message: `${field.entity}.${field.attribute} stopped syncing: ${field.reason} Every other field keeps syncing; re-save the field selection to clear it.`,
     details: field,

@@ -14,6 +14,7 @@ import { refreshFieldCatalog } from '../fields/field-selection.ts';
 import { collectMarketingChanges } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { PushGate } from './push-gate.ts';
+import { addNotification } from '../admin/add-notification.ts';
 import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
@@ -92,7 +93,7 @@ export async function runPass(
       { err: error instanceof Error ? { message: error.message, name: error.name } : error },
       'pass failed',
     );
-    await deps.store.addNotification({
+    await addNotification(deps, deps.store, {
       type: 'pass-failed',
       message: `A sync pass failed: ${message}`,
       details: { passId: pass.id },
@@ -146,7 +147,7 @@ async function completeInitialLoad(deps: EngineDeps, plans: Map<string, EntityPl
     .filter(([key]) => key.endsWith('.fromCrm.created') || key.endsWith('.fromCrm.updated'))
     .reduce((sum, [, count]) => sum + count, 0);
   await deps.store.setSetting(initialLoadSetting, new Date().toISOString());
-  await deps.store.addNotification({
+  await addNotification(deps, deps.store, {
     type: 'initial-load-done',
     message: `The initial load is done: ${created} records read from ${plans.size} entities.`,
     details: { counts: context.counts },
@@ -157,7 +158,7 @@ async function completeInitialLoad(deps: EngineDeps, plans: Map<string, EntityPl
 async function notifyNewFailures(deps: EngineDeps, context: PassContext) {
   const count = context.counts['errors.new'] ?? 0;
   if (count === 0) return;
-  await deps.store.addNotification({
+  await addNotification(deps, deps.store, {
     type: 'new-failing-records',
     message: `${count} record${count === 1 ? '' : 's'} newly failed to sync; see the sync errors.`,
     details: { count },

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
+import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
 import type { StoreMigrations } from '../sql/store-migrator.ts';
@@ -60,6 +61,16 @@ export const postgresMigrations: StoreMigrations = {
   '0004_person_markers': {
     async up(db) {
       await createPersonMarkersTable(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
+    },
+  },
+  '0005_notification_delivery': {
+    async up(db) {
+      await addNotificationDeliveryColumns(db, {
         json: 'jsonb',
         timestamp: 'timestamptz',
         boolean: 'boolean',

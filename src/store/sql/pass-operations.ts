@@ -4,7 +4,13 @@ import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts
 import { iso, isoOrNull, isPlausibleKey, json, newId, nowIso, num } from './row-values.ts';
 import type { NotificationsTable, SyncPassesTable } from './schema.ts';
 import type { StoreContext } from './store-context.ts';
-import type { NotificationRecord, PassRecord, PassStatus, RunLogStore } from '../run-log-store.ts';
+import type {
+  NotificationDeliveryStatus,
+  NotificationRecord,
+  PassRecord,
+  PassStatus,
+  RunLogStore,
+} from '../run-log-store.ts';
 
 /** The minute bucket of a timestamp (B6.5 counts records synced per minute). */
 const minuteOf = (at: string): string => `${iso(at).slice(0, 16)}:00.000Z`;
@@ -136,13 +142,18 @@ export function passOperations(
     },
 
     async addNotification(notification) {
+      const at = nowIso();
       const record: NotificationRecord = {
         id: newId(),
         type: notification.type,
         message: notification.message,
         details: { ...notification.details },
-        at: nowIso(),
+        at,
         readAt: null,
+        delivery:
+          notification.deliver === true
+            ? { status: 'pending', attempts: 0, nextAttemptAt: at, lastError: null, deliveredAt: null }
+            : null,
       };
       await ctx.db
         .insertInto('notifications')
@@ -153,6 +164,8 @@ export function passOperations(
           details: JSON.stringify(record.details),
           at: record.at,
           read_at: null,
+          delivery_status: record.delivery?.status ?? null,
+          delivery_next_at: record.delivery?.nextAttemptAt ?? null,
         })
         .execute();
       return record;
@@ -196,7 +209,7 @@ function toPass(row: Selectable<SyncPassesTable>): PassRecord {
   };
 }
 
-function toNotification(row: Selectable<NotificationsTable>): NotificationRecord {
+export function toNotification(row: Selectable<NotificationsTable>): NotificationRecord {
   return {
     id: row.id,
     type: row.type,
@@ -204,5 +217,15 @@ function toNotification(row: Selectable<NotificationsTable>): NotificationRecord
     details: json<Record<string, unknown>>(row.details),
     at: iso(row.at),
     readAt: isoOrNull(row.read_at),
+    delivery:
+      row.delivery_status === null
+        ? null
+        : {
+            status: row.delivery_status as NotificationDeliveryStatus,
+            attempts: num(row.delivery_attempts),
+            nextAttemptAt: row.delivery_status === 'pending' ? isoOrNull(row.delivery_next_at) : null,
+            lastError: row.delivery_error,
+            deliveredAt: isoOrNull(row.delivered_at),
+          },
   };
 }

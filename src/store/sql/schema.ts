@@ -183,6 +183,15 @@ export interface NotificationsTable {
   details: Json;
   at: Timestamp;
   read_at: Timestamp | null;
+  /** Migration 0005 (B6.6): null = not to be sent; pending, delivered or failed. */
+  delivery_status: string | null;
+  delivery_attempts: ColumnType<number | string, number | undefined, number>;
+  delivery_next_at: Timestamp | null;
+  delivery_error: string | null;
+  delivered_at: Timestamp | null;
+  /** The token of the process that is sending it, until `delivery_claimed_until`. */
+  delivery_claim: string | null;
+  delivery_claimed_until: Timestamp | null;
 }
 
 export interface BackfillJobsTable {

@@ -7,6 +7,7 @@ import { jobOperations } from './job-operations.ts';
 import { linkOperations } from './link-operations.ts';
 import { markerOperations } from './marker-operations.ts';
 import { mirrorOperations } from './mirror-operations.ts';
+import { notificationDeliveryOperations } from './notification-delivery-operations.ts';
 import { outboxOperations } from './outbox-operations.ts';
 import { passOperations } from './pass-operations.ts';
 import { personFieldOperations } from './person-field-operations.ts';
@@ -56,6 +57,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     ...outboxOperations(ctx),
     ...syncErrorOperations(ctx),
     ...passOperations(ctx),
+    ...notificationDeliveryOperations(ctx),
     ...jobOperations(ctx),
     ...syncFieldOperations(ctx),
     ...cursorOperations(ctx),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
+import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
 import type { StoreMigrations } from '../sql/store-migrator.ts';
@@ -53,6 +54,16 @@ export const sqliteMigrations: StoreMigrations = {
   '0004_person_markers': {
     async up(db) {
       await createPersonMarkersTable(db, {
+        json: 'text',
+        timestamp: 'text',
+        boolean: 'integer',
+        bigint: 'integer',
+      });
+    },
+  },
+  '0005_notification_delivery': {
+    async up(db) {
+      await addNotificationDeliveryColumns(db, {
         json: 'text',
         timestamp: 'text',
         boolean: 'integer',

@@ -6,6 +6,7 @@ import { BarChart } from '../components/bar-chart.tsx';
 import { Clipped } from '../components/clipped.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { Instant } from '../components/instant.tsx';
+import { NotificationDelivery } from '../components/notification-delivery.tsx';
 import { Loadable } from '../components/loadable.tsx';
 import { PageTitle } from '../components/page-title.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
@@ -186,7 +187,10 @@ export function DashboardPage() {
                       {notification.type}
                     </Badge>
                     <span className="wrap">{notification.message}</span>
-                    <Instant at={notification.at} />
+                    <span>
+                      <NotificationDelivery delivery={notification.delivery} compact />{' '}
+                      <Instant at={notification.at} />
+                    </span>
                   </li>
                 ))}
               </ul>

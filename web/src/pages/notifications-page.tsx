@@ -1,13 +1,17 @@
 import type { SyncNotificationView } from '../api/types.ts';
 import { Badge } from '../components/badge.tsx';
 import { Instant } from '../components/instant.tsx';
+import { NotificationDelivery } from '../components/notification-delivery.tsx';
 import { PageTitle } from '../components/page-title.tsx';
 import { PagedView } from '../components/paged-view.tsx';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 
 const bad = new Set(['pass-failed', 'field-quarantined', 'new-failing-records']);
 
-/** B6.6: initial load done, backfill done, pass failed, field quarantined, new failing records. */
+/**
+ * B6.6: initial load done, backfill done, pass failed, field quarantined, new failing records — each with its POST
+ * to the notification URL, when one is set.
+ */
 export function NotificationsPage() {
   const list = usePagedList<SyncNotificationView>('/api/v1/notifications?limit=50');
   return (
@@ -23,6 +27,7 @@ export function NotificationsPage() {
                   <Instant at={notification.at} />
                 </div>
                 <p className="wrap">{notification.message}</p>
+                <NotificationDelivery delivery={notification.delivery} />
                 {Object.keys(notification.details).length === 0 ? null : (
                   <details>
                     <summary>Details</summary>
