@@ -11,11 +11,13 @@ import type { PersonStore } from '../store/person-store.ts';
 import type { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
+import { createClientErrorHandler } from './client-error-handler.ts';
 import { addErrorHandling, frameworkErrorHandler } from './error-handler.ts';
 import { addRequestMetrics, createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { mirroredEntities } from './mirror-entities.ts';
 import type { ApiApp } from './routes/route.ts';
 import { routeRegistrations } from './routes/routes.ts';
+import { addRequestLimits, maxParamLength } from './request-limits.ts';
 import { addStaticUi, type StaticUiOptions } from './static-ui.ts';
 import { addStringGuard } from './string-guard.ts';
 import { validatorCompiler } from './validator-compiler.ts';
@@ -73,12 +75,16 @@ export function registeredRoutes(app: ApiApp): readonly RouteSummary[] {
  * composition root (app.ts) decides where it listens. The caller owns `close()`.
  */
 export async function buildServer(options: ServerOptions): Promise<ApiApp> {
+  const logger = options.logger.child({ component: 'api' });
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     // Per-request info logs would drown the sync's own logs; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    // Requests Node's HTTP parser refuses (headers over 16 KB, a URL too long to parse) get the API's error body.
+    clientErrorHandler: createClientErrorHandler(logger),
+    routerOptions: { maxParamLength },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteSummary[] = [];
@@ -90,6 +96,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   // Only JSON bodies: without this, a text/plain body would reach validation and answer 400 instead of 415.
   app.removeContentTypeParser('text/plain');
   addErrorHandling(app, routes);
+  addRequestLimits(app);
   addBearerAuth(app, options.apiKey);
   addStringGuard(app);
   const metrics =
@@ -130,8 +137,15 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
       security: [{ apiKey: [] }],
     },
   });
-  // Serves its bundled assets: the docs work offline, with no CDN.
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Serves its bundled assets: the docs work offline, with no CDN. Public like /openapi.json (interfaces.md
+  // §4): a browser cannot send the bearer key, and the pages hold no data. In a context of their own, so the
+  // hook marks only the docs' routes.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
   const dependencies = {
     persons: options.store,
