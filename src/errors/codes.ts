@@ -158,7 +158,8 @@ export const errorCodes = {
   },
   NOT_SUPPORTED: {
     status: 400,
-    description: 'The operation is not supported by Syncline (e.g. B5.7).',
+    description:
+      'The operation is not supported by Syncline (creating CRM fields has its own code, CRM_FIELD_CREATION_NOT_SUPPORTED).',
     action:
       'Syncline deliberately does not do this; the message says what to do instead (often: make the change in the CRM).',
   },
