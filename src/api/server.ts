@@ -124,7 +124,9 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
         title: 'Syncline API',
         version: '1',
         description:
-          'Persons, person fields, activities, the read-only CRM mirror and the sync administration of Syncline.',
+          'Persons, person fields, activities, the read-only CRM mirror and the sync administration of Syncline. ' +
+          'Every error answers `{"error": {"code", "message", "details"}}` with a stable code (docs/errors.md), ' +
+          'also for requests refused before any route runs: 413, 414, 415 and 431, declared on each operation.',
       },
       components: {
         securitySchemes: {
