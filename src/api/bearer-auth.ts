@@ -4,14 +4,14 @@ import type { ApiKeyVerifier } from './api-key.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route needs no API key (`GET /health`, `GET /ready` and the webhook receiver, interfaces.md §4). */
+    /** The route needs no API key (`/health`, `/ready`, `/openapi.json`, `/docs`…, the webhook receiver: interfaces.md §4). */
     public?: boolean;
   }
 }
 
 /**
- * Requires `Authorization: Bearer <api key>` on every route not marked `config.public`, including the OpenAPI
- * document, `/docs` and unknown routes (so an unauthenticated caller learns nothing about which routes exist).
+ * Requires `Authorization: Bearer <api key>` on every route not marked `config.public` (interfaces.md §4 lists
+ * those), including unknown routes (so an unauthenticated caller learns nothing about which routes exist).
  * Must be added before any route is registered.
  */
 export function addBearerAuth(app: FastifyInstance, verifier: ApiKeyVerifier): void {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorCode } from '../errors/codes.ts';
 import type { RouteSummary } from './server.ts';
 import { isSynclineError, SynclineError } from '../errors/syncline-error.ts';
+import { pathParameterTooLong } from './request-limits.ts';
 
 /** Fastify's own request errors that have a code of ours. */
 const fastifyErrorCodes: Readonly<Record<string, ErrorCode>> = {
@@ -86,20 +87,25 @@ function validationError(error: FastifyError): SynclineError {
 }
 
 /**
- * Errors Fastify raises before routing (a malformed percent-encoding in the URL): they bypass the error
- * handler, so they get the API's error body here. No route is known yet, so no authentication ran; the answer
- * carries nothing but the fixed message.
+ * Errors Fastify raises before routing (a malformed percent-encoding in the URL, a path segment over
+ * `maxParamLength`): they bypass the error handler, so they get the API's error body here. No route is known
+ * yet, so no authentication ran; the answer carries nothing from the request.
  */
 export function frameworkErrorHandler(
   error: FastifyError,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
-  void reply
-    .code(status)
-    .type('application/json')
-    .send(new SynclineError('BAD_REQUEST', 'The request URL is malformed.', { status }).toBody());
+  const answer =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? pathParameterTooLong(request.raw.url ?? '')
+      : new SynclineError(
+          'BAD_REQUEST',
+          error.code === 'FST_ERR_BAD_URL'
+            ? 'The request URL is malformed: a percent-encoding (%XX) in it is not valid UTF-8.'
+            : 'The request URL is malformed.',
+        );
+  void reply.code(answer.status).type('application/json').send(answer.toBody());
 }
 
 /** A route URL (`/api/v1/persons/:id`, `/docs/*`) as a regular expression over request paths. */

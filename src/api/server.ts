@@ -13,11 +13,13 @@ import type { SchemaStore } from '../store/schema-store.ts';
 import type { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 import type { ApiKeyVerifier } from './api-key.ts';
 import { addBearerAuth } from './bearer-auth.ts';
+import { createClientErrorHandler } from './client-error-handler.ts';
 import { addErrorHandling, frameworkErrorHandler } from './error-handler.ts';
 import { addRequestMetrics, createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { mirroredEntities } from './mirror-entities.ts';
 import type { ApiApp } from './routes/route.ts';
 import { routeRegistrations } from './routes/routes.ts';
+import { addRequestLimits, maxParamLength } from './request-limits.ts';
 import { addStaticUi, type StaticUiOptions } from './static-ui.ts';
 import { addStringGuard } from './string-guard.ts';
 import { validatorCompiler } from './validator-compiler.ts';
@@ -77,12 +79,16 @@ export function registeredRoutes(app: ApiApp): readonly RouteSummary[] {
  * composition root (app.ts) decides where it listens. The caller owns `close()`.
  */
 export async function buildServer(options: ServerOptions): Promise<ApiApp> {
+  const logger = options.logger.child({ component: 'api' });
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     // Per-request info logs would drown the sync's own logs; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    // Requests Node's HTTP parser refuses (headers over 16 KB, a URL too long to parse) get the API's error body.
+    clientErrorHandler: createClientErrorHandler(logger),
+    routerOptions: { maxParamLength },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteSummary[] = [];
@@ -94,6 +100,7 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
   // Only JSON bodies: without this, a text/plain body would reach validation and answer 400 instead of 415.
   app.removeContentTypeParser('text/plain');
   addErrorHandling(app, routes);
+  addRequestLimits(app);
   addBearerAuth(app, options.apiKey);
   addStringGuard(app);
   const metrics =
@@ -122,7 +129,9 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
         title: 'Syncline API',
         version: '1',
         description:
-          'Persons, person fields, activities, the read-only CRM mirror and the sync administration of Syncline.',
+          'Persons, person fields, activities, the read-only CRM mirror and the sync administration of Syncline. ' +
+          'Every error answers `{"error": {"code", "message", "details"}}` with a stable code (docs/errors.md), ' +
+          'also for requests refused before any route runs: 413, 414, 415 and 431, declared on each operation.',
       },
       components: {
         securitySchemes: {
@@ -135,8 +144,15 @@ export async function buildServer(options: ServerOptions): Promise<ApiApp> {
       security: [{ apiKey: [] }],
     },
   });
-  // Serves its bundled assets: the docs work offline, with no CDN.
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Serves its bundled assets: the docs work offline, with no CDN. Public like /openapi.json (interfaces.md
+  // §4): a browser cannot send the bearer key, and the pages hold no data. In a context of their own, so the
+  // hook marks only the docs' routes.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
   const dependencies = {
     persons: options.store,

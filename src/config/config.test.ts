@@ -254,3 +254,21 @@ test('B6.6: bad notification settings are refused with CONFIG_NOTIFY_INVALID nam
     );
   }
 });
+
+test('SYNCLINE_LOG_FORMAT: pretty when stdout is a terminal, else json; an explicit value wins (interfaces.md §2)', () => {
+  assert.equal(loadConfig({}).logFormat, 'json');
+  assert.equal(loadConfig({}, { stdoutIsTty: false }).logFormat, 'json');
+  assert.equal(loadConfig({}, { stdoutIsTty: true }).logFormat, 'pretty');
+  assert.equal(loadConfig({ SYNCLINE_LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat, 'json');
+  assert.equal(loadConfig({ SYNCLINE_LOG_FORMAT: 'pretty' }, { stdoutIsTty: false }).logFormat, 'pretty');
+  for (const bad of ['text', 'PRETTY', 'logfmt']) {
+    assert.throws(
+      () => loadConfig({ SYNCLINE_LOG_FORMAT: bad }),
+      (error: unknown) =>
+        error instanceof SynclineError &&
+        error.code === 'CONFIG_INVALID' &&
+        /SYNCLINE_LOG_FORMAT must be pretty or json/.test(error.message),
+      bad,
+    );
+  }
+});

@@ -8,6 +8,7 @@ import { SynclineError } from '../errors/syncline-error.ts';
  */
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logFormats = ['pretty', 'json'] as const;
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
@@ -49,6 +50,7 @@ const envSchema = z.object({
     .default(1000),
   SYNCLINE_EMULATOR_PORT: port.default(8081),
   SYNCLINE_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+  SYNCLINE_LOG_FORMAT: z.enum(logFormats, { error: 'must be pretty or json' }).optional(),
   // Dataverse stores a service endpoint's `authvalue` in at most 2,048 characters (reference §11).
   SYNCLINE_WEBHOOK_SECRET: optionalText.pipe(
     z
@@ -88,6 +90,9 @@ export interface NotifyConfig {
 
 export type LogLevel = (typeof logLevels)[number];
 
+/** `pretty`: one readable line per event, for a person at a terminal; `json`: one JSON object per line. */
+export type LogFormat = (typeof logFormats)[number];
+
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export type CrmAuthConfig =
@@ -122,6 +127,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** The PostgreSQL cluster (B2.9): how long a lease lasts unrenewed, and this replica's name. */
   readonly cluster: { readonly leaseSeconds: number; readonly replicaId: string };
+  readonly logFormat: LogFormat;
   /** The Dataverse webhook feeding the fast path (B2.8). */
   readonly webhooks: {
     /** The key Dataverse sends with each webhook; absent → the receiver is off (demo mode makes its own). */
@@ -135,8 +141,14 @@ export interface Config {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** What the process runs in, beyond its environment variables: defaults that depend on it. */
+export interface ConfigContext {
+  /** stdout is a terminal (a person reads the logs): `SYNCLINE_LOG_FORMAT` defaults to `pretty`. */
+  readonly stdoutIsTty?: boolean;
+}
+
 /** Parses and validates the environment once. Throws `CONFIG_INVALID` naming every bad setting. */
-export function loadConfig(env: Environment): Config {
+export function loadConfig(env: Environment, context: ConfigContext = {}): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
@@ -164,6 +176,7 @@ export function loadConfig(env: Environment): Config {
       leaseSeconds: e.SYNCLINE_LEASE_SECONDS,
       replicaId: e.SYNCLINE_REPLICA_ID ?? `${hostname()}:${process.pid}`,
     },
+    logFormat: e.SYNCLINE_LOG_FORMAT ?? (context.stdoutIsTty === true ? 'pretty' : 'json'),
     webhooks: {
       secret: e.SYNCLINE_WEBHOOK_SECRET,
       publicUrl: e.SYNCLINE_PUBLIC_URL?.replace(/\/+$/, ''),

@@ -130,9 +130,44 @@ export const errorCodes = {
     description: 'The request body is not `application/json`.',
     action: 'Send the body as JSON with the header `Content-Type: application/json`.',
   },
+  URL_TOO_LONG: {
+    status: 414,
+    description:
+      'The request URL is longer than the server accepts (8,192 bytes; 16 KB together with the headers).',
+    action:
+      'Shorten the URL: page through a listing with `limit` and `cursor` instead of long filters, and send data in a JSON body, not in the query string.',
+  },
+  PATH_PARAMETER_TOO_LONG: {
+    status: 414,
+    description:
+      'A path parameter (an id, an entity name) is longer than any the API has: at most 100 characters. `details` has the length.',
+    action:
+      'Use the id exactly as the API returned it (person and CRM ids are 36-character UUIDs, entities logical names); a long path segment usually means a URL was built from the wrong value.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    description:
+      'The request line and headers together exceed the server limit (16 KB), so the request was not read.',
+    action:
+      'Send fewer or shorter headers (a proxy or browser piling up cookies is the usual cause) and keep the URL short; data belongs in a JSON body.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: 'The client did not send the complete request in time, so the server closed the connection.',
+    action:
+      'Retry; if it recurs, check the network between the client and Syncline (a proxy holding requests).',
+  },
+  CRM_FIELD_CREATION_NOT_SUPPORTED: {
+    status: 400,
+    description:
+      'The request would create a field in the CRM: a person field with a CRM mapping, or a selection naming an attribute the CRM does not have. Syncline never creates CRM fields (B5.7); nothing was changed.',
+    action:
+      'Create the attribute in Dynamics 365 (Power Apps → Tables → the table → Columns), then select it on the Fields page (`PUT /api/v1/sync/fields`); it becomes a person field by itself (B5.2). A marketing-only field needs no CRM mapping: `POST /api/v1/person-fields {name, type}`.',
+  },
   NOT_SUPPORTED: {
     status: 400,
-    description: 'The operation is not supported by Syncline (e.g. B5.7).',
+    description:
+      'The operation is not supported by Syncline (creating CRM fields has its own code, CRM_FIELD_CREATION_NOT_SUPPORTED).',
     action:
       'Syncline deliberately does not do this; the message says what to do instead (often: make the change in the CRM).',
   },

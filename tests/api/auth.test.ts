@@ -25,16 +25,17 @@ function concreteUrl(pattern: string): string {
 }
 
 /**
- * Routes that need no API key: liveness, readiness, and the Dataverse webhook (its own key,
- * tests/api/webhook-receiver.test.ts).
+ * Routes that need no API key (interfaces.md §4): liveness, the API's documentation, and the Dataverse webhook
+ * (its own key, tests/api/webhook-receiver.test.ts).
  */
-const withoutApiKey = new Set(['/health', '/ready', '/api/v1/webhooks/dataverse']);
+const isPublic = (url: string) =>
+  ['/health', '/ready', '/api/v1/webhooks/dataverse', '/openapi.json'].includes(url) ||
+  /^\/docs(\/|$)/.test(url);
 
-test('every route but GET /health, GET /ready and the webhook answers 401 UNAUTHORIZED without a key or with a wrong one', async () => {
-  const routes = registeredRoutes(app).filter(({ url }) => !withoutApiKey.has(url));
-  // The API's own routes and the docs plugin's must all be there, or this test checks nothing.
+test('every route but /health, /ready, the documentation and the webhook answers 401 UNAUTHORIZED without a key or with a wrong one', async () => {
+  const routes = registeredRoutes(app).filter(({ url }) => !isPublic(url));
+  // The API's own routes must all be there, or this test checks nothing.
   assert.ok(routes.length >= 15, `only ${routes.length} routes registered`);
-  assert.ok(routes.some(({ url }) => url === '/docs'));
   const badHeaders = [
     {},
     { authorization: 'Bearer wrong-key' },
@@ -59,6 +60,21 @@ test('every route but GET /health, GET /ready and the webhook answers 401 UNAUTH
     }
   }
   assert.deepEqual(calls, [], 'an unauthenticated request must not reach the store');
+});
+
+test('the documentation needs no key: /openapi.json and every route of /docs (a browser cannot send one)', async () => {
+  const docs = registeredRoutes(app).filter(
+    ({ method, url }) => method === 'GET' && (url === '/openapi.json' || url.startsWith('/docs')),
+  );
+  assert.ok(docs.length >= 4, docs.map(({ url }) => url).join(', '));
+  for (const { url } of docs) {
+    const response = await app.inject({
+      method: 'GET',
+      url: concreteUrl(url).replace('index.html', 'swagger-ui.css'),
+    });
+    assert.ok(response.statusCode < 400, `${url}: ${response.statusCode}`);
+  }
+  assert.deepEqual(calls, [], 'the documentation reads no data');
 });
 
 test('GET /health needs no key', async () => {

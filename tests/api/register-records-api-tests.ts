@@ -99,6 +99,34 @@ export function registerRecordsApiTests(backend: string, openStore: OpenStore): 
       assert.equal(wrong.body.error.code, 'VALIDATION_FAILED');
     });
 
+    test('POST /person-fields asking for a CRM field → 400 CRM_FIELD_CREATION_NOT_SUPPORTED, nothing added (B5.7)', async () => {
+      const before = (await api.get('/api/v1/person-fields')).body;
+      for (const body of [
+        { name: 'loyaltyTier', type: 'string', crm: { lead: 'new_loyaltytier' } },
+        { name: 'loyaltyTier', type: 'string', crm: { contact: 'new_loyaltytier', lead: null } },
+        { name: 'loyaltyTier', type: 'string', source: 'crm' },
+        // Even with a name the schema would refuse: the reason to give is that CRM fields are not created here.
+        { name: 'new_loyaltytier', type: 'string', source: 'crm', crm: { contact: 'new_loyaltytier' } },
+      ]) {
+        const refused = await api.post('/api/v1/person-fields', body);
+        assert.equal(refused.status, 400, JSON.stringify(body));
+        assert.equal(
+          refused.body.error.code,
+          'CRM_FIELD_CREATION_NOT_SUPPORTED',
+          JSON.stringify(refused.body),
+        );
+        assert.match(refused.body.error.message, /does not create fields in the CRM.*Dynamics 365/);
+      }
+      assert.deepEqual((await api.get('/api/v1/person-fields')).body, before, 'no field was added');
+      // The GET shape of a marketing field sent back (an empty mapping) is no CRM request: the schema judges it.
+      const echoed = await api.post('/api/v1/person-fields', {
+        name: 'loyaltyTier',
+        type: 'string',
+        crm: {},
+      });
+      assert.equal(echoed.body.error.code, 'VALIDATION_FAILED');
+    });
+
     test('GET /crm/{entity} pages mirror rows with attributes and deleted; GET /crm/{entity}/{id} serves one', async () => {
       await api.store.upsertMirrorRows([
         ...Array.from({ length: 5 }, (_, n) => ({

@@ -240,7 +240,7 @@ describe('POST /api/v1/person-fields', () => {
       { name: 'x'.repeat(65), type: 'string' },
       { name: 'shoeSize', type: 'text' },
       { name: 'shoeSize' },
-      { name: 'shoeSize', type: 'integer', source: 'crm' },
+      { name: 'shoeSize', type: 'integer', source: 'marketing' },
       { name: 7, type: 'integer' },
     ]) {
       await expectError(jsonRequest('POST', '/api/v1/person-fields', body), 400, 'VALIDATION_FAILED');

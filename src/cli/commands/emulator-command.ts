@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { once } from 'node:events';
-import { loadConfig } from '../../config/config.ts';
 import { emulatorFixtures } from '../../emulator/emulator-fixtures.ts';
 import { demoDefaults } from '../../emulator/seed/demo-seed.ts';
 import { startEmulator } from '../../emulator/server.ts';
@@ -9,6 +8,7 @@ import {
   writeCertificatePem,
 } from '../../emulator/tokens/self-signed-certificate.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { loadCliConfig } from '../cli-config.ts';
 import type { CliContext } from '../cli.ts';
 
 const count = (value: string): number => {
@@ -90,8 +90,8 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
           );
         if (options.seed !== 'demo' && options.seed !== 'empty')
           throw new InvalidArgumentError(`--seed must be demo or empty, not '${options.seed}'`);
-        const config = loadConfig(context.env);
-        const logger = createLogger({ level: config.logLevel });
+        const config = loadCliConfig(context);
+        const logger = createLogger({ level: config.logLevel, format: config.logFormat });
         const started = Date.now();
         const tls = options.tls ? await createSelfSignedCertificate([options.host]) : undefined;
         if (tls) await writeCertificatePem(options.tlsCert, tls);

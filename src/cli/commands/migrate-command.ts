@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { loadCliConfig } from '../cli-config.ts';
 import { openRuntime } from '../../runtime/open-runtime.ts';
 import type { CliContext } from '../cli.ts';
 
@@ -10,8 +10,8 @@ export function registerMigrateCommand(program: Command, context: CliContext): v
     .command('migrate')
     .description('Apply pending database migrations (SYNCLINE_DB) and exit.')
     .action(async () => {
-      const config = loadConfig(context.env);
-      const logger = createLogger({ level: config.logLevel });
+      const config = loadCliConfig(context);
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       // The store alone: migrating needs no CRM, and must work before one is configured.
       const runtime = await openRuntime(config, logger, { parts: ['store'] });
       try {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startApp } from '../../app.ts';
-import { loadConfig } from '../../config/config.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { loadCliConfig } from '../cli-config.ts';
 import type { CliContext } from '../cli.ts';
 
 /** `syncline start` (interfaces.md §3): migrations, the sync loop, the API (and the emulator in demo mode), until SIGINT/SIGTERM. */
@@ -16,8 +16,8 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       // which it does before the start has finished. Without a listener then, SIGTERM's default action would
       // kill it mid-start; with one, it finishes starting and stops at once, at a safe boundary.
       const shutdown = nextShutdownSignal();
-      const config = loadConfig(context.env);
-      const logger = createLogger({ level: config.logLevel });
+      const config = loadCliConfig(context);
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const app = await startApp(config, logger, {
         // Written to the terminal, not the logger: logs are shipped and kept, and the key is a secret.
         onGeneratedApiKey: (key) =>

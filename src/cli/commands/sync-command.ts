@@ -1,8 +1,8 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.ts';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { loadCliConfig } from '../cli-config.ts';
 import { openRuntime } from '../../runtime/open-runtime.ts';
 import type { CliContext } from '../cli.ts';
 
@@ -22,9 +22,12 @@ export function registerSyncCommand(program: Command, context: CliContext): void
           'Use `syncline sync --once`; the continuous sync is `syncline start`.',
         );
       }
-      const config = loadConfig(context.env);
+      const config = loadCliConfig(context);
       // Logs go to stderr at warn level so that they do not tear the progress bars.
-      const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+      const logger = createLogger({
+        level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+        format: config.logFormat,
+      });
       const runtime = await openRuntime(config, logger, { parts: ['store', 'crm', 'sync'], migrate: true });
       try {
         const service = runtime.sync;

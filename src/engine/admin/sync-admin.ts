@@ -33,7 +33,8 @@ export interface SyncAdmin {
   listFields(): Promise<SyncFieldView[]>;
   /**
    * `PUT /api/v1/sync/fields` (B5.4–B5.6): refreshes the schema, saves, starts backfills; returns the new list.
-   * Unknown entity/attribute or unreadable attribute → VALIDATION_FAILED; deselecting a queued or backfilling
+   * An attribute the CRM does not have → CRM_FIELD_CREATION_NOT_SUPPORTED (B5.7); an entity that is not
+   * synced, or an attribute that is not selectable or readable → VALIDATION_FAILED; deselecting a queued or backfilling
    * field → CONFLICT (409).
    */
   saveFields(selection: FieldSelection): Promise<SyncFieldView[]>;

@@ -121,6 +121,34 @@ export async function refreshFieldCatalog(deps: EngineDeps, entity: SyncEntity):
   return { quarantined };
 }
 
+/**
+ * B5.7: Syncline never creates CRM fields, so a selection naming an attribute the CRM lacks is refused. A field
+ * that was selected and has since gone from the CRM may still be named: re-saving drops it and clears its
+ * quarantine (B5.6).
+ */
+async function refuseFieldCreation(
+  deps: EngineDeps,
+  entity: string,
+  items: FieldSelection[string],
+): Promise<void> {
+  const inCrm = new Set((await deps.crm.describeEntity(entity)).attributes.map((a) => a.logicalName));
+  const selected = new Set(
+    (await deps.store.listSyncFields(entity))
+      .filter((field) => field.selected)
+      .map((field) => field.attribute),
+  );
+  for (const item of items) {
+    const attribute = typeof item === 'string' ? item : item.attribute;
+    if (inCrm.has(attribute) || selected.has(attribute)) continue;
+    throw new SynclineError(
+      'CRM_FIELD_CREATION_NOT_SUPPORTED',
+      `${entity} has no attribute "${attribute}" in the CRM, and Syncline does not create CRM fields (B5.7). ` +
+        'Create the column in Dynamics 365 (Power Apps → Tables → Columns), then select it here; nothing was changed.',
+      { details: { entity, attribute } },
+    );
+  }
+}
+
 /** The result of saving a selection: what changed, for the API's answer and the backfill runner. */
 export interface SelectionResult {
   readonly backfills: { entity: string; attributes: string[] }[];
@@ -128,8 +156,8 @@ export interface SelectionResult {
 
 /**
  * Saves the selection (interfaces.md `PUT /api/v1/sync/fields`). Refreshes the schema from the CRM first (B5.4);
- * rejects unknown or unreadable attributes (400) and deselecting a backfilling field (409, B5.5) without
- * changing anything; newly selected fields start a backfill; re-saving clears quarantines (B5.6).
+ * rejects attributes the CRM does not have (B5.7), unselectable or unreadable ones (400) and deselecting a
+ * backfilling field (409, B5.5) without changing anything; newly selected fields start a backfill; re-saving clears quarantines (B5.6).
  */
 export async function saveFieldSelection(
   deps: EngineDeps,
@@ -145,6 +173,8 @@ export async function saveFieldSelection(
     }
   }
   deps.crm.refreshMetadata();
+  // Before the catalog is refreshed, so a refused selection changes nothing at all.
+  for (const [name, items] of Object.entries(selection)) await refuseFieldCreation(deps, name, items);
   const plans: {
     entity: SyncEntity;
     fields: Map<string, SyncField>;
@@ -161,9 +191,11 @@ export async function saveFieldSelection(
     for (const attribute of wanted) {
       const field = fields.get(attribute);
       if (field === undefined) {
-        throw new SynclineError('VALIDATION_FAILED', `${name} has no selectable attribute "${attribute}".`, {
-          details: { entity: name, attribute },
-        });
+        throw new SynclineError(
+          'VALIDATION_FAILED',
+          `${name}.${attribute} cannot be selected: it is a lookup or a system column, not a value (B5.1).`,
+          { details: { entity: name, attribute } },
+        );
       }
       if (field.state === 'inaccessible') {
         throw new SynclineError(

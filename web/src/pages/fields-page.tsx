@@ -117,6 +117,11 @@ export function FieldsPage() {
         it cannot update are pulled but never pushed. Saving refreshes the schema from the CRM and backfills
         every newly selected field for all linked records.
       </p>
+      <p className="muted" data-testid="no-crm-field-creation">
+        Syncline never creates fields in the CRM. To sync a field the CRM does not have yet, add the column in
+        Dynamics 365 (Power Apps → Tables → the table → Columns), then save here: the list is refreshed from
+        the CRM and the new attribute can be selected.
+      </p>
       <StatusMessage message={message} />
       <Loadable resource={fields} what="the fields">
         {(list) => (
