@@ -18,6 +18,7 @@ import { addNotification } from '../admin/add-notification.ts';
 import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
+import { passSummary } from '../admin/pass-summary.ts';
 
 export const initialLoadSetting = 'sync:initial-load-done';
 
@@ -52,6 +53,7 @@ export async function runPass(
   options: PassOptions,
 ): Promise<PassOutcome> {
   const pass = await deps.store.startPass(options.trigger);
+  const started = Date.now();
   const log = deps.logger.child({ pass: pass.id });
   log.info({ trigger: options.trigger }, 'pass started');
   const context = new PassContext();
@@ -85,7 +87,8 @@ export async function runPass(
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
     if (initialLoad) await completeInitialLoad(deps, plans, context);
     await notifyNewFailures(deps, context);
-    log.info({ counts: context.counts }, 'pass finished');
+    const durationMs = Date.now() - started;
+    log.info({ counts: context.counts, durationMs }, passSummary(context.counts, durationMs));
     return await finish(deps, pass, 'succeeded', context, null);
   } catch (error) {
     const message = describeFailure(error);
