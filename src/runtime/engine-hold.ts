@@ -148,6 +148,15 @@ export class EngineHold implements ClusterAdmin {
     return this.#member?.counters() ?? new Map();
   }
 
+  /**
+   * SIGTERM on PostgreSQL: stops the held units at their next safe boundary and releases their leases at once, so
+   * another replica takes the work over within a second; no lease is taken from here on. SQLite: nothing (the
+   * file lock is released by `release`, after the sync stopped).
+   */
+  async handOver(): Promise<void> {
+    await this.#member?.stop();
+  }
+
   /** Stops the held units (at a safe boundary) and gives the hold up. Safe to call more than once. */
   async release(): Promise<void> {
     await this.#member?.stop();
