@@ -90,7 +90,11 @@ export interface CrmConnector {
    * it (at most 5,000, then `atLeast`). Undefined without a cursor or while a read is under way (its next page
    * is a skiptoken, which cannot be counted).
    */
-  countChanges(entity: string, cursor: string | undefined, signal?: AbortSignal): Promise<ChangeCount | undefined>;
+  countChanges(
+    entity: string,
+    cursor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ChangeCount | undefined>;
 
   /**
    * Reads every row (backfill, reconcile of entities without change tracking, bulk loads), streamed page by

@@ -29,7 +29,12 @@ for (const kind of storeKinds) {
     try {
       const progress = await reopened.listInitialLoadProgress();
       assert.deepEqual(
-        progress.map(({ entity, processed, total, totalCountedAt }) => ({ entity, processed, total, totalCountedAt })),
+        progress.map(({ entity, processed, total, totalCountedAt }) => ({
+          entity,
+          processed,
+          total,
+          totalCountedAt,
+        })),
         [
           { entity: 'account', processed: 7, total: null, totalCountedAt: null },
           { entity: 'contact', processed: 75, total: 120, totalCountedAt: '2026-03-01T10:00:00.000Z' },
@@ -60,7 +65,10 @@ for (const kind of storeKinds) {
       () => store.addInitialLoadProgress('contact', 1.5, false),
       () => store.setInitialLoadTotals({ contact: -3 }),
     ]) {
-      await assert.rejects(attempt(), (error) => isSynclineError(error) && error.code === 'VALIDATION_FAILED');
+      await assert.rejects(
+        attempt(),
+        (error) => isSynclineError(error) && error.code === 'VALIDATION_FAILED',
+      );
     }
     assert.deepEqual(await store.listInitialLoadProgress(), []);
   });

@@ -105,7 +105,9 @@ function entityNamesParameter(parameters: string | undefined, options: QueryOpti
     value = aliased.trim();
   }
   if (!value.startsWith('[') || !value.endsWith(']'))
-    throw odataError(`The value of 'EntityNames' must be a collection of strings, like ["account","contact"].`);
+    throw odataError(
+      `The value of 'EntityNames' must be a collection of strings, like ["account","contact"].`,
+    );
   const inner = value.slice(1, -1).trim();
   if (inner === '') return [];
   return inner.split(',').map((item) => {

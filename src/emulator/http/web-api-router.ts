@@ -68,7 +68,8 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
     return whoAmI(request);
   }
   if (
-    (first.name === 'RetrieveTotalRecordCount' || first.name === 'Microsoft.Dynamics.CRM.RetrieveTotalRecordCount') &&
+    (first.name === 'RetrieveTotalRecordCount' ||
+      first.name === 'Microsoft.Dynamics.CRM.RetrieveTotalRecordCount') &&
     segments.length === 1
   ) {
     if (method !== 'GET') throw notAllowed(method);

@@ -22,7 +22,10 @@ export function initialLoadOperations(ctx: StoreContext): InitialLoadStore {
     async setInitialLoadTotals(totals, countedAt = nowIso()) {
       const entries = Object.entries(totals);
       if (entries.some(([entity, total]) => entity === '' || !wholeNumber(total)))
-        throw new SynclineError('VALIDATION_FAILED', 'An initial-load total is a whole number ≥ 0 per entity.');
+        throw new SynclineError(
+          'VALIDATION_FAILED',
+          'An initial-load total is a whole number ≥ 0 per entity.',
+        );
       if (entries.length === 0) return;
       await ctx.db
         .insertInto('initial_load_progress')

@@ -74,7 +74,12 @@ export const sqliteMigrations: StoreMigrations = {
   },
   '0006_initial_load_progress': {
     async up(db) {
-      await createInitialLoadProgressTable(db, { json: 'text', timestamp: 'text', boolean: 'integer', bigint: 'integer' });
+      await createInitialLoadProgressTable(db, {
+        json: 'text',
+        timestamp: 'text',
+        boolean: 'integer',
+        bigint: 'integer',
+      });
     },
   },
 };
