@@ -27,7 +27,7 @@ export const SyncEntityStatus = Type.Object(
             'the initial load applied.',
         }),
         countedAt: Type.Union([Instant, Type.Null()], {
-          description: 'When it was counted: at most 30 s before the status, and after the last pass.',
+          description: 'When it was counted: at most 15 s before the status, and after the last pass.',
         }),
       },
       { description: 'B6.5: the backlog on the CRM side.' },

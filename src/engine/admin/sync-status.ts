@@ -10,7 +10,7 @@ const hourMs = 3_600_000;
 const none = { p50Ms: null, p95Ms: null, p99Ms: null, count: 0 };
 const noLatency = { fromCrm: none, toCrm: none };
 /** The CRM backlog is counted again at most this often, and after every pass (B6.5; one request per entity). */
-const backlogMaxAgeMs = 30_000;
+const backlogMaxAgeMs = 15_000;
 /** A status waits this long for a count under way, then answers with the previous one. */
 const backlogWaitMs = 3_000;
 const uncounted: EntityBacklog = { pending: null, atLeast: false, basis: null, countedAt: null };
@@ -18,7 +18,7 @@ const uncounted: EntityBacklog = { pending: null, atLeast: false, basis: null, c
 /**
  * Builds the status of interfaces.md §4 (B6.5). "growing" compares each entity's pending count with the
  * previous sample, taken at most once a minute, so a page refresh does not reset the trend. What is pending
- * from the CRM is counted by the CRM (crm-backlog.ts), at most every 30 s and again after each pass, in the
+ * from the CRM is counted by the CRM (crm-backlog.ts), at most every 15 s and again after each pass, in the
  * background: a slow CRM delays a status by 3 s at most.
  */
 export class StatusReporter {
