@@ -78,6 +78,25 @@ export interface CrmConnector {
   ): AsyncIterable<ChangePage>;
 
   /**
+   * `RetrieveTotalRecordCount`: each entity's row count, in one request. Dataverse answers from a snapshot taken
+   * "within the last 24 hours", not the live table: a size for a progress bar (B2.6), never an exact figure.
+   * Entities the answer leaves out are absent.
+   */
+  totalRecordCounts(entities: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, number>>;
+
+  /**
+   * How many changes `readChanges(entity, …, cursor)` would deliver now (B6.5): with a delta link, Dataverse's
+   * count of changes since its token (deletes included); with a `modifiedon` watermark, the rows modified after
+   * it (at most 5,000, then `atLeast`). Undefined without a cursor or while a read is under way (its next page
+   * is a skiptoken, which cannot be counted).
+   */
+  countChanges(
+    entity: string,
+    cursor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ChangeCount | undefined>;
+
+  /**
    * Reads every row (backfill, reconcile of entities without change tracking, bulk loads), streamed page by
    * page. With `partitions > 1` the rows are split into disjoint `createdon` ranges read in parallel within
    * the connector's concurrency budget; pages of different partitions interleave. No ordering guarantee.
@@ -291,6 +310,15 @@ export interface ChangePage {
   /** Opaque; store it after applying this page. */
   readonly cursor: string;
   readonly final: boolean;
+}
+
+/** `countChanges`: what the next read of an entity would deliver. */
+export interface ChangeCount {
+  readonly count: number;
+  /** The CRM stopped counting at `count` (a `$count` caps at 5,000): at least that many. */
+  readonly atLeast: boolean;
+  /** `delta-token`: changes since the stored delta link; `modifiedon`: rows modified after the watermark. */
+  readonly basis: 'delta-token' | 'modifiedon';
 }
 
 export interface ReadOptions {

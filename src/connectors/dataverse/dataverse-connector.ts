@@ -19,6 +19,7 @@ import type {
   QualifyLeadResult,
   ReadAllOptions,
   ReadOptions,
+  ChangeCount,
   RecordPage,
   WhoAmI,
   WriteOperation,
@@ -57,6 +58,7 @@ import {
   type EntityShape,
 } from './record-mapper.ts';
 import { writeOperations } from './record-writer.ts';
+import { countChangesAfter, fetchTotalRecordCounts } from './record-counter.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
 import { probeWritePath } from './write-path-probe.ts';
 import { findWebhooks, installWebhook, uninstallWebhook } from './webhook-registrar.ts';
@@ -322,6 +324,19 @@ export class DataverseConnector implements CrmConnector {
       select,
       cursor === undefined ? undefined : decodeCursor(cursor),
     );
+  }
+
+  totalRecordCounts(entities: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, number>> {
+    return fetchTotalRecordCounts(this.#http, entities, signal);
+  }
+
+  async countChanges(
+    entity: string,
+    cursor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ChangeCount | undefined> {
+    if (cursor === undefined) return undefined;
+    return countChangesAfter(this.#http, await this.#shape(entity), decodeCursor(cursor), signal);
   }
 
   async *readAll(

@@ -25,7 +25,12 @@ import { profileAssociation } from '../security/profile-association.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import { odataError, segmentNotFound, unknownProperty } from './dataverse-error.ts';
 import type { EmulatorRequest, EmulatorResponse, Usage } from './emulator-request.ts';
-import { retrievePrincipalAttributePrivileges, serviceDocument, whoAmI } from './functions.ts';
+import {
+  retrievePrincipalAttributePrivileges,
+  retrieveTotalRecordCount,
+  serviceDocument,
+  whoAmI,
+} from './functions.ts';
 import { parseResourcePath } from './odata-path.ts';
 
 export interface RouterDeps {
@@ -61,6 +66,14 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
   if (first.name === 'WhoAmI' && segments.length === 1) {
     if (method !== 'GET') throw notAllowed(method);
     return whoAmI(request);
+  }
+  if (
+    (first.name === 'RetrieveTotalRecordCount' ||
+      first.name === 'Microsoft.Dynamics.CRM.RetrieveTotalRecordCount') &&
+    segments.length === 1
+  ) {
+    if (method !== 'GET') throw notAllowed(method);
+    return retrieveTotalRecordCount(state, request, first.key, options);
   }
   if (first.name === 'EntityDefinitions') {
     if (method !== 'GET') return writeEntityDefinitions(state.catalog, request, segments);

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Catalog } from '../metadata/catalog.ts';
 import type { Value } from './row.ts';
+import { RecordCountSnapshot } from './record-count-snapshot.ts';
 import { Table, type UndoSink } from './table.ts';
 
 /** A plug-in rule set through `PUT /_emulator/rules` (interfaces.md §7). */
@@ -69,6 +70,8 @@ export class EmulatorState {
    * server plugs in; the state itself only counts requests.
    */
   moreStats: () => Record<string, unknown> = () => ({});
+  /** Behind `RetrieveTotalRecordCount`: taken at every reset, kept across it with its refresh setting. */
+  readonly recordCounts = new RecordCountSnapshot();
   private version = 0;
   private journal: (() => void)[] | undefined;
   private pendingEvents: RecordChangedEvent[] | undefined;

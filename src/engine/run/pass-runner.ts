@@ -19,6 +19,7 @@ import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
 import { passSummary } from '../admin/pass-summary.ts';
+import { countCrmBacklog, ensureInitialLoadTotals, type EntityBacklog } from '../admin/crm-backlog.ts';
 
 export const initialLoadSetting = 'sync:initial-load-done';
 
@@ -30,9 +31,16 @@ export interface PassOptions {
   readonly trigger: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: PullProgress;
+  /**
+   * Called once per entity before the CRM is read, with what the read is expected to bring (`sync --once`'s bar
+   * totals). Costs one count request per entity, so only passes that show it ask.
+   */
+  readonly onEstimate?: PassEstimate;
   /** Shared with the immediate pusher (B2.8): the pass collects and pushes in its turn. */
   readonly pushGate?: PushGate;
 }
+
+export type PassEstimate = (entity: string, backlog: EntityBacklog) => void;
 
 export interface PassOutcome {
   readonly pass: PassRecord;
@@ -62,12 +70,19 @@ export async function runPass(
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
     // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
     context.timesLatency = !initialLoad;
+    // B2.6: the bar's total, asked once and kept, so a restarted load keeps the same bar.
+    if (initialLoad) await ensureInitialLoadTotals(deps, [...plans.keys()], options.signal);
+    if (options.onEstimate !== undefined) {
+      const backlog = await countCrmBacklog(deps, [...plans.keys()], !initialLoad, options.signal);
+      for (const [entity, estimate] of backlog) options.onEstimate(entity, estimate);
+    }
     const statistics = new StatisticsRefresher(deps.store, log);
     try {
       await pullCrmChanges(deps, {
         plans,
         context,
         settings,
+        initialLoad,
         signal: options.signal,
         pushGate: options.pushGate,
         onProgress: (event) => {

@@ -1,6 +1,6 @@
 import type { PullProgress } from '../pull/crm-puller.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
-import { runPass, type PassOutcome } from './pass-runner.ts';
+import { runPass, type PassEstimate, type PassOutcome } from './pass-runner.ts';
 import { chooseEngineWritePaths } from '../push/write-paths.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
 import { pushCommittedChanges } from './immediate-push.ts';
@@ -34,6 +34,7 @@ export class SyncEngine {
   #lastOutcome: PassOutcome | undefined;
   #nextPassAt: Date | undefined;
   #progress: PullProgress | undefined;
+  #estimate: PassEstimate | undefined;
   #writePaths: Promise<void> | undefined;
   readonly #pushGate = new PushGate();
   readonly #pusher: PushScheduler | undefined;
@@ -96,9 +97,14 @@ export class SyncEngine {
     return this.#enabled ? this.#nextPassAt : undefined;
   }
 
-  /** Receives CRM-side progress of every pass (initial-load bar, `sync --once`). */
+  /** Receives CRM-side progress of every pass (`sync --once`'s bars). */
   set onProgress(listener: PullProgress | undefined) {
     this.#progress = listener;
+  }
+
+  /** Receives, before each pass reads the CRM, what it expects to read per entity (`sync --once`'s totals). */
+  set onEstimate(listener: PassEstimate | undefined) {
+    this.#estimate = listener;
   }
 
   /**
@@ -165,6 +171,7 @@ export class SyncEngine {
       trigger,
       signal: abort.signal,
       onProgress: this.#progress,
+      onEstimate: this.#estimate,
       pushGate: this.#pushGate,
     });
     this.#running = running;

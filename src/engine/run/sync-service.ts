@@ -45,7 +45,6 @@ export class SyncService implements SyncAdmin {
     this.engine = new SyncEngine(work, settings);
     this.backfills = new BackfillRunner(work, settings);
     this.#status = new StatusReporter(this.#deps, settings, this.engine);
-    this.engine.onProgress = (event) => this.#status.addInitialLoadProgress(event.rows);
   }
 
   async start(): Promise<void> {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
 import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
+import { createInitialLoadProgressTable } from '../sql/migrations/initial-load-progress-table.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
 import type { StoreMigrations } from '../sql/store-migrator.ts';
@@ -99,6 +100,16 @@ export const postgresMigrations: StoreMigrations = {
         started_at timestamptz not null,
         last_seen_at timestamptz not null
       )`.execute(db);
+    },
+  },
+  '0007_initial_load_progress': {
+    async up(db) {
+      await createInitialLoadProgressTable(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
     },
   },
 };

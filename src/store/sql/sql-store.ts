@@ -14,6 +14,7 @@ import { personFieldOperations } from './person-field-operations.ts';
 import { personBulkOperations } from './person-bulk-operations.ts';
 import { personOperations } from './person-operations.ts';
 import { settingOperations } from './setting-operations.ts';
+import { initialLoadOperations } from './initial-load-operations.ts';
 import type { MigrationStatus } from '../schema-store.ts';
 import type { Store } from '../store.ts';
 import type { MigrationReport } from './store-migrator.ts';
@@ -57,6 +58,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     ...outboxOperations(ctx),
     ...syncErrorOperations(ctx),
     ...passOperations(ctx),
+    ...initialLoadOperations(ctx),
     ...notificationDeliveryOperations(ctx),
     ...jobOperations(ctx),
     ...syncFieldOperations(ctx),

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
 import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
+import { createInitialLoadProgressTable } from '../sql/migrations/initial-load-progress-table.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
 import type { StoreMigrations } from '../sql/store-migrator.ts';
@@ -64,6 +65,16 @@ export const sqliteMigrations: StoreMigrations = {
   '0005_notification_delivery': {
     async up(db) {
       await addNotificationDeliveryColumns(db, {
+        json: 'text',
+        timestamp: 'text',
+        boolean: 'integer',
+        bigint: 'integer',
+      });
+    },
+  },
+  '0006_initial_load_progress': {
+    async up(db) {
+      await createInitialLoadProgressTable(db, {
         json: 'text',
         timestamp: 'text',
         boolean: 'integer',
