@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { bearerApi } from '../helpers/bearer-api.ts';
 import { buildTestServer, testApiKey } from '../api/support/test-server.ts';
+import { defaultEngineSettings, syncEntitiesOf } from '../../src/engine/engine.ts';
+import { createStringColumn, label } from './crm-columns.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
 /**
@@ -11,18 +13,6 @@ import { useEmulator, type SyncWorld } from './sync-world.ts';
  * no re-save of the field selection; a type change quarantines the field (B5.6). Over real HTTP against the
  * emulator as its own process.
  */
-
-const label = (text: string) => ({
-  '@odata.type': 'Microsoft.Dynamics.CRM.Label',
-  LocalizedLabels: [
-    { '@odata.type': 'Microsoft.Dynamics.CRM.LocalizedLabel', Label: text, LanguageCode: 1033 },
-  ],
-});
-const requiredNone = {
-  Value: 'None',
-  CanBeChanged: true,
-  ManagedPropertyLogicalName: 'canmodifyrequirementlevelsettings',
-};
 
 /** A CRM administrator adds an option to a choice column (Microsoft's InsertOptionValue action). */
 async function insertOption(world: SyncWorld, entity: string, attribute: string, text: string) {
@@ -111,16 +101,7 @@ describe('engine: fresh CRM metadata every pass (issue 16 item 8, B5.3, B5.6)', 
       // The column is replaced by a text column of the same name: Picklist → String (both text to a person).
       const column = `EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='new_tier')`;
       assert.equal((await world.crm('DELETE', column)).status, 204);
-      const created = await world.crm('POST', `EntityDefinitions(LogicalName='contact')/Attributes`, {
-        '@odata.type': 'Microsoft.Dynamics.CRM.StringAttributeMetadata',
-        AttributeType: 'String',
-        AttributeTypeName: { Value: 'StringType' },
-        SchemaName: 'new_Tier',
-        DisplayName: label('Tier'),
-        RequiredLevel: requiredNone,
-        MaxLength: 100,
-      });
-      assert.equal(created.status, 204, JSON.stringify(created.json));
+      await createStringColumn(world, 'contact', 'new_Tier');
       await world.crmUpdate('contact', contactId, { new_tier: 'free text now', jobtitle: 'Still syncing' });
       await world.pass();
       await withApi(world, async (api) => {
@@ -142,6 +123,23 @@ describe('engine: fresh CRM metadata every pass (issue 16 item 8, B5.3, B5.6)', 
       const cleared = (await world.service.listFields()).find((field) => field.attribute === 'new_tier');
       assert.equal(cleared?.state, 'synced');
       assert.equal((await world.linkedPerson('contact', contactId)).fields.new_tier, 'free text now');
+    }));
+
+  test('a deleted column is found through DeletedMetadata alone; nothing changed → nothing reported', () =>
+    emulator.run({}, async (world) => {
+      await createStringColumn(world, 'lead', 'new_Gone');
+      await world.pass();
+      // The pass's own entity list: the stamp belongs to that query.
+      const entities = syncEntitiesOf(defaultEngineSettings).map((entity) => entity.name);
+      assert.deepEqual(await world.deps.crm.checkMetadataChanges(entities), { changed: [], full: false });
+      const gone = `EntityDefinitions(LogicalName='lead')/Attributes(LogicalName='new_gone')`;
+      assert.equal((await world.crm('DELETE', gone)).status, 204);
+      assert.deepEqual(await world.deps.crm.checkMetadataChanges(entities), {
+        changed: ['lead'],
+        full: false,
+      });
+      const lead = await world.deps.crm.describeEntity('lead');
+      assert.ok(!lead.attributes.some((attribute) => attribute.logicalName === 'new_gone'), 'read again');
     }));
 
   test('an expired metadata stamp (0x80044352) makes the next pass read all metadata again, and it succeeds', () =>
