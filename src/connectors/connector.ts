@@ -56,6 +56,16 @@ export interface CrmConnector {
   refreshMetadata(entity?: string): void;
 
   /**
+   * The cheap per-pass schema check (issue 16 item 8, B5.6): asks the CRM what changed in the entities' metadata
+   * since the last check (`RetrieveMetadataChanges` with the last `ServerVersionStamp`: one request, an empty
+   * answer when nothing changed) and forgets the cached metadata of every entity that changed — new or changed
+   * attributes, options added to an option set, deleted attributes — so its next `describeEntity` reads it
+   * again. The first check (or one after the CRM expired the stamp, `0x80044352`, or for another set of
+   * entities) has nothing to compare with: it forgets all of them and reports them all, with `full: true`.
+   */
+  checkMetadataChanges(entities: readonly string[]): Promise<MetadataChanges>;
+
+  /**
    * Reads what changed since `cursor` (undefined → everything: the initial load / a reconcile, B2.5–B2.6).
    * Pages come in order; each carries a `cursor` the engine stores **after** it durably applied the page — the
    * next call with that cursor continues after it (B2.4). The last page has `final: true`; its cursor is the
@@ -285,6 +295,13 @@ export interface AttributePrivilege {
 
 /** `AttributeAccess` is the domain's view (kind, options, read/create/update); the rest is raw metadata. */
 export type DescribedAttribute = AttributeAccess & { readonly metadata: AttributeMetadata };
+
+/** What `checkMetadataChanges` found: the entities whose metadata must be read again. */
+export interface MetadataChanges {
+  readonly changed: readonly string[];
+  /** No earlier stamp to compare with (first check, expired stamp): every entity counts as changed. */
+  readonly full: boolean;
+}
 
 export interface EntityDescription {
   readonly entity: EntityMetadata;

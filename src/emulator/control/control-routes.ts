@@ -92,10 +92,19 @@ export function handleControl(
         }
         return ok({ expiredThrough: through, entities: tables.map((t) => t!.entity.logicalName) });
       }
+      case 'POST expire-metadata-stamps': {
+        // Dataverse expires metadata version stamps after Organization.ExpireSubscriptionsInDays or maintenance.
+        const history = core.state.catalog.history;
+        const through = history.version;
+        history.expireAll();
+        return ok({ expiredThrough: through });
+      }
       case 'PUT change-tracking': {
         const body = parse(trackingBody, bodyText);
         const entity = core.state.catalog.entity(body.entity);
         if (!entity) throw invalid(400, `Unknown entity '${body.entity}'.`);
+        if (entity.changeTracking !== body.enabled)
+          core.state.catalog.history.entityChanged(entity.metadataId);
         entity.changeTracking = body.enabled;
         return ok({ entity: entity.logicalName, changeTracking: entity.changeTracking });
       }

@@ -64,7 +64,15 @@ export class EmulatorState {
   rules: readonly PluginRule[] = [];
   /** Kept across `reset` (it describes the organisation, like limits and faults); see `BulkSettings`. */
   bulk: BulkSettings = defaultBulkSettings;
-  readonly stats = { requests: 0, throttled: 0 };
+  /**
+   * `metadata`: schema reads by kind — `EntityDefinitions…` GETs, and `RetrieveMetadataChanges` calls without and
+   * with a `ClientVersionStamp` (`changesFull` / `changesSince`) — so tests can see what a metadata check costs.
+   */
+  readonly stats = {
+    requests: 0,
+    throttled: 0,
+    metadata: { entityDefinitions: 0, changesFull: 0, changesSince: 0 },
+  };
   /**
    * More figures for `GET /_emulator/stats` from the protocol modules (limits and faults, webhooks), which the
    * server plugs in; the state itself only counts requests.

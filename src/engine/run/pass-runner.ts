@@ -11,6 +11,7 @@ import { pushPending } from '../push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
 import { refreshFieldCatalog } from '../fields/field-selection.ts';
+import { refreshChangedMetadata } from '../fields/metadata-refresh.ts';
 import { collectMarketingChanges } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { PushGate } from './push-gate.ts';
@@ -50,7 +51,8 @@ export interface PassOutcome {
 }
 
 /**
- * One pass (B2.2): refresh the field catalog when it is empty, read and apply the CRM's changes per entity,
+ * One pass (B2.2): check the CRM's metadata for changes (issue 16 item 8, B5.6), refresh the field catalog when
+ * it is empty or its entity changed, read and apply the CRM's changes per entity,
  * collect the marketing side's changes, push them. A failure of the whole pass (authentication, CRM
  * unreachable, privilege on an entity) is recorded with a clear message and a notification (B6.3); the
  * schedule retries after the interval.
@@ -66,6 +68,8 @@ export async function runPass(
   log.info({ trigger: options.trigger }, 'pass started');
   const context = new PassContext();
   try {
+    // One cheap request when the CRM's schema did not change; a new option or a type change is seen now.
+    await refreshChangedMetadata(deps, syncEntitiesOf(settings));
     const plans = await buildPlans(deps, settings);
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
     // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
