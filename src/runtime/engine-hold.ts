@@ -68,8 +68,8 @@ export class EngineHold implements ClusterAdmin {
     if (this.#member !== undefined) {
       if (!this.#started) {
         this.#member.hold('sync', idleWork);
-        this.#member.start();
         this.#started = true;
+        await this.#member.start();
       }
       if (await this.#member.waitFor('sync', requireWaitMs)) return;
       throw alreadyRunning(this.#database);
@@ -112,8 +112,8 @@ export class EngineHold implements ClusterAdmin {
     }
     if (this.#started) throw new Error('runWhileHeld after require: one process runs one of them');
     for (const [unit, work] of Object.entries(units)) this.#member.hold(unit, work);
-    this.#member.start();
     this.#started = true;
+    await this.#member.start();
   }
 
   /** Whether this process holds the sync's hold now (SQLite: the file lock; PostgreSQL: the `sync` lease). */
