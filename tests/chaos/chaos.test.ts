@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Violation } from '../../chaos/checks.ts';
-import { chaosCounts } from '../../chaos/cli.ts';
+import { defaultArtifactsRoot } from '../../chaos/artifacts.ts';
+import { chaosCounts, chaosLeaseSeconds } from '../../chaos/cli.ts';
 import { knownDefectOf, knownDefects } from '../../chaos/known-defects.ts';
 import { judge } from '../../chaos/checks.ts';
 import type { AcknowledgedWrite } from '../../chaos/history.ts';
@@ -35,6 +36,8 @@ describe('chaos: faults, kills, a second engine and edits on both sides (issue 1
             intervalSeconds: 1,
             counts: chaosCounts,
             webhooks: true,
+            leaseSeconds: chaosLeaseSeconds,
+            artifactsRoot: defaultArtifactsRoot,
           }),
         );
     },
