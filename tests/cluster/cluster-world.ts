@@ -155,14 +155,21 @@ export class ClusterWorld {
   /** The pid of `replica`'s engine child (it holds the database connections and the API). */
   async enginePid(replica: Replica): Promise<number> {
     const view = await this.view(replica);
-    const entry = view.replicas.find((candidate: any) => candidate.id === replica.id);
-    assert.ok(entry, `replica ${replica.id} in the cluster view`);
-    assert.notEqual(entry.pid, replica.process.child.pid, 'the engine runs in a child of bin/syncline.js');
-    // The child is the leader of a process group of its own (spawned detached): signal the whole group.
-    const stat = await readFile(`/proc/${entry.pid}/stat`, 'utf8');
-    const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    assert.equal(group, entry.pid, 'the engine child leads its process group');
-    return entry.pid as number;
+    // A replica restarted under the same id leaves its old row until it is forgotten: take the row of the
+    // engine child of this very process.
+    for (const entry of view.replicas.filter((candidate: any) => candidate.id === replica.id)) {
+      const stat = await readFile(`/proc/${entry.pid}/stat`, 'utf8').catch(() => undefined);
+      if (stat === undefined) continue;
+      const [, parent, group] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      if (parent !== replica.process.child.pid) continue;
+      // The child leads a process group of its own (spawned detached): signal the whole group.
+      assert.equal(group, entry.pid, 'the engine child leads its process group');
+      return entry.pid as number;
+    }
+    throw new Error(`no engine child of ${replica.id} in the cluster view: ${JSON.stringify(view.replicas)}`);
   }
 
   /** Waits until the sync has loaded the demo data and finished a pass. */
@@ -273,6 +280,17 @@ export class ClusterWorld {
          where holder is distinct from app order by id limit 20`,
       );
       return rows;
+    });
+  }
+
+  /** When `replica` first committed a cursor (a page of a pass, B2.4) at or after `since`; undefined if not yet. */
+  async firstPageSince(replica: string, since: Date): Promise<Date | undefined> {
+    return withRawPostgres(this.database, async (client) => {
+      const { rows } = await client.query<{ at: Date | null }>(
+        `select min(at) as at from cluster_audit where app = $1 and tbl = 'sync_cursors' and at >= $2`,
+        [replica, since],
+      );
+      return rows[0]?.at ?? undefined;
     });
   }
 
