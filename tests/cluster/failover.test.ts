@@ -96,13 +96,10 @@ describe('failover of a three-replica cluster (B2.9)', () => {
     await stopping;
     assert.ok(tookMs <= 2_000 + slackMs / 2, `another replica held the lease ${tookMs} ms after SIGTERM`);
     assert.ok(next.epoch > current.epoch);
-    assert.ok(
-      tookMs < leaseSeconds * 1000,
-      'taken before the old hold could have expired: it was released, not left to expire',
-    );
     assert.match(current.replica.process.output(), /released the lease/);
     const holder = world.replica(next.holder!);
     await world.waitForLog(holder, /"took the sync lease"/, 5_000);
+    // Released, not left to expire: an expired hold would be taken over (and logged so), a second or two later.
     assert.deepEqual(world.logLines(holder, /took over the sync lease/), [], 'a hand-over is not a takeover');
     assert.equal(holder.process.child.exitCode, null);
     assert.deepEqual(await world.staleCommits(), []);
