@@ -144,7 +144,10 @@ function translateErrors(store: Store, ctx: StoreContext): Store {
   return wrapped as unknown as Store;
 }
 
-/** Methods that touch no database and answer at once: passed through as they are, not made async. */
+/**
+ * Methods that touch no database and answer at once: passed through as they are, not made async (made async,
+ * `withFence` would hand out a promise of a store, and the fenced engine would call methods of a promise).
+ */
 const synchronousMethods: ReadonlySet<string> = new Set(['onMarketingCommit', 'withFence']);
 
 function describe(error: unknown): string {
