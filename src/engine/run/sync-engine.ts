@@ -39,6 +39,8 @@ export class SyncEngine {
   readonly #pushGate = new PushGate();
   readonly #pusher: PushScheduler | undefined;
   #stopListening: (() => void) | undefined;
+  /** Closing the passes a stopped engine left running: once per start, before its first pass. */
+  #staleClosed: Promise<void> | undefined;
 
   constructor(deps: EngineDeps, settings: EngineSettings) {
     this.#deps = deps;
@@ -58,6 +60,7 @@ export class SyncEngine {
    */
   async start(): Promise<void> {
     this.#stopped = false;
+    this.#staleClosed = undefined;
     this.#pusher?.reopen();
     // B4.5 at first connect, before the loop: the probe's scratch writes happen here, never inside a pass.
     // A failed probe is tried again at the next start.
@@ -163,6 +166,8 @@ export class SyncEngine {
     // B4.5: before the first write of this process (`sync --once` never calls start), learn which update path
     // the organisation allows.
     await (this.#writePaths ??= chooseEngineWritePaths(this.#deps));
+    // Before this engine's first pass (every caller waits for the same promise, so none starts one meanwhile).
+    await (this.#staleClosed ??= this.#closeStalePasses());
     // Passes never overlap (B2.1): wait for a running one. No await between the check and the assignment below.
     while (this.#running) await this.#running.catch(() => undefined);
     const abort = new AbortController();
@@ -183,6 +188,21 @@ export class SyncEngine {
       this.#running = undefined;
       this.#passAbort = undefined;
     }
+  }
+
+  async #closeStalePasses(): Promise<void> {
+    // Only the engine holding the database (B2.9) runs passes: one still `running` now was cut short by a crash,
+    // a kill or a lost lease, and would show as running forever.
+    // Only cosmetic for the history: a failure (the database away, the lease lost) must not stop the passes.
+    const aborted = await this.#deps.store
+      .abortRunningPasses(
+        'The engine running this pass stopped before it finished (killed, crashed, or its lease was taken over); the next pass carries on from the last committed page.',
+      )
+      .catch((error: unknown) => {
+        this.#deps.logger.warn({ err: error }, 'could not close passes left running by a stopped engine');
+        return 0;
+      });
+    if (aborted > 0) this.#deps.logger.warn({ aborted }, 'closed passes left running by a stopped engine');
   }
 
   /** Sleeps until the interval passes or something wakes the loop (stop, enable, run-now). */
