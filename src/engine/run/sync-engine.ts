@@ -8,6 +8,13 @@ import { PushGate } from './push-gate.ts';
 import { PushScheduler } from './push-scheduler.ts';
 
 export const enabledSetting = 'sync:enabled';
+/**
+ * B8.2 across a cluster (B2.9): "run a pass now" asked through any replica's API is stored here (an ISO time);
+ * the replica that runs the passes looks for a new one while it waits between passes.
+ */
+export const passRequestSetting = 'sync:pass-requested';
+/** How often a waiting engine looks for a pass requested through another replica. */
+const passRequestPollMs = 2_000;
 
 export type EngineState = 'idle' | 'running' | 'disabled' | 'failed';
 
@@ -39,6 +46,8 @@ export class SyncEngine {
   readonly #pushGate = new PushGate();
   readonly #pusher: PushScheduler | undefined;
   #stopListening: (() => void) | undefined;
+  /** The last `passRequestSetting` value this engine acted on (undefined: not read yet). */
+  #seenPassRequest: string | undefined;
   /** Closing the passes a stopped engine left running: once per start, before its first pass. */
   #staleClosed: Promise<void> | undefined;
 
@@ -69,6 +78,8 @@ export class SyncEngine {
       throw error;
     }));
     this.#enabled = (await this.#deps.store.getSetting(enabledSetting)) !== 'false';
+    // Requests made before this start are served by its first pass; only later ones count (B8.2).
+    this.#seenPassRequest = (await this.#deps.store.getSetting(passRequestSetting)) ?? '';
     if (this.#pusher !== undefined) {
       if (this.#enabled) this.#pusher.resume();
       const pusher = this.#pusher;
@@ -128,8 +139,12 @@ export class SyncEngine {
     if (!enabled) this.#pusher?.pause();
   }
 
-  /** B8.2: runs a pass as soon as the current one (if any) ends; the interval restarts after it. */
-  requestPass(): void {
+  /**
+   * B8.2: runs a pass as soon as the current one (if any) ends; the interval restarts after it. `stored`: the
+   * request's value in `passRequestSetting`, so the engine does not take its own request for another replica's.
+   */
+  requestPass(stored?: string): void {
+    if (stored !== undefined) this.#seenPassRequest = stored;
     this.#runRequested = true;
     this.#wake?.();
   }
@@ -210,12 +225,33 @@ export class SyncEngine {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.#wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.#wake = done;
+      const poll = setInterval(() => {
+        void this.#passRequestedElsewhere().then((requested) => {
+          if (!requested || this.#wake !== done) return;
+          this.#runRequested = true;
+          done();
+        });
+      }, passRequestPollMs);
     });
+  }
+
+  /** Whether "run a pass now" was asked through another replica since this engine last looked (B8.2, B2.9). */
+  async #passRequestedElsewhere(): Promise<boolean> {
+    let value: string | undefined;
+    try {
+      value = (await this.#deps.store.getSetting(passRequestSetting)) ?? '';
+    } catch {
+      return false; // the next look, or the interval, runs the pass
+    }
+    const changed = this.#seenPassRequest !== undefined && value !== this.#seenPassRequest;
+    this.#seenPassRequest = value;
+    return changed;
   }
 
   /** The outcome of the last pass this process ran. */
