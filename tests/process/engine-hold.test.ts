@@ -133,7 +133,7 @@ describe('one engine per database (B2.9)', () => {
       for (const app of apps.reverse()) await app.stop();
     }
   });
-  test('B8.2 B2.9 PostgreSQL: "run a pass now" asked through the standby runs a pass on the holder', async () => {
+  test('B8.1 B8.2 B2.9 PostgreSQL: "run a pass now" and "disable" through the standby reach the holder', async () => {
     await using database = await createTestDatabase('postgres');
     const env = {
       ...crm(),
@@ -163,6 +163,19 @@ describe('one engine per database (B2.9)', () => {
       deadline = Date.now() + 10_000;
       while ((await passes()) === before && Date.now() < deadline) await sleep(200);
       assert.equal(await passes(), before + 1, 'the holder ran the pass asked for through the standby');
+      // B8.1 likewise: disabled through the standby, the holder stops within seconds (its status says so).
+      const disabled = await fetch(`${standby.url}/api/v1/sync/disable`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+      });
+      assert.equal(disabled.status, 200);
+      const state = async () =>
+        ((await (await fetch(`${holder.url}/api/v1/sync/status`, { headers })).json()) as { state: string })
+          .state;
+      deadline = Date.now() + 10_000;
+      while ((await state()) !== 'disabled' && Date.now() < deadline) await sleep(200);
+      assert.equal(await state(), 'disabled', 'the holder heard the switch made through the standby');
     } finally {
       for (const app of apps.reverse()) await app.stop();
     }

@@ -13,8 +13,8 @@ export const enabledSetting = 'sync:enabled';
  * the replica that runs the passes looks for a new one while it waits between passes.
  */
 export const passRequestSetting = 'sync:pass-requested';
-/** How often a waiting engine looks for a pass requested through another replica. */
-const passRequestPollMs = 2_000;
+/** How often a running engine reads the enabled flag and pass requests stored through other replicas. */
+const settingsPollMs = 2_000;
 
 export type EngineState = 'idle' | 'running' | 'disabled' | 'failed';
 
@@ -48,6 +48,8 @@ export class SyncEngine {
   #stopListening: (() => void) | undefined;
   /** The last `passRequestSetting` value this engine acted on (undefined: not read yet). */
   #seenPassRequest: string | undefined;
+  #watcher: NodeJS.Timeout | undefined;
+  #watching = false;
   /** Closing the passes a stopped engine left running: once per start, before its first pass. */
   #staleClosed: Promise<void> | undefined;
 
@@ -86,11 +88,14 @@ export class SyncEngine {
       this.#stopListening = this.#deps.store.onMarketingCommit(() => pusher.wake());
     }
     this.#loop = this.#runLoop();
+    this.#watcher = setInterval(() => void this.#watchSettings(), settingsPollMs);
+    this.#watcher.unref();
   }
 
   /** Stops at a safe boundary (B2.4) and waits for the running pass and immediate push to end. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#watcher);
     this.#stopListening?.();
     this.#passAbort?.abort();
     this.#wake?.();
@@ -225,33 +230,41 @@ export class SyncEngine {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        clearInterval(poll);
         this.#wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.#wake = done;
-      const poll = setInterval(() => {
-        void this.#passRequestedElsewhere().then((requested) => {
-          if (!requested || this.#wake !== done) return;
-          this.#runRequested = true;
-          done();
-        });
-      }, passRequestPollMs);
     });
   }
 
-  /** Whether "run a pass now" was asked through another replica since this engine last looked (B8.2, B2.9). */
-  async #passRequestedElsewhere(): Promise<boolean> {
-    let value: string | undefined;
+  /**
+   * B8.1 and B8.2 across a cluster (B2.9): the admin routes of any replica store the enabled flag and pass
+   * requests; the replica running the passes reads both every 2 s, so a switch or a "run now" through another
+   * replica takes effect within seconds, as through its own. Reads only; a failed read waits for the next.
+   */
+  async #watchSettings(): Promise<void> {
+    if (this.#watching) return;
+    this.#watching = true;
     try {
-      value = (await this.#deps.store.getSetting(passRequestSetting)) ?? '';
+      const [enabled, requested] = await Promise.all([
+        this.#deps.store.getSetting(enabledSetting),
+        this.#deps.store.getSetting(passRequestSetting),
+      ]);
+      if (this.#stopped) return;
+      const isEnabled = enabled !== 'false';
+      if (isEnabled !== this.#enabled) {
+        this.#applyEnabled(isEnabled);
+        this.#wake?.();
+      }
+      const value = requested ?? '';
+      if (this.#seenPassRequest !== undefined && value !== this.#seenPassRequest) this.requestPass(value);
+      this.#seenPassRequest = value;
     } catch {
-      return false; // the next look, or the interval, runs the pass
+      // The database is away or the lease was lost: the loop's own reads report it.
+    } finally {
+      this.#watching = false;
     }
-    const changed = this.#seenPassRequest !== undefined && value !== this.#seenPassRequest;
-    this.#seenPassRequest = value;
-    return changed;
   }
 
   /** The outcome of the last pass this process ran. */
