@@ -11,6 +11,7 @@ import { openTestStore, type StoreKind, type TestStore } from '../helpers/test-s
 import { createWebhookReceiver } from '../../src/webhooks/webhook-receiver.ts';
 import { fuzzWebhookKey } from './fuzz-requests.ts';
 import { buildTestServer } from './support/test-server.ts';
+import { EngineHold } from '../../src/runtime/engine-hold.ts';
 
 /** The API over a real store, with the sync routes and flow actions wired but no CRM behind them. */
 export interface FuzzApp {
@@ -54,10 +55,16 @@ export async function openFuzzApp(kind: StoreKind): Promise<FuzzApp> {
   const flows = new FlowService(deps, defaultEngineSettings);
   // The webhook receiver queues into nothing here: what is fuzzed is its key check and its body's validation.
   const webhooks = createWebhookReceiver(fuzzWebhookKey, (notification) => notification.ids.length);
+  // The real hold, never taken: GET /api/v1/cluster answers from the lease table (PostgreSQL) or this process.
+  const cluster = new EngineHold(
+    { database: opened.database.config, cluster: { leaseSeconds: 15, replicaId: 'fuzz' } },
+    silentLogger(),
+  );
   const app = await buildTestServer(opened.store, {
     syncAdmin: withFlowStatus(sync, flows),
     flows,
     webhooks,
+    cluster,
   });
   const fingerprinter = await openFingerprinter(opened);
   return {
@@ -66,6 +73,7 @@ export async function openFuzzApp(kind: StoreKind): Promise<FuzzApp> {
     fingerprint: fingerprinter.read,
     close: async () => {
       await app.close();
+      await cluster.release();
       await fingerprinter.close();
       await opened.dispose();
     },
