@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
+import { createCampaignRunsPersonIndex } from '../sql/migrations/campaign-runs-person-index.ts';
 import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
@@ -99,6 +100,11 @@ export const postgresMigrations: StoreMigrations = {
         started_at timestamptz not null,
         last_seen_at timestamptz not null
       )`.execute(db);
+    },
+  },
+  '0006_campaign_runs_person': {
+    async up(db) {
+      await createCampaignRunsPersonIndex(db);
     },
   },
 };
