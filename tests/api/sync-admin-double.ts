@@ -43,6 +43,7 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
       lastError: null,
     },
     initialLoad: { done: true, processed: 1200, total: 1200 },
+    errors: { open: 2, total: 3, retentionDays: 90 },
     entities: {
       contact: {
         toCrm: { pending: 3, oldestPendingAt: '2024-05-01T09:58:00.000Z' },

@@ -72,6 +72,8 @@ export interface SyncStatus {
     readonly lastError: string | null;
   };
   readonly initialLoad: { readonly done: boolean; readonly processed: number; readonly total: number | null };
+  /** The sync errors kept (B6.1): `open` (open or retry, what the errors page lists) and `total`, each kept `retentionDays`. */
+  readonly errors: { readonly open: number; readonly total: number; readonly retentionDays: number };
   readonly entities: Readonly<Record<string, EntityStatus>>;
   /**
    * The CRM connection's application users (interfaces.md §2): requests and throttling of each since start —

@@ -67,6 +67,7 @@ export class StatusReporter {
       nextPassAt: this.#engine.nextPassAt?.toISOString() ?? null,
       passes: summary,
       initialLoad: { done, processed: this.#initialProcessed, total: null },
+      errors: { ...(await store.countSyncErrors()), retentionDays: this.#settings.syncErrorRetentionDays },
       entities,
       ...(identities === undefined ? {} : { crm: { identities } }),
       latency: this.#deps.latency?.summary() ?? noLatency,
