@@ -143,7 +143,7 @@ function translateErrors(store: Store, ctx: StoreContext): Store {
 }
 
 /** Methods that touch no database and answer at once: passed through as they are, not made async. */
-const synchronousMethods: ReadonlySet<string> = new Set(['onMarketingCommit']);
+const synchronousMethods: ReadonlySet<string> = new Set(['onMarketingCommit', 'withFence']);
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
