@@ -17,7 +17,7 @@ export interface StoragePrunerOptions {
   readonly changeFeedDays: number;
   /** A sync error is kept this long after it was last seen (default 90; the original keeps 5). */
   readonly syncErrorDays: number;
-  /** Time between two rounds; default 10 minutes. */
+  /** Time between two rounds; default 10 minutes, or half the change feed's retention when that is shorter (≥ 1 s). */
   readonly intervalMs?: number;
   /** Injected so tests can move time. */
   readonly now?: () => Date;
@@ -62,7 +62,10 @@ export class StoragePruner {
   /** A round now, then one per interval; may be called again after `stop`. */
   start(): void {
     if (this.#timer !== undefined) return;
-    const every = this.#options.intervalMs ?? 600_000;
+    // A retention of minutes (a soak) is kept to within half of it; days are kept to within 10 minutes.
+    const every =
+      this.#options.intervalMs ??
+      Math.min(600_000, Math.max(1000, (this.#options.changeFeedDays * dayMs) / 2));
     this.#timer = setInterval(() => void this.#tick(), every);
     this.#timer.unref();
     void this.#tick();
