@@ -13,8 +13,12 @@ export interface Violation {
     | 'quiescence'
     | 'processes'
     | 'second-engine'
+    | 'takeover'
     | 'api';
   readonly message: string;
+  /** The person (and field) it is about, when one: its artifacts are written for it. */
+  readonly personId?: string;
+  readonly field?: string;
   /** What the oracle concluded went wrong, when it can say (known defects are recognised by it). */
   readonly tag?: ViolationTag;
 }
@@ -70,8 +74,12 @@ const show = (value: unknown) => JSON.stringify(normalise(value));
 /** The checks 1–3 of issue 13 on the settled state; 4 and 5 need the processes and run in the runner. */
 export function checkFinalState(seed: number, history: History, state: FinalState): Violation[] {
   const violations: Violation[] = [];
-  const add = (check: Violation['check'], message: string, tag?: ViolationTag) =>
-    violations.push({ check, message: `seed ${seed}: ${message}`, ...(tag ? { tag } : {}) });
+  const add = (
+    check: Violation['check'],
+    message: string,
+    tag?: ViolationTag,
+    about: { personId?: string; field?: string } = {},
+  ) => violations.push({ check, message: `seed ${seed}: ${message}`, ...(tag ? { tag } : {}), ...about });
   const lead = new Map(state.leads.map((row) => [row.leadid as string, row]));
   const contact = new Map(state.contacts.map((row) => [row.contactid as string, row]));
   const rowOf = (entity: PersonEntity, id: string) => (entity === 'lead' ? lead : contact).get(id);
@@ -180,6 +188,8 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
         add(
           'deletes',
           `${label(person)} is not flagged crmIsDeleted after its ${event.entity} ${short(event.crmId)} was deleted in the CRM (B3.6)`,
+          undefined,
+          { personId: person.id },
         );
   }
   for (const person of state.persons) {
@@ -190,11 +200,15 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
       add(
         'deletes',
         `${label(person)} is linked to ${person.crmType} ${short(id)}, which no longer exists in the CRM, but is not flagged crmIsDeleted`,
+        undefined,
+        { personId: person.id },
       );
     if (row !== undefined && person.crmIsDeleted === true)
       add(
         'deletes',
         `${label(person)} is flagged crmIsDeleted though its ${person.crmType} ${short(id)} exists`,
+        undefined,
+        { personId: person.id },
       );
   }
 
@@ -212,6 +226,8 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
           'fields',
           `${label(person)}, ${entity} ${short(id)}, field ${mapped.field}: marketing has ` +
             `${show(person[mapped.field])}, the CRM (${mapped.attribute}) has ${show(crmValue)}`,
+          undefined,
+          { personId: person.id, field: mapped.field },
         );
     }
   }
@@ -253,6 +269,7 @@ export function checkFinalState(seed: number, history: History, state: FinalStat
         problem.check,
         `${label(person)}${entity ? `, ${entity} ${short(row?.[`${entity}id`])}` : ''}, field ${field}: ${problem.text}`,
         problem.tag,
+        { personId: person.id, field },
       );
   }
   return violations;

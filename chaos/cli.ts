@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { defaultArtifactsRoot } from './artifacts.ts';
 import type { Backend } from './database.ts';
+import type { Takeover } from './history.ts';
 import { knownDefectOf } from './known-defects.ts';
-import { runSeed, type SeedOptions, type SeedResult } from './run-seed.ts';
+import { runSeed, SeedFailure, type SeedOptions, type SeedResult } from './run-seed.ts';
 import { describeStep, scheduleFor } from './schedule.ts';
 
 export interface ChaosOptions {
@@ -14,10 +16,16 @@ export interface ChaosOptions {
   readonly verbose: boolean;
   readonly printSchedule: boolean;
   readonly webhooks: boolean;
+  readonly leaseSeconds: number;
+  readonly artifacts: string;
 }
 
 const usage = `usage: npm run chaos -- [--seeds N] [--seed-start K] [--backend sqlite|postgres] [--replicas R]
-                       [--steps S] [--interval SECONDS] [--no-webhooks] [--verbose] [--print-schedule]`;
+                       [--steps S] [--interval SECONDS] [--lease-seconds S] [--artifacts DIR]
+                       [--no-webhooks] [--verbose] [--print-schedule]`;
+
+/** SYNCLINE_LEASE_SECONDS of the chaos runs: the product's minimum, so a killed holder's lease expires soon. */
+export const chaosLeaseSeconds = 3;
 
 export function parseOptions(argv: readonly string[]): ChaosOptions {
   const { values } = parseArgs({
@@ -29,6 +37,8 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
       replicas: { type: 'string', default: '1' },
       steps: { type: 'string', default: '24' },
       interval: { type: 'string', default: '1' },
+      'lease-seconds': { type: 'string', default: String(chaosLeaseSeconds) },
+      artifacts: { type: 'string', default: defaultArtifactsRoot },
       verbose: { type: 'boolean', default: false },
       'no-webhooks': { type: 'boolean', default: false },
       'print-schedule': { type: 'boolean', default: false },
@@ -59,6 +69,8 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     verbose: values.verbose,
     printSchedule: values['print-schedule'],
     webhooks: !values['no-webhooks'],
+    leaseSeconds: whole('lease-seconds', values['lease-seconds'], 3),
+    artifacts: values.artifacts,
   };
 }
 
@@ -74,8 +86,21 @@ export function seedOptions(options: ChaosOptions, seed: number, log?: (line: st
     intervalSeconds: options.intervalSeconds,
     counts: chaosCounts,
     webhooks: options.webhooks,
+    leaseSeconds: options.leaseSeconds,
+    artifactsRoot: options.artifacts,
     log,
   };
+}
+
+/** The time from a holder's SIGKILL until another replica held the `sync` lease, in ms. */
+const takeoverMs = (takeover: Takeover) => takeover.seenAt - takeover.killedAt;
+
+/** `takeovers=N p50=…s max=…s` (nearest-rank median). */
+export function takeoverSummary(takeovers: readonly Takeover[]): string {
+  const times = takeovers.map(takeoverMs).sort((a, b) => a - b);
+  if (times.length === 0) return 'takeovers=0';
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  return `takeovers=${times.length} p50=${seconds(times[Math.ceil(times.length / 2) - 1])} max=${seconds(times.at(-1)!)}`;
 }
 
 /** The per-seed line: seed, backend, faults per kind, kills, second-engine attempts, violations. */
@@ -99,11 +124,14 @@ export function seedLine(result: SeedResult): string {
       .join(' ')}`,
     `admin saw 5xx=${result.adminFaults.http5xx} dropped=${result.adminFaults.dropped} 429=${result.adminFaults.throttled}`,
     `fault-settings=${c.faultSettings} limit-windows=${c.limitSettings} token-expiries=${c.tokenExpiries}`,
-    `kills=${c.kills}`,
+    result.takeovers.length > 0 || c.holderKills > 0
+      ? `kills=${c.kills} (holder ${c.holderKills}) ${takeoverSummary(result.takeovers)}`
+      : `kills=${c.kills}`,
     `second-engine=${c.secondEngineAttempts} (refused ${c.secondEngineRefused}, ran ${c.secondEngineRan})`,
     `writes m=${c.marketingWrites} c=${c.crmWrites}`,
     `violations=${result.violations.length}`,
     `${(result.durationMs / 1000).toFixed(1)} s`,
+    ...(result.artifactsDir === undefined ? [] : [`artifacts ${result.artifactsDir}`]),
   ].join(' | ');
 }
 
@@ -142,8 +170,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (options.verbose) for (const note of result.notes) console.log(`  · ${note}`);
     } catch (error) {
       failures += 1;
+      // A SeedFailure's message carries the cause's stack and where its artifacts are.
       console.log(
-        `seed ${seed} | ${options.backend} | the harness could not run it: ${(error as Error).stack ?? String(error)}`,
+        `seed ${seed} | ${options.backend} | the harness could not run it: ${error instanceof SeedFailure ? error.message : ((error as Error).stack ?? String(error))}`,
       );
     }
   }
@@ -161,7 +190,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       `${results.filter((r) => r.violations.length > 0).length} with violations, ${violations} violation(s)` +
       ` (${known} of them known defects of issue 13)` +
       (byCheck.size > 0 ? ` (${[...byCheck].map(([check, count]) => `${check} ${count}`).join(', ')})` : '') +
-      (failures > 0 ? `, ${failures} seed(s) the harness could not run` : ''),
+      (failures > 0 ? `, ${failures} seed(s) the harness could not run` : '') +
+      (options.replicas > 1
+        ? `; ${options.replicas} replicas, lease ${options.leaseSeconds} s, ` +
+          `${results.reduce((sum, r) => sum + r.counts.holderKills, 0)} holder kill(s), ` +
+          takeoverSummary(results.flatMap((result) => result.takeovers))
+        : ''),
   );
   return violations > 0 || failures > 0 ? 1 : 0;
 }

@@ -68,9 +68,22 @@ export type LifecycleEvent =
       readonly answers: readonly string[];
     };
 
+/** A holder of the `sync` lease SIGKILLed, and the replica that took the lease over (issue 15). */
+export interface Takeover {
+  readonly killed: string;
+  readonly killedEpoch: number;
+  readonly by: string;
+  readonly epoch: number;
+  /** Epoch ms: right before the SIGKILL; when `GET /api/v1/cluster` answered with the new holder. */
+  readonly killedAt: number;
+  readonly seenAt: number;
+}
+
 /** Counts for the per-seed line. */
 export interface RunCounts {
   kills: number;
+  /** Kills that hit the holder of the `sync` lease (replicas > 1). */
+  holderKills: number;
   secondEngineAttempts: number;
   secondEngineRefused: number;
   secondEngineRan: number;
@@ -89,8 +102,10 @@ export class History {
   readonly notes: string[] = [];
   /** Subjects whose fields a lifecycle operation rewrote (qualify, merge, delete): no field expectations. */
   readonly retired = new Set<string>();
+  readonly takeovers: Takeover[] = [];
   readonly counts: RunCounts = {
     kills: 0,
+    holderKills: 0,
     secondEngineAttempts: 0,
     secondEngineRefused: 0,
     secondEngineRan: 0,

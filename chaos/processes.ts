@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -19,20 +19,34 @@ export const runMarkerVariable = 'CHAOS_RUN_ID';
 export interface ProductProcess {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** The tail of its stdout and stderr (the whole output goes to `logFile`, when it has one). */
   output(): string;
   exited(): boolean;
   /** Resolves with the exit code (null after a signal). */
   readonly exit: Promise<number | null>;
 }
 
-function spawnProduct(args: readonly string[], env: Record<string, string>): ProductProcess {
+/**
+ * Runs `syncline <args>`. With `logFile`, its whole stdout and stderr are written there as they come (the seed's
+ * artifacts, kept when it has a violation); in memory only the tail is kept.
+ */
+function spawnProduct(
+  args: readonly string[],
+  env: Record<string, string>,
+  logFile: string | undefined,
+): ProductProcess {
   const child = spawn(process.execPath, [binary, ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const file = logFile === undefined ? undefined : createWriteStream(logFile, { flags: 'a' });
+  // A log that cannot be written must not end the run: the tail in memory still serves the messages.
+  file?.on('error', () => undefined);
+  file?.write(`# syncline ${args.join(' ')} (pid ${child.pid}) started ${new Date().toISOString()}\n`);
   let text = '';
   const keep = (chunk: Buffer) => {
+    file?.write(chunk);
     text += chunk.toString();
     // Keep the tail only: a long run logs a lot, a violation message needs the last lines.
     if (text.length > 200_000) text = text.slice(-100_000);
@@ -41,9 +55,13 @@ function spawnProduct(args: readonly string[], env: Record<string, string>): Pro
   child.stderr!.on('data', keep);
   let done = false;
   const exit = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       done = true;
       resolve(code);
+      // After 'exit' the pipes may still hold output: 'close' comes once they are drained.
+      child.once('close', () =>
+        file?.end(`# exited ${new Date().toISOString()} with ${signal ?? `code ${code}`}\n`),
+      );
     }),
   );
   return { child, pid: child.pid!, output: () => text, exited: () => done, exit };
@@ -77,11 +95,10 @@ export interface EmulatorProcess {
   stop(): Promise<void>;
 }
 
-export async function startEmulator(counts: {
-  contacts: number;
-  leads: number;
-  accounts: number;
-}): Promise<EmulatorProcess> {
+export async function startEmulator(
+  counts: { contacts: number; leads: number; accounts: number },
+  logFile?: string,
+): Promise<EmulatorProcess> {
   const product = spawnProduct(
     [
       'emulator',
@@ -96,7 +113,9 @@ export async function startEmulator(counts: {
       '--accounts',
       String(counts.accounts),
     ],
-    { SYNCLINE_LOG_LEVEL: 'warn' },
+    // debug: the webhook deliveries (the emulator logs no requests), for the artifacts of a violation.
+    { SYNCLINE_LOG_LEVEL: 'debug' },
+    logFile,
   );
   // 90 s: on a loaded machine (load 15 on 2 cores) Node's start-up alone took over 30 s. A process that did
   // not get ready is stopped, not left running beside the next seeds.
@@ -125,8 +144,8 @@ export async function stopProcess(product: ProductProcess, graceMs = 15_000): Pr
  * `syncline webhooks install` for the seed's organisation (B2.8): the emulator then calls the first replica's
  * receiver on every change, as a real organisation would.
  */
-export async function installWebhooks(env: Record<string, string>): Promise<void> {
-  const product = spawnProduct(['webhooks', 'install'], env);
+export async function installWebhooks(env: Record<string, string>, logFile?: string): Promise<void> {
+  const product = spawnProduct(['webhooks', 'install'], env, logFile);
   const code = await product.exit;
   if (code !== 0) throw new Error(`syncline webhooks install exited ${code}:\n${tail(product.output())}`);
 }
@@ -167,8 +186,8 @@ export interface SynclineProcess {
   readonly apiUrl: string;
 }
 
-export async function startSyncline(env: Record<string, string>): Promise<SynclineProcess> {
-  const product = spawnProduct(['start'], env);
+export async function startSyncline(env: Record<string, string>, logFile?: string): Promise<SynclineProcess> {
+  const product = spawnProduct(['start'], env, logFile);
   const match = await waitForOutput(
     product,
     /Syncline API listening on (http\S+?)["\s]/,
@@ -200,19 +219,21 @@ export async function tryStartSecondEngine(
   command: 'start' | 'sync --once',
   env: Record<string, string>,
   watchMs: number,
+  logFile?: string,
 ): Promise<SecondEngineOutcome> {
-  const product = spawnProduct(command === 'start' ? ['start'] : ['sync', '--once'], env);
+  const product = spawnProduct(command === 'start' ? ['start'] : ['sync', '--once'], env, logFile);
   let deadline = Date.now() + watchMs;
   const running = /Syncline API listening on|Pass succeeded|"msg":"pass started"/;
-  // Once the engine hold says it waits (up to 12 s) for the running engine to stop, the refusal is due 12 s
-  // later however long the process took to get there (a loaded machine starts Node slowly): watch that long.
-  const waiting = /waiting up to (\d+) s for it to stop/;
+  // Once the engine hold says it waits (up to 12 s: on SQLite for the running engine to stop, on PostgreSQL
+  // for the cluster's `sync` lease), the refusal is due 12 s later however long the process took to get there
+  // (a loaded machine starts Node slowly): watch that long.
+  const waiting = /waiting up to (\d+) s for it to stop|another replica holds the sync lease/;
   let extended = false;
   while (!product.exited() && Date.now() < deadline && !running.test(product.output())) {
     const wait = waiting.exec(product.output());
     if (wait !== null && !extended) {
       extended = true;
-      deadline = Math.max(deadline, Date.now() + (Number(wait[1]) + 10) * 1000);
+      deadline = Math.max(deadline, Date.now() + (Number(wait[1] ?? 12) + 10) * 1000);
     }
     await sleep(50);
   }
@@ -278,4 +299,43 @@ export async function killLeftovers(left: readonly LeftoverProcess[]): Promise<v
     }
   }
   if (left.length > 0) await sleep(200);
+}
+
+/** `/proc/<pid>/stat`'s parent and process group (after the command name, which may hold spaces). */
+function statOf(pid: number): { ppid: number; pgrp: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pids of the process's live children (the engine child of `bin/syncline.js`). Linux only. */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((candidate) => statOf(candidate)?.ppid === pid);
+}
+
+/**
+ * SIGKILL of a `syncline start` as a machine failure or the OOM killer of a container would do it: the engine
+ * child first — it runs in a process group of its own (bin/syncline.js), killed whole — then the binary. Killing
+ * only the binary would let the child notice and stop at a safe boundary, releasing its leases at once: a
+ * hand-over, not the takeover of an expired lease this is meant to exercise. Only a group whose leader is the
+ * child is killed as a group, never the harness's own.
+ */
+export async function killWhole(product: ProductProcess): Promise<void> {
+  for (const child of childrenOf(product.pid)) {
+    const ownGroup = statOf(child)?.pgrp === child && child !== process.pid;
+    try {
+      process.kill(ownGroup ? -child : child, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  product.child.kill('SIGKILL');
+  await product.exit;
 }

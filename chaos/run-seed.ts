@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SeedArtifacts } from './artifacts.ts';
 import { checkFinalState, type FinalState, type Violation } from './checks.ts';
 import { entitySets, type AdminFaultCounts, type PersonEntity } from './crm-admin.ts';
 import type { Backend } from './database.ts';
 import { defaultMapping } from './field-mapping.ts';
-import type { RunCounts } from './history.ts';
+import type { RunCounts, Takeover } from './history.ts';
 import { killLeftovers, leftoverProcesses } from './processes.ts';
-import { describeStep, scheduleFor } from './schedule.ts';
+import { describeStep, scheduleFor, type Step } from './schedule.ts';
 import { StepRunner, type LinkedTarget } from './steps.ts';
+import { writeViolationArtifacts } from './violation-artifacts.ts';
 import { World } from './world.ts';
 
 export interface SeedOptions {
@@ -18,6 +20,10 @@ export interface SeedOptions {
   readonly counts: { readonly contacts: number; readonly leads: number; readonly accounts: number };
   /** The webhook fast path on (B2.8); immediate pushes are on by default in the product. */
   readonly webhooks: boolean;
+  /** `SYNCLINE_LEASE_SECONDS` of the seed's replicas (PostgreSQL cluster, B2.9). */
+  readonly leaseSeconds: number;
+  /** Where a seed with a violation (or one that could not run) leaves its artifacts (`artifacts.ts`). */
+  readonly artifactsRoot: string;
   /** Progress lines (steps, phases) go here; the CLI prints them with --verbose. */
   readonly log?: (line: string) => void;
 }
@@ -36,7 +42,21 @@ export interface SeedResult {
   readonly adminFaults: AdminFaultCounts;
   readonly violations: readonly Violation[];
   readonly notes: readonly string[];
+  /** Holders of the `sync` lease killed and who took over, with the times (replicas > 1, issue 15). */
+  readonly takeovers: readonly Takeover[];
+  /** Where its artifacts are: only when it has a violation. */
+  readonly artifactsDir: string | undefined;
   readonly durationMs: number;
+}
+
+/** A seed the harness could not run to its end; its artifacts are kept. */
+export class SeedFailure extends Error {
+  readonly artifactsDir: string;
+
+  constructor(cause: unknown, artifactsDir: string) {
+    super(`${(cause as Error)?.stack ?? String(cause)}\n  artifacts: ${artifactsDir}`, { cause });
+    this.artifactsDir = artifactsDir;
+  }
 }
 
 /** Counts of a pass that are writes to one side or the other (pass counts, `GET /api/v1/sync/passes`). */
@@ -50,68 +70,24 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const violations: Violation[] = [];
   const add = (check: Violation['check'], message: string) =>
     violations.push({ check, message: `seed ${options.seed}: ${message}` });
-  const world = await World.open(options);
+  const artifacts = await SeedArtifacts.create(options.artifactsRoot, options.backend, options.seed);
+  const schedule = scheduleFor(options.seed, options.steps);
+  let world: World | undefined;
   let runner: StepRunner | undefined;
   let stats: any;
+  let failure: unknown;
   try {
-    await waitForPasses(world, 1, 60_000);
-    const persons = await world.api.all('/api/v1/persons');
-    const { slots, lifecycle } = partition(persons);
-    runner = new StepRunner(world, options.seed, slots, lifecycle);
-    const schedule = scheduleFor(options.seed, options.steps);
-    for (const [index, step] of schedule.entries()) {
-      log(`seed ${options.seed} step ${index + 1}/${schedule.length}: ${describeStep(step)}`);
-      await runner.run(step);
+    world = await World.open({ ...options, artifacts });
+    stats = await checkSeed(world, options, schedule, log, add, violations, (made) => (runner = made));
+  } catch (error) {
+    failure = error;
+  }
+  for (const violation of runner?.violations ?? []) add(violation.check, violation.message);
+  if (world !== undefined) {
+    if (violations.length > 0 || failure !== undefined) {
+      log(`seed ${options.seed}: writing the artifacts to ${artifacts.directory}`);
+      await writeViolationArtifacts(artifacts, world, runner?.history, violations);
     }
-
-    log(`seed ${options.seed}: faults off, settling`);
-    await world.crm.control('PUT', 'faults', {});
-    await world.crm.control('PUT', 'webhooks', {});
-    await world.crm.control('PUT', 'limits', {});
-    stats = await world.crm.control('GET', 'stats');
-    const settled = await settle(world, 90_000);
-    log(`seed ${options.seed}: settled=${settled}; two more passes`);
-    if (!settled)
-      add(
-        'quiescence',
-        'the sync did not settle within 90 s after the faults stopped (a pass kept writing or failing)',
-      );
-
-    // 4. Two more passes write nothing.
-    const before = await snapshot(world);
-    const passesBefore = await completedPasses(world);
-    for (let pass = 0; pass < 2; pass += 1) await runPass(world);
-    const after = await snapshot(world);
-    const passes = (await world.api.ok('GET', '/api/v1/sync/passes?limit=20')).items as any[];
-    // The finished ones: a pass the interval started meanwhile may already be listed as running.
-    const recent = passes
-      .filter((pass) => pass.status !== 'running')
-      .slice(0, Math.max(0, (await completedPasses(world)) - passesBefore));
-    for (const pass of recent) {
-      const writes = Object.entries(pass.counts as Record<string, number>).filter(
-        ([key, count]) => count > 0 && writeCount.test(key),
-      );
-      if (writes.length > 0 || pass.status !== 'succeeded')
-        add(
-          'quiescence',
-          `a pass after settling ${pass.status === 'succeeded' ? 'wrote' : pass.status}: ${JSON.stringify(pass.counts)}${pass.error ? ` (${pass.error})` : ''}`,
-        );
-    }
-    if (after.crmVersion !== before.crmVersion)
-      add(
-        'quiescence',
-        `two passes after settling changed the CRM (change version ${before.crmVersion} → ${after.crmVersion})`,
-      );
-    if (after.personsChanged !== before.personsChanged)
-      add(
-        'quiescence',
-        `two passes after settling changed persons (latest updatedAt ${before.personsChanged} → ${after.personsChanged})`,
-      );
-
-    // 1–3 on the settled state.
-    log(`seed ${options.seed}: checking the final state`);
-    violations.push(...checkFinalState(options.seed, runner.history, await finalState(world)));
-  } finally {
     // 5. No engine left behind once the binary is stopped (B2.9).
     log(`seed ${options.seed}: stopping the binary`);
     await world.stopSyncline();
@@ -124,7 +100,27 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     await killLeftovers(left);
     await world.close();
   }
-  for (const violation of runner?.violations ?? []) add(violation.check, violation.message);
+  let artifactsDir: string | undefined;
+  if (violations.length > 0 || failure !== undefined) {
+    await artifacts.write(
+      'violations.txt',
+      violations.map((violation) => `[${violation.check}] ${violation.message}\n`).join('\n'),
+    );
+    await artifacts.write(
+      'seed.txt',
+      `seed ${options.seed} on ${options.backend}, ${options.replicas} replica(s), lease ${options.leaseSeconds} s, ` +
+        `interval ${options.intervalSeconds} s, webhooks ${options.webhooks ? 'on' : 'off'}\n` +
+        `replay: npm run chaos -- --backend ${options.backend} --replicas ${options.replicas} ` +
+        `--steps ${options.steps} --seed-start ${options.seed} --seeds 1 --verbose\n\nschedule:\n` +
+        schedule.map((step, index) => `  ${index + 1}. ${describeStep(step)}\n`).join(''),
+    );
+    if (failure !== undefined)
+      await artifacts.write('failure.txt', `${(failure as Error)?.stack ?? String(failure)}\n`);
+    artifactsDir = await artifacts.keep();
+  } else {
+    await artifacts.discard();
+  }
+  if (failure !== undefined) throw new SeedFailure(failure, artifactsDir!);
   return {
     seed: options.seed,
     backend: options.backend,
@@ -132,11 +128,90 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     webhookStats: stats?.webhooks,
     throttled: stats?.throttled === undefined ? undefined : Number(stats.throttled),
     counts: runner?.history.counts ?? ({} as RunCounts),
-    adminFaults: { ...world.crm.faults },
+    adminFaults: { ...world!.crm.faults },
     violations,
     notes: runner?.history.notes ?? [],
+    takeovers: runner?.history.takeovers ?? [],
+    artifactsDir,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * The schedule, settling and the checks 1–4 on a running world; resolves with the emulator's stats taken when
+ * the faults stopped. Violations go to `add`; the runner is handed out as soon as it exists (its history is
+ * part of the artifacts even when a later step throws).
+ */
+async function checkSeed(
+  world: World,
+  options: SeedOptions,
+  schedule: readonly Step[],
+  log: (line: string) => void,
+  add: (check: Violation['check'], message: string) => void,
+  violations: Violation[],
+  made: (runner: StepRunner) => void,
+): Promise<any> {
+  await waitForPasses(world, 1, 60_000);
+  const persons = await world.api.all('/api/v1/persons');
+  const { slots, lifecycle } = partition(persons);
+  const runner = new StepRunner(world, options.seed, slots, lifecycle);
+  made(runner);
+  for (const [index, step] of schedule.entries()) {
+    log(`seed ${options.seed} step ${index + 1}/${schedule.length}: ${describeStep(step)}`);
+    await runner.run(step);
+  }
+  // The takeover of the last holder kill is timed to its end (it also makes the settling start on a cluster
+  // whose lease is held).
+  await runner.takeoverSettled();
+
+  log(`seed ${options.seed}: faults off, settling`);
+  await world.crm.control('PUT', 'faults', {});
+  await world.crm.control('PUT', 'webhooks', {});
+  await world.crm.control('PUT', 'limits', {});
+  const stats = await world.crm.control('GET', 'stats');
+  const settled = await settle(world, 90_000);
+  log(`seed ${options.seed}: settled=${settled}; two more passes`);
+  if (!settled)
+    add(
+      'quiescence',
+      'the sync did not settle within 90 s after the faults stopped (a pass kept writing or failing)',
+    );
+
+  // 4. Two more passes write nothing.
+  const before = await snapshot(world);
+  const passesBefore = await completedPasses(world);
+  for (let pass = 0; pass < 2; pass += 1) await runPass(world);
+  const after = await snapshot(world);
+  const passes = (await world.api.ok('GET', '/api/v1/sync/passes?limit=20')).items as any[];
+  // The finished ones: a pass the interval started meanwhile may already be listed as running.
+  const recent = passes
+    .filter((pass) => pass.status !== 'running')
+    .slice(0, Math.max(0, (await completedPasses(world)) - passesBefore));
+  for (const pass of recent) {
+    const writes = Object.entries(pass.counts as Record<string, number>).filter(
+      ([key, count]) => count > 0 && writeCount.test(key),
+    );
+    if (writes.length > 0 || pass.status !== 'succeeded')
+      add(
+        'quiescence',
+        `a pass after settling ${pass.status === 'succeeded' ? 'wrote' : pass.status}: ${JSON.stringify(pass.counts)}${pass.error ? ` (${pass.error})` : ''}`,
+      );
+  }
+  if (after.crmVersion !== before.crmVersion)
+    add(
+      'quiescence',
+      `two passes after settling changed the CRM (change version ${before.crmVersion} → ${after.crmVersion})`,
+    );
+  if (after.personsChanged !== before.personsChanged)
+    add(
+      'quiescence',
+      `two passes after settling changed persons (latest updatedAt ${before.personsChanged} → ${after.personsChanged})`,
+    );
+
+  // 1–3 on the settled state.
+  log(`seed ${options.seed}: checking the final state`);
+  violations.push(...checkFinalState(options.seed, runner.history, await finalState(world)));
+  return stats;
 }
 
 /** Slot persons (field edits only) and lifecycle targets (qualify, merge, delete), by CRM id order. */
@@ -195,7 +270,12 @@ async function settle(world: World, timeoutMs: number): Promise<boolean> {
   await sleep(1_500);
   while (Date.now() < deadline) {
     await runPass(world);
-    const [latest] = (await world.api.ok('GET', '/api/v1/sync/passes?limit=1')).items as any[];
+    // The newest finished pass: on a loaded machine the next one (the interval's, or one a replica was asked
+    // for) has often started by the time this asks, and a running pass says nothing yet.
+    const latest = ((await world.api.ok('GET', '/api/v1/sync/passes?limit=5')).items as any[]).find(
+      (pass) => pass.status !== 'running',
+    );
+    if (latest === undefined) continue;
     const status = await world.api.ok('GET', '/api/v1/sync/status');
     const pending = Object.values(status.entities as Record<string, any>).reduce(
       (sum, entity) => sum + (entity.toCrm?.pending ?? 0),

@@ -5,7 +5,7 @@ import { History, subjectKey, type FieldValue, type Subject } from './history.ts
 import { tail, tryStartSecondEngine } from './processes.ts';
 import { SeededRandom } from './random.ts';
 import type { EpisodeKind, Step } from './schedule.ts';
-import type { World } from './world.ts';
+import type { SyncHolder, World } from './world.ts';
 
 /** A CRM-linked person the harness edits or runs lifecycle operations on. */
 export interface LinkedTarget {
@@ -17,12 +17,22 @@ export interface LinkedTarget {
 
 /** A problem found while running the steps (before the final checks). */
 export interface StepViolation {
-  readonly check: 'second-engine' | 'api';
+  readonly check: 'second-engine' | 'api' | 'takeover';
   readonly message: string;
 }
 
 /** How long an episode waits for the sync to carry a value across before writing the other side anyway. */
 const carryWaitMs = 8_000;
+
+/** How often the takeover watch asks `GET /api/v1/cluster` after a holder's SIGKILL (issue 15: 100–200 ms). */
+const takeoverPollMs = 150;
+
+/**
+ * How long after a holder's SIGKILL a takeover may take before the run reports none happened. Failover is due
+ * within SYNCLINE_LEASE_SECONDS + one renewal (issue 15); the generous margin is for a loaded machine — the
+ * times themselves are reported, and judged there.
+ */
+const takeoverLimitMs = (leaseSeconds: number) => leaseSeconds * 1000 + 60_000;
 
 /**
  * Runs the schedule's steps one after the other and records every acknowledged write in the history. Targets
@@ -39,6 +49,8 @@ export class StepRunner {
   /** Records the lifecycle operations may take (initially synced ones, then the ones the admin creates). */
   readonly #lifecycle: LinkedTarget[];
   readonly #usedSlots = new Set<string>();
+  /** The takeover watch of the last holder kill, running beside the next steps. */
+  #takeover: Promise<void> = Promise.resolve();
   readonly #marketingCreated: { personId: string; email: string; synced: boolean }[] = [];
   #counter = 0;
 
@@ -127,10 +139,13 @@ export class StepRunner {
         return;
       case 'kill': {
         const index = this.#random.int(0, this.#world.replicas.length - 1);
-        await this.#world.kill(index);
         this.history.counts.kills += 1;
+        // One replica: the binary only (its engine child must stop by itself, B2.9); a cluster: the holder whole.
+        let killed = index;
+        if (this.#world.replicas.length > 1) killed = await this.#killHolder(index);
+        else await this.#world.kill(index);
         await sleep(step.pauseMs);
-        await this.#world.start(index);
+        await this.#world.start(killed);
         return;
       }
       case 'second-engine':
@@ -139,6 +154,64 @@ export class StepRunner {
         await sleep(step.ms);
         return;
     }
+  }
+
+  /** Waits for the takeover watch of the last holder kill (before settling, and before the next kill). */
+  takeoverSettled(): Promise<void> {
+    return this.#takeover;
+  }
+
+  // ── the holder of the leases killed (issue 15) ───────────────────────────────────────────────────────────
+
+  /**
+   * SIGKILL of the replica that holds the `sync` lease, whole (engine child and binary), and a watch of
+   * `GET /api/v1/cluster` until another replica holds it with a higher epoch: the takeover time. When no live
+   * replica holds it (a takeover still under way), the drawn replica is killed instead and nothing is timed.
+   */
+  async #killHolder(drawn: number): Promise<number> {
+    await this.#takeover;
+    const holder = await this.#world.syncHolder().catch((error: unknown) => {
+      this.#note(`GET /api/v1/cluster before the kill: ${(error as Error).message}`);
+      return undefined;
+    });
+    const index = holder?.index ?? drawn;
+    if (holder?.index === undefined)
+      this.#note(
+        `no live replica held the sync lease (holder ${holder?.holder ?? 'none'}): killed replica ${index} instead`,
+      );
+    const killedAt = Date.now();
+    await this.#world.killWhole(index);
+    if (holder?.index !== undefined) {
+      this.history.counts.holderKills += 1;
+      this.#takeover = this.#watchTakeover(holder, killedAt);
+    }
+    return index;
+  }
+
+  async #watchTakeover(killed: SyncHolder, killedAt: number): Promise<void> {
+    const deadline = killedAt + takeoverLimitMs(this.#world.leaseSeconds);
+    while (Date.now() < deadline) {
+      const now = await this.#world.syncHolder().catch(() => undefined);
+      const seenAt = Date.now();
+      if (now !== undefined && now.holder !== killed.holder && now.epoch > killed.epoch) {
+        this.history.takeovers.push({
+          killed: killed.holder,
+          killedEpoch: killed.epoch,
+          by: now.holder,
+          epoch: now.epoch,
+          killedAt,
+          seenAt,
+        });
+        return;
+      }
+      await sleep(takeoverPollMs);
+    }
+    this.violations.push({
+      check: 'takeover',
+      message:
+        `no replica took the sync lease over within ${takeoverLimitMs(this.#world.leaseSeconds) / 1000} s of ` +
+        `the SIGKILL of its holder ${killed.holder} (epoch ${killed.epoch}) (B2.9, issue 15)`,
+    });
   }
 
   // ── field episodes ────────────────────────────────────────────────────────────────────────────────────
@@ -456,19 +529,41 @@ export class StepRunner {
   async #secondEngine(command: 'start' | 'sync --once'): Promise<void> {
     this.history.counts.secondEngineAttempts += 1;
     const postgres = this.#world.database.backend === 'postgres';
-    // A refusal comes after the engine hold's 12 s wait for an engine that is stopping (B2.9): allow for it.
-    const outcome = await tryStartSecondEngine(command, this.#world.anyPortEnv, postgres ? 4_000 : 25_000);
-    if (outcome.refused) {
-      this.history.counts.secondEngineRefused += 1;
-      return;
-    }
+    // A refusal comes after the engine hold's 12 s wait (B2.9); the watch is extended once the process says it
+    // waits, so this only bounds a slow start.
+    const outcome = await tryStartSecondEngine(
+      command,
+      this.#world.anyPortEnv,
+      25_000,
+      this.#world.secondEngineLogFile(),
+    );
+    if (outcome.refused) this.history.counts.secondEngineRefused += 1;
+    else if (outcome.ran) this.history.counts.secondEngineRan += 1;
+    const exited = `exit code ${outcome.exitCode}:\n${tail(outcome.output, 5)}`;
     if (postgres) {
-      // On PostgreSQL, replicas form a cluster (B2.9): a second engine may run; the data checks judge it.
-      this.#note(`second engine (${command}) on PostgreSQL ran as a cluster member (allowed)`);
+      // On PostgreSQL, replicas form a cluster (B2.9): `start` joins it and serves the API; `sync --once` waits
+      // 12 s for the `sync` lease and refuses while the cluster keeps it — or runs its pass if it got the lease
+      // (fenced like any holder; the data checks judge the outcome).
+      if (command === 'start' && !outcome.ran)
+        this.violations.push({
+          check: 'second-engine',
+          message: `\`syncline start\` on the PostgreSQL schema of a running cluster did not join it (B2.9): ${exited}`,
+        });
+      else if (command === 'sync --once' && !outcome.refused && !outcome.ran)
+        this.violations.push({
+          check: 'second-engine',
+          message:
+            `\`syncline sync --once\` beside a running cluster neither ran a pass nor refused with ` +
+            `ENGINE_ALREADY_RUNNING (B2.9): ${exited}`,
+        });
+      else
+        this.#note(
+          `second engine (${command}) on PostgreSQL ${outcome.refused ? 'refused: the cluster holds the sync lease' : 'ran as a cluster member'} (allowed)`,
+        );
       return;
     }
+    if (outcome.refused) return;
     if (outcome.ran) {
-      this.history.counts.secondEngineRan += 1;
       this.violations.push({
         check: 'second-engine',
         message:
@@ -479,9 +574,7 @@ export class StepRunner {
     }
     this.violations.push({
       check: 'second-engine',
-      message:
-        `second engine neither refused with ENGINE_ALREADY_RUNNING nor ran: \`syncline ${command}\` exited ` +
-        `${outcome.exitCode}:\n${tail(outcome.output, 5)}`,
+      message: `second engine neither refused with ENGINE_ALREADY_RUNNING nor ran: \`syncline ${command}\` ${exited}`,
     });
   }
 }

@@ -1,6 +1,6 @@
 export type Backend = 'sqlite' | 'postgres';
 
-export const scenarioIds = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S9'] as const;
+export const scenarioIds = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9'] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 
 /** A target as issue 7 states it: the value must be at least / at most the limit. */

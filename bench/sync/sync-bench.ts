@@ -3,8 +3,9 @@
  *  [-- --naive-budget 30] [-- --s7-interval 10] [-- --no-docs] [-- --cpu-prof]`
  *
  * Issue 7's throughput scenarios S1–S6 (and issue 15's S9: several application users) against the Dataverse
- * emulator in its own process, with the engine in another (`engine-worker.ts`), and issue 14's latency scenario S7
- * against `syncline start` in its own process (`latency-scenario.ts`), on SQLite and on PostgreSQL
+ * emulator in its own process, with the engine in another (`engine-worker.ts`), issue 14's latency scenario S7
+ * against `syncline start` in its own process (`latency-scenario.ts`), and issue 15's failover scenario S8 on a
+ * cluster of three `syncline start` processes (PostgreSQL only, `failover-scenario.ts`), on SQLite and on PostgreSQL
  * (TEST_DATABASE_URL, a schema of its own, dropped
  * after). Writes `bench-results.json` (one object per scenario metric and backend) and prints a markdown table;
  * a full run (no `--only`, no `--backend`) also writes it into docs/benchmarks.md between the sync-bench markers.
@@ -32,6 +33,7 @@ import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { CrmControl } from './crm-control.ts';
 import { EngineProcess } from './engine-process.ts';
 import { runLatencyScenario, s7Contacts, s7Rate } from './latency-scenario.ts';
+import { runFailoverScenario } from './failover-scenario.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const loadAtStart = currentLoad();
@@ -53,7 +55,7 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean; s7I
   if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be a number in (0, 1]');
   const only = (values.only ?? scenarioIds.join(',')).split(',').map((id) => id.trim().toUpperCase());
   const unknown = only.filter((id) => !(scenarioIds as readonly string[]).includes(id));
-  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S7, S9)`);
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (S1–S9)`);
   const backends = values.backend === undefined ? [...storeKinds] : [values.backend as Backend];
   if (!backends.every((backend) => storeKinds.includes(backend)))
     throw new Error('--backend must be sqlite or postgres');
@@ -116,7 +118,7 @@ function docsBody(
     ? ` S7: ${s7Contacts(plan.scale).toLocaleString('en')} contacts, ${s7Rate} edits/s on each side for ` +
       `${Math.round(60 * plan.scale)} s, pass interval ${s7IntervalSeconds} s.`
     : '';
-  const s1to6 = [...plan.only].some((id) => id !== 'S7')
+  const s1to6 = [...plan.only].some((id) => id !== 'S7' && id !== 'S8')
     ? `${plan.contacts.toLocaleString('en')} contacts (scale ${plan.scale}; the targets are issue 7's for scale 1)`
     : `scale ${plan.scale}`;
   return [
@@ -134,8 +136,10 @@ function docsBody(
 
 async function main(): Promise<void> {
   const { plan, backends, docs, s7IntervalSeconds } = parsePlan();
-  // S7 alone needs a small world (it resets the emulator to its own size anyway).
-  const seeded = [...plan.only].some((id) => id !== 'S7') ? plan.contacts : s7Contacts(plan.scale);
+  // S7 alone needs a small world (it resets the emulator to its own size anyway); S8 brings its own emulator.
+  const seeded = [...plan.only].some((id) => id !== 'S7' && id !== 'S8')
+    ? plan.contacts
+    : s7Contacts(plan.scale);
   plan.log(`starting the emulator with ${seeded.toLocaleString('en')} contacts…`);
   // UpdateMultiple's ETags honoured, so the engine's write-path probe proves the bulk path and S4 measures
   // UpdateMultiple as before B4.5's probe existed; the $batch path (the default elsewhere) is measured apart.
@@ -161,6 +165,8 @@ async function main(): Promise<void> {
       if (plan.only.has('S7'))
         results.push(...(await runLatencyScenario(plan, backend, crm, s7IntervalSeconds)));
       if (plan.only.has('S9')) results.push(...(await runApplicationUsers(plan, backend, crm)));
+      // B2.9: a cluster needs PostgreSQL (on SQLite one engine holds the file).
+      if (plan.only.has('S8') && backend === 'postgres') results.push(...(await runFailoverScenario(plan)));
     }
   } finally {
     await emulator.stop();

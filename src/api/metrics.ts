@@ -115,7 +115,7 @@ function syncGauges(registers: Registry[]) {
   ]);
   const pendingFromCrm = gauge(
     'pending_from_crm',
-    'CRM changes waiting to be applied, where the CRM tells (B6.5).',
+    'What the next pass would read from the CRM, counted by the CRM (B6.5; the status’s fromCrm.basis says how).',
     ['entity'],
   );
   const syncedLastHour = gauge('synced_last_hour', 'Records synced in the last hour (B6.5).', ['entity']);

@@ -56,6 +56,16 @@ export interface CrmConnector {
   refreshMetadata(entity?: string): void;
 
   /**
+   * The cheap per-pass schema check (issue 16 item 8, B5.6): asks the CRM what changed in the entities' metadata
+   * since the last check (`RetrieveMetadataChanges` with the last `ServerVersionStamp`: one request, an empty
+   * answer when nothing changed) and forgets the cached metadata of every entity that changed — new or changed
+   * attributes, options added to an option set, deleted attributes — so its next `describeEntity` reads it
+   * again. The first check (or one after the CRM expired the stamp, `0x80044352`, or for another set of
+   * entities) has nothing to compare with: it forgets all of them and reports them all, with `full: true`.
+   */
+  checkMetadataChanges(entities: readonly string[]): Promise<MetadataChanges>;
+
+  /**
    * Reads what changed since `cursor` (undefined → everything: the initial load / a reconcile, B2.5–B2.6).
    * Pages come in order; each carries a `cursor` the engine stores **after** it durably applied the page — the
    * next call with that cursor continues after it (B2.4). The last page has `final: true`; its cursor is the
@@ -76,6 +86,25 @@ export interface CrmConnector {
     cursor: string | undefined,
     options?: ReadOptions,
   ): AsyncIterable<ChangePage>;
+
+  /**
+   * `RetrieveTotalRecordCount`: each entity's row count, in one request. Dataverse answers from a snapshot taken
+   * "within the last 24 hours", not the live table: a size for a progress bar (B2.6), never an exact figure.
+   * Entities the answer leaves out are absent.
+   */
+  totalRecordCounts(entities: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, number>>;
+
+  /**
+   * How many changes `readChanges(entity, …, cursor)` would deliver now (B6.5): with a delta link, Dataverse's
+   * count of changes since its token (deletes included); with a `modifiedon` watermark, the rows modified after
+   * it (at most 5,000, then `atLeast`). Undefined without a cursor or while a read is under way (its next page
+   * is a skiptoken, which cannot be counted).
+   */
+  countChanges(
+    entity: string,
+    cursor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ChangeCount | undefined>;
 
   /**
    * Reads every row (backfill, reconcile of entities without change tracking, bulk loads), streamed page by
@@ -267,6 +296,13 @@ export interface AttributePrivilege {
 /** `AttributeAccess` is the domain's view (kind, options, read/create/update); the rest is raw metadata. */
 export type DescribedAttribute = AttributeAccess & { readonly metadata: AttributeMetadata };
 
+/** What `checkMetadataChanges` found: the entities whose metadata must be read again. */
+export interface MetadataChanges {
+  readonly changed: readonly string[];
+  /** No earlier stamp to compare with (first check, expired stamp): every entity counts as changed. */
+  readonly full: boolean;
+}
+
 export interface EntityDescription {
   readonly entity: EntityMetadata;
   readonly attributes: readonly DescribedAttribute[];
@@ -291,6 +327,15 @@ export interface ChangePage {
   /** Opaque; store it after applying this page. */
   readonly cursor: string;
   readonly final: boolean;
+}
+
+/** `countChanges`: what the next read of an entity would deliver. */
+export interface ChangeCount {
+  readonly count: number;
+  /** The CRM stopped counting at `count` (a `$count` caps at 5,000): at least that many. */
+  readonly atLeast: boolean;
+  /** `delta-token`: changes since the stored delta link; `modifiedon`: rows modified after the watermark. */
+  readonly basis: 'delta-token' | 'modifiedon';
 }
 
 export interface ReadOptions {

@@ -48,10 +48,14 @@ export class EmulatorCore {
     logger: Logger;
     seed: SeedOptions;
     bulk?: Partial<BulkSettings>;
+    /** `RetrieveTotalRecordCount` snapshot age limit (docs/emulator.md "Record counts"); 0 = live counts. */
+    recordCountRefreshSeconds?: number;
   }) {
     this.state = new EmulatorState();
     // Before the seed: it writes the bulk messages' sdkmessagefilters rows from these settings.
     this.state.bulk = { ...defaultBulkSettings, ...options.bulk };
+    if (options.recordCountRefreshSeconds !== undefined)
+      this.state.recordCounts.refreshSeconds = options.recordCountRefreshSeconds;
     this.identities = new Identities(options.syncToken, options.adminToken);
     this.fls = new FieldSecurity(this.state);
     this.logger = options.logger;
@@ -65,6 +69,8 @@ export class EmulatorCore {
     this.sortCache.clear();
     seedState(this.state, { ...seed, syncUsers: this.identities.syncUsers.length });
     for (const table of this.state.tables.values()) table.expiredThrough = before;
+    // The organisation as seeded is what the first `RetrieveTotalRecordCount` snapshot counts.
+    this.state.recordCounts.take(this.state.tables);
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -46,6 +46,12 @@ export interface EmulatorOptions {
   readonly bulk?: Partial<BulkSettings>;
   /** Webhook faults and ordering (also `PUT /_emulator/webhooks`; docs/emulator.md "Webhooks"). Default off. */
   readonly webhooks?: Partial<WebhookSettings>;
+  /**
+   * How old `RetrieveTotalRecordCount`'s snapshot may get before a request retakes it (also
+   * `PUT /_emulator/record-counts`; docs/emulator.md "Record counts"). Default 86400 (a day, like Dataverse);
+   * 0 = always live.
+   */
+  readonly recordCountRefreshSeconds?: number;
 }
 
 export interface Emulator {
@@ -81,6 +87,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     logger: logger.child({ component: 'emulator' }),
     seed: options.seed ?? { seed: 'demo' },
     bulk: options.bulk,
+    recordCountRefreshSeconds: options.recordCountRefreshSeconds,
   });
   // No Fastify logger: per-request logs would dominate at benchmark rates; errors are logged by the core.
   const app: FastifyInstance = Fastify({

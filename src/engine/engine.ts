@@ -14,7 +14,8 @@
  * `new SyncService(deps, settings)`: the pass loop (B2.1), the backfill runner (B5.5) and the admin facade
  * (`SyncAdmin`: status B6.5, enable/disable B8.1, run a pass now, resync, preview B8.2, fields B5, errors B6.1).
  * `start()` after the store opened, `stop()` before it closes; `engine.runOnce(trigger)` runs one pass
- * without the loop (`sync --once`), `engine.onProgress` reports it.
+ * without the loop (`sync --once`), `engine.onProgress` reports it and `engine.onEstimate` tells beforehand what
+ * each entity's read is expected to bring (`EntityBacklog`, as the status's `fromCrm`).
  */
 export { SyncService } from './run/sync-service.ts';
 export { defaultEngineSettings, type EngineDeps, type EngineSettings } from './engine-deps.ts';
@@ -28,6 +29,7 @@ export type {
   SyncPreview,
   SyncStatus,
 } from './admin/sync-admin.ts';
+export type { EntityBacklog } from './admin/crm-backlog.ts';
 /**
  * B2.8 latency: `new LatencyRecorder()` times changes carried to either side over the last hour; one per engine
  * process, given to the engine as `EngineDeps.latency` (SyncService makes one when absent: `sync.latency`).

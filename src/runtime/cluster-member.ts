@@ -95,9 +95,15 @@ export class ClusterMember {
     return this.#table.view();
   }
 
-  /** Starts trying, renewing and heart-beating, with a first round at once. */
-  start(): void {
-    this.#schedule(0);
+  /**
+   * Starts trying, renewing and heart-beating. The first round runs now and the work of every lease it took has
+   * started when this resolves — so a lone replica's `start` returns with its sync running, as on SQLite.
+   */
+  async start(): Promise<void> {
+    this.#tick = this.#round();
+    await this.#tick;
+    await Promise.all([...this.#leases.values()].map((lease) => lease.transition));
+    this.#schedule(attemptEveryMs);
   }
 
   /**

@@ -68,8 +68,8 @@ export class EngineHold implements ClusterAdmin {
     if (this.#member !== undefined) {
       if (!this.#started) {
         this.#member.hold('sync', idleWork);
-        this.#member.start();
         this.#started = true;
+        await this.#member.start();
       }
       if (await this.#member.waitFor('sync', requireWaitMs)) return;
       throw alreadyRunning(this.#database);
@@ -112,8 +112,8 @@ export class EngineHold implements ClusterAdmin {
     }
     if (this.#started) throw new Error('runWhileHeld after require: one process runs one of them');
     for (const [unit, work] of Object.entries(units)) this.#member.hold(unit, work);
-    this.#member.start();
     this.#started = true;
+    await this.#member.start();
   }
 
   /** Whether this process holds the sync's hold now (SQLite: the file lock; PostgreSQL: the `sync` lease). */
@@ -146,6 +146,15 @@ export class EngineHold implements ClusterAdmin {
   /** Per-lease takeovers and renewal failures for `/metrics`; empty on SQLite. */
   counters(): ReadonlyMap<string, LeaseCounters> {
     return this.#member?.counters() ?? new Map();
+  }
+
+  /**
+   * SIGTERM on PostgreSQL: stops the held units at their next safe boundary and releases their leases at once, so
+   * another replica takes the work over within a second; no lease is taken from here on. SQLite: nothing (the
+   * file lock is released by `release`, after the sync stopped).
+   */
+  async handOver(): Promise<void> {
+    await this.#member?.stop();
   }
 
   /** Stops the held units (at a safe boundary) and gives the hold up. Safe to call more than once. */

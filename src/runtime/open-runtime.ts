@@ -131,7 +131,12 @@ export async function openRuntime<P extends RuntimePart>(
           fence === undefined ? store : store.withFence(fence),
         );
         // Stopped before the connector and the store close, at a safe boundary (B2.4); harmless if never started.
-        stack.push('sync', () => sync.stop());
+        // A cluster replica hands its leases over first (B2.9), so the rest of its shutdown delays nobody.
+        const hold = opened.hold;
+        stack.push('sync', async () => {
+          await hold?.handOver();
+          await sync.stop();
+        });
         opened.sync = sync;
       }
       if (wanted.has('flows')) {

@@ -108,6 +108,12 @@ export interface RunLogStore {
     id: string,
     outcome: { status: Exclude<PassStatus, 'running'>; counts: Record<string, number>; error: string | null },
   ): Promise<boolean>;
+  /**
+   * Marks every pass still `running` as `aborted` with `error`; returns how many. The engine calls it as it
+   * starts: one engine runs passes (B2.9), so a pass still running then was cut short by a crash, a kill or a
+   * lost lease, and its own `finishPass` never came (or was refused by the fence).
+   */
+  abortRunningPasses(error: string): Promise<number>;
   /** Newest first. */
   listPasses(page: PageRequest): Promise<Page<PassRecord>>;
   getPassSummary(): Promise<PassSummary>;

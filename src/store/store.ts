@@ -1,5 +1,6 @@
 import type { CampaignStore } from './campaign-store.ts';
 import type { CursorStore } from './cursor-store.ts';
+import type { InitialLoadStore } from './initial-load-store.ts';
 import type { JobStore } from './job-store.ts';
 import type { LeaseFence } from './lease-fence.ts';
 import type { LinkStore } from './link-store.ts';
@@ -57,6 +58,7 @@ export interface EngineStore
     LinkStore,
     OutboxStore,
     RunLogStore,
+    InitialLoadStore,
     JobStore,
     SyncFieldStore,
     CursorStore {

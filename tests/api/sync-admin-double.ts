@@ -42,12 +42,21 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
       lastFinishedAt: '2024-05-01T10:00:00.000Z',
       lastError: null,
     },
-    initialLoad: { done: true, processed: 1200, total: 1200 },
+    initialLoad: {
+      done: true,
+      processed: 1200,
+      total: 1180,
+      totalCountedAt: '2024-05-01T08:00:00.000Z',
+      entities: [
+        { entity: 'contact', processed: 1000, total: 990, done: true },
+        { entity: 'lead', processed: 200, total: 190, done: true },
+      ],
+    },
     errors: { open: 2, total: 3, retentionDays: 90 },
     entities: {
       contact: {
         toCrm: { pending: 3, oldestPendingAt: '2024-05-01T09:58:00.000Z' },
-        fromCrm: { pending: null },
+        fromCrm: { pending: null, atLeast: false, basis: null, countedAt: null },
         syncedLastHour: 42,
         syncedLast24h: 900,
         growing: false,
@@ -55,7 +64,7 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
       },
       lead: {
         toCrm: { pending: 0, oldestPendingAt: null },
-        fromCrm: { pending: 5 },
+        fromCrm: { pending: 5, atLeast: false, basis: 'delta-token', countedAt: '2024-05-01T10:00:30.000Z' },
         syncedLastHour: 8,
         syncedLast24h: 80,
         growing: true,

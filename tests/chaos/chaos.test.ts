@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Violation } from '../../chaos/checks.ts';
-import { chaosCounts } from '../../chaos/cli.ts';
+import { defaultArtifactsRoot } from '../../chaos/artifacts.ts';
+import { chaosCounts, chaosLeaseSeconds } from '../../chaos/cli.ts';
 import { knownDefectOf, knownDefects } from '../../chaos/known-defects.ts';
 import { judge } from '../../chaos/checks.ts';
 import type { AcknowledgedWrite } from '../../chaos/history.ts';
@@ -10,35 +11,41 @@ import { main } from '../../chaos/run.ts';
 import { scheduleFor } from '../../chaos/schedule.ts';
 
 /**
- * Issue 13: the chaos harness (chaos/, docs/chaos.md) on a few small seeds, on SQLite and on PostgreSQL. The
+ * Issue 13: the chaos harness (chaos/, docs/chaos.md) on a few small seeds, on SQLite and on PostgreSQL, and
+ * issue 15: one seed on a PostgreSQL cluster of three replicas whose `sync` lease holder is SIGKILLed. The
  * product runs as processes (the binary, the emulator) and is judged only from the outside. One test per
  * invariant fails on any violation that is not a known defect; each known defect of the issue has its own
- * `todo` test, to be re-enabled when its fix lands.
+ * `todo` test, to be re-enabled when its fix lands. A seed with a violation leaves its artifacts in
+ * chaos-artifacts/ (printed in the failure).
  */
 
 const runs = [
-  { backend: 'sqlite', seed: 11 },
-  { backend: 'postgres', seed: 12 },
+  { backend: 'sqlite', seed: 11, replicas: 1 },
+  { backend: 'postgres', seed: 12, replicas: 1 },
+  // Its one kill comes second, with edits on both sides and flow actions after it (`--print-schedule`).
+  { backend: 'postgres', seed: 13, replicas: 3 },
 ] as const;
 
 describe('chaos: faults, kills, a second engine and edits on both sides (issue 13)', () => {
   const results: SeedResult[] = [];
   before(
     async () => {
-      for (const { backend, seed } of runs)
+      for (const { backend, seed, replicas } of runs)
         results.push(
           await runSeed({
             seed,
             backend,
             steps: 10,
-            replicas: 1,
+            replicas,
             intervalSeconds: 1,
             counts: chaosCounts,
             webhooks: true,
+            leaseSeconds: chaosLeaseSeconds,
+            artifactsRoot: defaultArtifactsRoot,
           }),
         );
     },
-    { timeout: 240_000 },
+    { timeout: 360_000 },
   );
 
   const violations = (checks: readonly Violation['check'][]) =>
@@ -50,7 +57,10 @@ describe('chaos: faults, kills, a second engine and edits on both sides (issue 1
     );
   const expectNone = (checks: readonly Violation['check'][]) =>
     assert.deepEqual(
-      violations(checks).map((violation) => violation.message),
+      violations(checks).map(
+        (violation) =>
+          `${violation.message} (artifacts: ${results.find((r) => violation.message.startsWith(`seed ${r.seed}:`))?.artifactsDir})`,
+      ),
       [],
     );
 
@@ -77,6 +87,25 @@ describe('chaos: faults, kills, a second engine and edits on both sides (issue 1
     expectNone(['processes']));
 
   test('the API never answers 5xx under CRM faults', () => expectNone(['api']));
+
+  test('a second engine refuses on SQLite, and joins the cluster or waits for its lease on PostgreSQL (B2.9)', () =>
+    expectNone(['second-engine']));
+
+  test('a SIGKILLed holder of the sync lease is taken over by another replica with a higher epoch (B2.9, issue 15)', () => {
+    const cluster = results.filter((result) =>
+      runs.some((run) => run.seed === result.seed && run.replicas > 1),
+    );
+    assert.equal(cluster.length, 1);
+    for (const result of cluster) {
+      assert.ok(result.counts.holderKills >= 1, `seed ${result.seed} killed the holder`);
+      assert.equal(result.takeovers.length, result.counts.holderKills, 'every holder kill was taken over');
+      for (const takeover of result.takeovers) {
+        assert.notEqual(takeover.by, takeover.killed);
+        assert.ok(takeover.epoch > takeover.killedEpoch, 'the epoch grew');
+      }
+    }
+    expectNone(['takeover']);
+  });
 
   for (const defect of knownDefects)
     test(`known defect ${defect.id}`, { todo: defect.todo }, () =>

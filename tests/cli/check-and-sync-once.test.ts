@@ -136,6 +136,33 @@ describe('syncline check and sync --once against the emulator process', () => {
     }
   });
 
+  test('B6.5 sync --once shows totals: the CRM record-count snapshot on the initial load, the counted changes after', async () => {
+    const crm = crmAdmin(emulator.url);
+    const snapshot = await crm('POST', '/_emulator/record-counts');
+    assert.equal(snapshot.status, 200);
+    const contacts = snapshot.json.counts.contact as number;
+    const env = {
+      SYNCLINE_DYNAMICS_URL: emulator.url,
+      SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token',
+      SYNCLINE_DB: `sqlite:${join(directory, 'totals.db')}`,
+    };
+    const initial = await run(['sync', '--once'], env);
+    assert.equal(initial.code, 0, initial.stdout + initial.stderr);
+    assert.match(
+      initial.stdout,
+      new RegExp(`contact: ${contacts} rows \\(${contacts} expected: CRM record-count snapshot\\)`),
+    );
+    const created = await crm('POST', 'contacts', {
+      lastname: 'Counted',
+      emailaddress1: 'counted@example.com',
+    });
+    assert.equal(created.status, 204);
+    const next = await run(['sync', '--once'], env);
+    assert.equal(next.code, 0, next.stdout + next.stderr);
+    assert.match(next.stdout, /contact: 1 rows \(1 expected: changes since the last pass\)/);
+    assert.match(next.stdout, /lead: 0 rows \(0 expected: changes since the last pass\)/);
+  });
+
   test('the syncline binary runs sync --once in a child with the engine heap limits, same output and exit code', async () => {
     const database = join(directory, 'binary.db');
     const env = {

@@ -167,6 +167,20 @@ export function registerRunLogStoreTests(factory: StoreFactory): void {
     assert.equal(await store.finishPass(unknownId, { status: 'aborted', counts: {}, error: null }), false);
   });
 
+  it('passes left running by a dead engine are closed as aborted; finished ones are left alone (B2.9)', async (store) => {
+    const done = await store.startPass('schedule');
+    await store.finishPass(done.id, { status: 'succeeded', counts: {}, error: null });
+    const cut = await store.startPass('schedule');
+    assert.equal(await store.abortRunningPasses('The engine stopped during this pass.'), 1);
+    const history = await collectPages((cursor) => store.listPasses({ limit: 10, cursor }));
+    const byId = new Map(history.map((pass) => [pass.id, pass]));
+    assert.equal(byId.get(cut.id)?.status, 'aborted');
+    assert.equal(byId.get(cut.id)?.error, 'The engine stopped during this pass.');
+    assert.ok(byId.get(cut.id)?.finishedAt);
+    assert.equal(byId.get(done.id)?.status, 'succeeded');
+    assert.equal(await store.abortRunningPasses('again'), 0);
+  });
+
   it('throughput counts add up per minute and can be pruned (B6.5)', async (store) => {
     const now = Date.now();
     const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000).toISOString();

@@ -1,34 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createStringColumn } from './crm-columns.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
-
-const label = (text: string) => ({
-  '@odata.type': 'Microsoft.Dynamics.CRM.Label',
-  LocalizedLabels: [
-    { '@odata.type': 'Microsoft.Dynamics.CRM.LocalizedLabel', Label: text, LanguageCode: 1033 },
-  ],
-});
-
-/** An admin creates a custom String column in the CRM (Microsoft's column-definition body). */
-async function createStringColumn(world: SyncWorld, entity: string, schemaName: string) {
-  const response = await world.crm('POST', `EntityDefinitions(LogicalName='${entity}')/Attributes`, {
-    '@odata.type': 'Microsoft.Dynamics.CRM.StringAttributeMetadata',
-    AttributeType: 'String',
-    AttributeTypeName: { Value: 'StringType' },
-    SchemaName: schemaName,
-    DisplayName: label(schemaName),
-    RequiredLevel: {
-      Value: 'None',
-      CanBeChanged: true,
-      ManagedPropertyLogicalName: 'canmodifyrequirementlevelsettings',
-    },
-    MaxLength: 100,
-  });
-  assert.ok(
-    response.status < 300,
-    `creating ${schemaName}: ${response.status} ${JSON.stringify(response.json)}`,
-  );
-}
 
 async function selectionWith(world: SyncWorld, entity: string, extra: string[], without: string[] = []) {
   const selected = (await world.service.listFields())

@@ -261,6 +261,11 @@ export async function openSyncWorld(
   options: WorldOptions = {},
 ): Promise<SyncWorld> {
   const crm = crmAdmin(emulator.url);
+  // The record-count snapshot's age limit outlives a reset: back to Dataverse's day before the reset retakes it.
+  expectStatus(
+    await crm('PUT', '/_emulator/record-counts', { refreshSeconds: 86_400 }),
+    'resetting record counts',
+  );
   const reset = await crm(
     'POST',
     '/_emulator/reset',

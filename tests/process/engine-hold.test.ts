@@ -133,4 +133,51 @@ describe('one engine per database (B2.9)', () => {
       for (const app of apps.reverse()) await app.stop();
     }
   });
+  test('B8.1 B8.2 B2.9 PostgreSQL: "run a pass now" and "disable" through the standby reach the holder', async () => {
+    await using database = await createTestDatabase('postgres');
+    const env = {
+      ...crm(),
+      SYNCLINE_DB: (database.config as { url: string }).url,
+      SYNCLINE_PORT: '0',
+      // Long enough that only the request can start the pass the test waits for.
+      SYNCLINE_SYNC_INTERVAL: '300',
+      SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
+    };
+    const apps: RunningApp[] = [];
+    try {
+      apps.push(await startApp(loadConfig(env), createLogger({ level: 'silent' })));
+      apps.push(await startApp(loadConfig(env), createLogger({ level: 'silent' })));
+      const [holder, standby] = apps as [RunningApp, RunningApp];
+      const headers = { authorization: `Bearer ${env.SYNCLINE_API_KEY}`, 'content-type': 'application/json' };
+      const passes = async () => {
+        const answer = await fetch(`${holder.url}/api/v1/sync/passes?limit=100`, { headers });
+        const body = (await answer.json()) as { items: { status: string }[] };
+        return body.items.filter((pass) => pass.status !== 'running').length;
+      };
+      let deadline = Date.now() + 20_000;
+      while ((await passes()) < 1 && Date.now() < deadline) await sleep(200);
+      const before = await passes();
+      assert.equal(before, 1, 'the initial pass ran, and no other (interval 300 s)');
+      const asked = await fetch(`${standby.url}/api/v1/sync/passes`, { method: 'POST', headers, body: '{}' });
+      assert.equal(asked.status, 202);
+      deadline = Date.now() + 10_000;
+      while ((await passes()) === before && Date.now() < deadline) await sleep(200);
+      assert.equal(await passes(), before + 1, 'the holder ran the pass asked for through the standby');
+      // B8.1 likewise: disabled through the standby, the holder stops within seconds (its status says so).
+      const disabled = await fetch(`${standby.url}/api/v1/sync/disable`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+      });
+      assert.equal(disabled.status, 200);
+      const state = async () =>
+        ((await (await fetch(`${holder.url}/api/v1/sync/status`, { headers })).json()) as { state: string })
+          .state;
+      deadline = Date.now() + 10_000;
+      while ((await state()) !== 'disabled' && Date.now() < deadline) await sleep(200);
+      assert.equal(await state(), 'disabled', 'the holder heard the switch made through the standby');
+    } finally {
+      for (const app of apps.reverse()) await app.stop();
+    }
+  });
 });

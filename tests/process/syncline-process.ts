@@ -36,8 +36,11 @@ export async function startSynclineProcess(options: {
   readonly crmUrl: string;
   readonly token?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** A command the binary runs under, e.g. `['ip', 'netns', 'exec', name]` (it must exec its arguments). */
+  readonly wrapper?: readonly string[];
 }): Promise<SynclineProcess> {
-  const child = spawn(process.execPath, ['bin/syncline.js', 'start'], {
+  const command = [...(options.wrapper ?? []), process.execPath, 'bin/syncline.js', 'start'];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: {
       ...process.env,

@@ -89,7 +89,8 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
 
     // The demo's first pass (the initial load) finishes; the page polls the status.
     await page.getByTestId('passes-completed').filter({ hasNotText: /^0$/ }).waitFor({ timeout: 60_000 });
-    await page.getByRole('progressbar', { name: 'Initial load' }).waitFor();
+    const initialLoad = page.getByRole('progressbar', { name: 'Initial load' });
+    await initialLoad.waitFor();
     const recent = page.getByRole('table', { name: 'Recent passes' });
     await recent.getByText('succeeded').first().waitFor();
 
@@ -102,6 +103,28 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     assert.match(
       (await contactRow.textContent()) ?? '',
       new RegExp(String(status.entities.contact!.syncedLast24h)),
+    );
+    // B6.5: the initial load's bar has the CRM's record-count snapshot as its total, and says what it is.
+    assert.ok(
+      status.initialLoad.total !== null && status.initialLoad.total > 0,
+      JSON.stringify(status.initialLoad),
+    );
+    assert.match(
+      (await initialLoad.getAttribute('aria-valuetext')) ?? '',
+      new RegExp(`of ${status.initialLoad.total.toLocaleString('en-US')}`),
+    );
+    assert.match(
+      (await page.getByTestId('initial-load-total').textContent()) ?? '',
+      /RetrieveTotalRecordCount.*within the last 24 hours/,
+    );
+    // Pending from the CRM is a count with its explanation, no longer "n/a".
+    assert.equal(status.entities.contact!.fromCrm.basis, 'delta-token');
+    const pendingCell = contactRow.locator('td').nth(2);
+    assert.equal((await pendingCell.textContent())?.trim(), String(status.entities.contact!.fromCrm.pending));
+    assert.match((await pendingCell.getAttribute('title')) ?? '', /since the last pass/);
+    assert.match(
+      (await page.getByTestId('pending-explained').textContent()) ?? '',
+      /counted by the CRM.*after every pass/s,
     );
     // B4.5: the demo emulator ignores UpdateMultiple's ETags, so updates go through $batch.
     assert.equal(status.entities.contact!.writePath, 'batch');
@@ -127,6 +150,22 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     await page.getByText('The sync is disabled').waitFor();
     assert.equal((await world.api<SyncStatus>('GET', '/api/v1/sync/status')).body.enabled, false);
     await page.getByText('paused').waitFor();
+
+    // B6.5: while the sync is off, changes made in the CRM show as pending from the CRM once counted again
+    // (at most 15 s later), with the count's explanation.
+    for (const n of [1, 2, 3]) {
+      const created = await world.crm('POST', '/api/data/v9.2/contacts', {
+        lastname: `Waiting ${n}`,
+        emailaddress1: `waiting${n}@example.com`,
+      });
+      assert.equal(created.status, 204);
+    }
+    const pendingCell = page
+      .getByRole('table', { name: 'Backlog per entity' })
+      .locator('tr[data-entity="contact"] td')
+      .nth(2);
+    await pendingCell.filter({ hasText: /^3$/ }).waitFor({ timeout: 40_000 });
+    await screenshot('dashboard-pending');
 
     // And back on from the keyboard.
     await toggle.focus();

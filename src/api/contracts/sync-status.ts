@@ -8,17 +8,37 @@ const NullableCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
 export const SyncEntityStatus = Type.Object(
   {
     toCrm: Type.Object({ pending: Type.Integer({ minimum: 0 }), oldestPendingAt: NullableInstant }),
-    fromCrm: Type.Object({
-      pending: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
-        description: 'Null when the CRM does not tell (change tracking has no count).',
-      }),
-    }),
+    fromCrm: Type.Object(
+      {
+        pending: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+          description:
+            'What the next pass would read from the CRM, counted by the CRM (see `basis`); null when not ' +
+            'counted: the entity was never read, or the CRM did not answer.',
+        }),
+        atLeast: Type.Boolean({
+          description:
+            'The CRM stopped counting at `pending` (a `$count` caps at 5,000): at least that many.',
+        }),
+        basis: Type.Union([Type.Enum(['delta-token', 'modifiedon', 'initial-load']), Type.Null()], {
+          description:
+            '`delta-token`: changes (creates, updates, deletes) since the stored change-tracking token ' +
+            '(`<set>/$count?$deltatoken=…`); `modifiedon`: rows modified after the newest one applied (tables ' +
+            'without change tracking; deletes not seen); `initial-load`: the snapshot total less the rows ' +
+            'the initial load applied.',
+        }),
+        countedAt: Type.Union([Instant, Type.Null()], {
+          description: 'When it was counted: at most 15 s before the status, and after the last pass.',
+        }),
+      },
+      { description: 'B6.5: the backlog on the CRM side.' },
+    ),
     syncedLastHour: Type.Integer({ minimum: 0 }),
     syncedLast24h: Type.Integer({ minimum: 0 }),
     growing: Type.Boolean({ description: 'Pending work grew between the last two samples.' }),
     etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
       description:
-        'Seconds until the backlog is drained at the last hour’s rate; null when unknown or empty.',
+        'Seconds until the push backlog (`toCrm.pending`) drains at the last hour’s push rate; null when ' +
+        'nothing is pending or nothing was pushed in the last hour.',
     }),
     writePath: Type.Optional(
       Type.Enum(['bulk', 'batch'], {
@@ -56,11 +76,34 @@ export const SyncStatus = Type.Object(
       lastFinishedAt: NullableInstant,
       lastError: Type.Union([Type.String(), Type.Null()]),
     }),
-    initialLoad: Type.Object({
-      done: Type.Boolean(),
-      processed: Type.Integer({ minimum: 0 }),
-      total: NullableCount,
-    }),
+    initialLoad: Type.Object(
+      {
+        done: Type.Boolean(),
+        processed: Type.Integer({
+          minimum: 0,
+          description: 'CRM rows the initial load applied (persisted).',
+        }),
+        total: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+          description:
+            'Sum of the CRM’s `RetrieveTotalRecordCount` per entity: a snapshot from within the last 24 hours, ' +
+            'not live, so the load may end above it. Null when the CRM could not tell.',
+        }),
+        totalCountedAt: Type.Union([Instant, Type.Null()], {
+          description: 'When Syncline asked for `total`.',
+        }),
+        entities: Type.Immutable(
+          Type.Array(
+            Type.Object({
+              entity: Type.String(),
+              processed: Type.Integer({ minimum: 0 }),
+              total: NullableCount,
+              done: Type.Boolean(),
+            }),
+          ),
+        ),
+      },
+      { description: 'B2.6: kept in the database, so a restart resumes the bar.' },
+    ),
     errors: Type.Object(
       {
         open: Type.Integer({

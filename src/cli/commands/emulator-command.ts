@@ -59,6 +59,11 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
       '--bulk-unavailable <tables>',
       'comma-separated tables on which CreateMultiple/UpdateMultiple are unavailable',
     )
+    .option(
+      '--record-count-refresh <seconds>',
+      'how old the RetrieveTotalRecordCount snapshot may get before it is retaken (default 86400; 0 = live counts)',
+      count,
+    )
     .option('--tls', 'serve HTTPS with a self-signed certificate made at start (for MSAL clients)')
     .option(
       '--tls-cert <path>',
@@ -79,6 +84,7 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
         tlsCert: string;
         bulkEtags?: string;
         bulkUnavailable?: string;
+        recordCountRefresh?: number;
       }) => {
         if (
           options.bulkEtags !== undefined &&
@@ -108,6 +114,7 @@ export function registerEmulatorCommand(program: Command, context: CliContext): 
           },
           logger,
           tls,
+          recordCountRefreshSeconds: options.recordCountRefresh,
           bulk: {
             ...(options.bulkEtags === undefined ? {} : { etags: options.bulkEtags }),
             ...(options.bulkUnavailable === undefined

@@ -13,12 +13,14 @@ import type {
   EntityAccessProbe,
   EntityDescription,
   EntityMetadata,
+  MetadataChanges,
   NewTask,
   OwnerReference,
   QualifyLeadOptions,
   QualifyLeadResult,
   ReadAllOptions,
   ReadOptions,
+  ChangeCount,
   RecordPage,
   WhoAmI,
   WriteOperation,
@@ -37,6 +39,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter.ts';
 import { createTokenProvider, type TokenProvider } from './dataverse-auth.ts';
 import { DataverseHttp } from './dataverse-http.ts';
 import { readAllPages } from './full-reader.ts';
+import { fetchMetadataChanges } from './metadata-changes.ts';
 import {
   assertLogicalName,
   commonAttributePrivileges,
@@ -57,6 +60,7 @@ import {
   type EntityShape,
 } from './record-mapper.ts';
 import { writeOperations } from './record-writer.ts';
+import { countChangesAfter, fetchTotalRecordCounts } from './record-counter.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
 import { probeWritePath } from './write-path-probe.ts';
 import { findWebhooks, installWebhook, uninstallWebhook } from './webhook-registrar.ts';
@@ -109,6 +113,8 @@ export class DataverseConnector implements CrmConnector {
   readonly #entities = new Map<string, Promise<EntityMetadata>>();
   readonly #attributes = new Map<string, Promise<AttributeMetadata[]>>();
   #privileges: Promise<AttributePrivilege[]> | undefined;
+  /** The last `ServerVersionStamp` and the entity list it was asked for (`checkMetadataChanges`). */
+  #metadataStamp: { readonly entities: string; readonly stamp: string } | undefined;
   /** Per application user: its WhoAmI (a failure is not kept) and, once read, its name. */
   readonly #whoAmIs: (Promise<WhoAmI> | undefined)[];
   readonly #known: { userId?: string; name?: string }[];
@@ -277,7 +283,10 @@ export class DataverseConnector implements CrmConnector {
       await getJson(this.#http, path, undefined, identity);
       read = true;
     } catch (error) {
-      if (!isCrmError(error) || error.errorClass === 'transient' || error.reason === 'auth') throw error;
+      const refused =
+        isCrmError(error) &&
+        (error.errorClass === 'record' || error.errorClass === 'field' || error.reason === 'protocol');
+      if (!refused) throw error;
       problems.push(`${who} cannot read ${entity}: ${error.message}`);
     }
     const me = await this.#whoAmIOf(identity);
@@ -304,6 +313,50 @@ export class DataverseConnector implements CrmConnector {
     this.#privileges = undefined;
   }
 
+  async checkMetadataChanges(entities: readonly string[]): Promise<MetadataChanges> {
+    const names = [...new Set(entities.map(assertLogicalName))].sort();
+    const key = names.join(',');
+    const last = this.#metadataStamp;
+    if (last !== undefined && last.entities === key) {
+      try {
+        const answer = await fetchMetadataChanges(this.#http, names, last.stamp);
+        const changed = new Set(answer.entities.filter((name) => names.includes(name)));
+        if (answer.deletedAttributeIds.length > 0) {
+          const deleted = new Set(answer.deletedAttributeIds);
+          for (const name of names) {
+            const cached = await this.#attributes.get(name)?.catch(() => undefined);
+            if (cached?.some((attribute) => deleted.has(attribute.metadataId.toLowerCase())))
+              changed.add(name);
+          }
+        }
+        for (const name of changed) this.refreshMetadata(name);
+        this.#metadataStamp = { entities: key, stamp: answer.stamp };
+        return { changed: [...changed], full: false };
+      } catch (error) {
+        if (!isCrmError(error) || error.errorClass !== 'expired-cursor') throw error;
+        this.#log.info('the CRM expired the metadata version stamp; reading all metadata again');
+      }
+    }
+    // Nothing to compare with: start from a fresh stamp and forget everything cached before it.
+    let stamp: string | undefined;
+    try {
+      stamp = (await fetchMetadataChanges(this.#http, names, undefined)).stamp;
+    } catch (error) {
+      // An organisation that refuses the function still syncs fresh metadata, the expensive way: re-read each time.
+      const refused =
+        isCrmError(error) &&
+        (error.errorClass === 'record' || error.errorClass === 'field' || error.reason === 'protocol');
+      if (!refused) throw error;
+      this.#log.warn(
+        { err: { message: error.message } },
+        'RetrieveMetadataChanges failed; re-reading all metadata',
+      );
+    }
+    for (const name of names) this.refreshMetadata(name);
+    this.#metadataStamp = stamp === undefined ? undefined : { entities: key, stamp };
+    return { changed: names, full: true };
+  }
+
   async *readChanges(
     entity: string,
     select: readonly string[],
@@ -322,6 +375,19 @@ export class DataverseConnector implements CrmConnector {
       select,
       cursor === undefined ? undefined : decodeCursor(cursor),
     );
+  }
+
+  totalRecordCounts(entities: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, number>> {
+    return fetchTotalRecordCounts(this.#http, entities, signal);
+  }
+
+  async countChanges(
+    entity: string,
+    cursor: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ChangeCount | undefined> {
+    if (cursor === undefined) return undefined;
+    return countChangesAfter(this.#http, await this.#shape(entity), decodeCursor(cursor), signal);
   }
 
   async *readAll(

@@ -3,6 +3,7 @@ import type { EmulatorCore } from '../emulator-core.ts';
 import { DataverseError, dataverseCodes } from '../http/dataverse-error.ts';
 import { jsonResponse, type Caller, type EmulatorResponse } from '../http/emulator-request.ts';
 import { syncBulkMessageFilters } from '../seed/demo-seed.ts';
+import type { RecordCounts } from '../state/record-count-snapshot.ts';
 
 /**
  * The control API under `/_emulator` (interfaces.md §7), administrator token only. Limits and faults are the
@@ -32,6 +33,9 @@ const bulkBody = z.strictObject({
   etags: z.enum(['honoured', 'ignored']).default('ignored'),
   unavailableOn: z.array(z.string().min(1)).default([]),
 });
+
+/** `PUT /_emulator/record-counts`: how old the `RetrieveTotalRecordCount` snapshot may get (0 = live). */
+const recordCountsBody = z.strictObject({ refreshSeconds: z.number().int().min(0).max(31_536_000) });
 
 const expireBody = z.strictObject({ entity: z.string().min(1).optional() });
 
@@ -88,10 +92,19 @@ export function handleControl(
         }
         return ok({ expiredThrough: through, entities: tables.map((t) => t!.entity.logicalName) });
       }
+      case 'POST expire-metadata-stamps': {
+        // Dataverse expires metadata version stamps after Organization.ExpireSubscriptionsInDays or maintenance.
+        const history = core.state.catalog.history;
+        const through = history.version;
+        history.expireAll();
+        return ok({ expiredThrough: through });
+      }
       case 'PUT change-tracking': {
         const body = parse(trackingBody, bodyText);
         const entity = core.state.catalog.entity(body.entity);
         if (!entity) throw invalid(400, `Unknown entity '${body.entity}'.`);
+        if (entity.changeTracking !== body.enabled)
+          core.state.catalog.history.entityChanged(entity.metadataId);
         entity.changeTracking = body.enabled;
         return ok({ entity: entity.logicalName, changeTracking: entity.changeTracking });
       }
@@ -106,6 +119,15 @@ export function handleControl(
       }
       case 'GET bulk':
         return ok(core.state.bulk);
+      case 'GET record-counts':
+        return ok(recordCountsView(core, core.state.recordCounts.current(core.state.tables)));
+      case 'PUT record-counts': {
+        const body = parse(recordCountsBody, bodyText);
+        core.state.recordCounts.refreshSeconds = body.refreshSeconds;
+        return ok(recordCountsView(core, core.state.recordCounts.current(core.state.tables)));
+      }
+      case 'POST record-counts':
+        return ok(recordCountsView(core, core.state.recordCounts.take(core.state.tables)));
       case 'GET stats':
         return ok({
           ...core.state.stats,
@@ -148,4 +170,13 @@ function parse<T>(schema: z.ZodType<T>, text: string | undefined): T {
 
 function rowCounts(core: EmulatorCore): Record<string, number> {
   return Object.fromEntries([...core.state.tables].map(([name, table]) => [name, table.size]));
+}
+
+/** The snapshot `RetrieveTotalRecordCount` answers from, for tests and docs/emulator.md "Record counts". */
+function recordCountsView(core: EmulatorCore, snapshot: RecordCounts) {
+  return {
+    refreshSeconds: core.state.recordCounts.refreshSeconds,
+    takenAt: snapshot.takenAt.toISOString(),
+    counts: Object.fromEntries(snapshot.counts),
+  };
 }

@@ -1,7 +1,9 @@
 import { emulatorFixtures } from '../emulator-fixtures.ts';
 import type { FieldSecurity } from '../security/field-security.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
-import { notFound } from './dataverse-error.ts';
+import type { QueryOptions } from '../query/query-options.ts';
+import { assertTablePrivilege } from '../security/field-security.ts';
+import { DataverseError, dataverseCodes, notFound, odataError } from './dataverse-error.ts';
 import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from './emulator-request.ts';
 
 /** `GET WhoAmI()` (reference §9). */
@@ -49,4 +51,68 @@ export function serviceDocument(state: EmulatorState, request: EmulatorRequest):
     url: e.entitySetName,
   }));
   return jsonResponse(200, JSON.stringify({ '@odata.context': `${request.baseUrl}$metadata`, value }));
+}
+
+/**
+ * `GET RetrieveTotalRecordCount(EntityNames=@p1)?@p1=["account","contact"]` (also with the list inline, in
+ * single or double quotes): each named table's row count from the snapshot (docs/emulator.md "Record counts"),
+ * as the `EntityRecordCountCollection` complex type — `Keys` in request order, `Values` the counts.
+ */
+export function retrieveTotalRecordCount(
+  state: EmulatorState,
+  request: EmulatorRequest,
+  parameters: string | undefined,
+  options: QueryOptions,
+): EmulatorResponse {
+  const names = entityNamesParameter(parameters, options);
+  const entities = names.map((name) => {
+    const entity = state.catalog.entity(name);
+    if (!entity) {
+      // Emulator choice (docs/emulator.md): the message Dataverse gives for an unknown logical name elsewhere.
+      throw new DataverseError(
+        404,
+        dataverseCodes.objectDoesNotExist,
+        `The entity with a name = '${name}' with namemapping = 'Logical' was not found in the MetadataCache.`,
+      );
+    }
+    assertTablePrivilege(request.caller, entity, 'Read');
+    return entity;
+  });
+  const snapshot = state.recordCounts.current(state.tables);
+  const values = entities.map((entity) => snapshot.counts.get(entity.logicalName) ?? 0);
+  return jsonResponse(
+    200,
+    JSON.stringify({
+      '@odata.context': `${request.baseUrl}$metadata#Microsoft.Dynamics.CRM.RetrieveTotalRecordCountResponse`,
+      EntityRecordCountCollection: {
+        Count: entities.length,
+        IsReadOnly: false,
+        Keys: entities.map((entity) => entity.logicalName),
+        Values: values,
+      },
+    }),
+  );
+}
+
+/** `EntityNames=@p1` or `EntityNames=['a','b']`: a collection of logical names, quoted either way. */
+function entityNamesParameter(parameters: string | undefined, options: QueryOptions): string[] {
+  const match = /^\s*EntityNames\s*=\s*(.*?)\s*$/s.exec(parameters ?? '');
+  if (!match) throw odataError(`The function 'RetrieveTotalRecordCount' needs the parameter 'EntityNames'.`);
+  let value = match[1];
+  if (value.startsWith('@')) {
+    const aliased = options.aliases.get(value);
+    if (aliased === undefined) throw odataError(`The parameter alias '${value}' is not defined.`);
+    value = aliased.trim();
+  }
+  if (!value.startsWith('[') || !value.endsWith(']'))
+    throw odataError(
+      `The value of 'EntityNames' must be a collection of strings, like ["account","contact"].`,
+    );
+  const inner = value.slice(1, -1).trim();
+  if (inner === '') return [];
+  return inner.split(',').map((item) => {
+    const quoted = /^(['"])([A-Za-z0-9_]+)\1$/.exec(item.trim());
+    if (!quoted) throw odataError(`'${item.trim()}' is not a valid logical name in 'EntityNames'.`);
+    return quoted[2].toLowerCase();
+  });
 }

@@ -3,6 +3,8 @@ import { merge } from '../actions/merge.ts';
 import { qualifyLead } from '../actions/qualify-lead.ts';
 import { writeEntityDefinitions } from '../metadata/attribute-writes.ts';
 import { entityDefinitions } from '../metadata/metadata-routes.ts';
+import { insertOptionValue } from '../metadata/insert-option-value.ts';
+import { retrieveMetadataChanges } from '../metadata/retrieve-metadata-changes.ts';
 import { csdl } from '../metadata/csdl.ts';
 import {
   countCollection,
@@ -25,7 +27,12 @@ import { profileAssociation } from '../security/profile-association.ts';
 import type { EmulatorState } from '../state/emulator-state.ts';
 import { odataError, segmentNotFound, unknownProperty } from './dataverse-error.ts';
 import type { EmulatorRequest, EmulatorResponse, Usage } from './emulator-request.ts';
-import { retrievePrincipalAttributePrivileges, serviceDocument, whoAmI } from './functions.ts';
+import {
+  retrievePrincipalAttributePrivileges,
+  retrieveTotalRecordCount,
+  serviceDocument,
+  whoAmI,
+} from './functions.ts';
 import { parseResourcePath } from './odata-path.ts';
 
 export interface RouterDeps {
@@ -36,6 +43,8 @@ export interface RouterDeps {
 
 const notAllowed = (method: string) =>
   odataError(`The requested resource does not support http method '${method}'.`, 405);
+
+const unqualified = (name: string) => name.replace(/^Microsoft\.Dynamics\.CRM\./, '');
 
 /** Routes one authenticated Web API request by its OData resource path. */
 export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: Usage): EmulatorResponse {
@@ -62,9 +71,28 @@ export function routeWebApi(deps: RouterDeps, request: EmulatorRequest, usage: U
     if (method !== 'GET') throw notAllowed(method);
     return whoAmI(request);
   }
+  if (
+    (first.name === 'RetrieveTotalRecordCount' ||
+      first.name === 'Microsoft.Dynamics.CRM.RetrieveTotalRecordCount') &&
+    segments.length === 1
+  ) {
+    if (method !== 'GET') throw notAllowed(method);
+    return retrieveTotalRecordCount(state, request, first.key, options);
+  }
   if (first.name === 'EntityDefinitions') {
+    if (method === 'GET') state.stats.metadata.entityDefinitions += 1;
     if (method !== 'GET') return writeEntityDefinitions(state.catalog, request, segments);
     return entityDefinitions(state.catalog, request, options, segments);
+  }
+  if (unqualified(first.name) === 'RetrieveMetadataChanges' && segments.length === 1) {
+    if (method !== 'GET') throw notAllowed(method);
+    const since = /ClientVersionStamp\s*=/.test(first.key ?? '');
+    state.stats.metadata[since ? 'changesSince' : 'changesFull'] += 1;
+    return retrieveMetadataChanges(state.catalog, request, first.key, options.other);
+  }
+  if (unqualified(first.name) === 'InsertOptionValue' && segments.length === 1) {
+    if (method !== 'POST') throw notAllowed(method);
+    return insertOptionValue(state.catalog, request);
   }
   if ((first.name === 'Merge' || first.name === 'Microsoft.Dynamics.CRM.Merge') && segments.length === 1) {
     if (method !== 'POST') throw notAllowed(method);

@@ -39,7 +39,7 @@ const stringFormats = ['Text', 'Email', 'Phone', 'Url', 'TextArea', 'TickerSymbo
 const int32 = { min: -2147483648, max: 2147483647 };
 const decimalLimit = 100_000_000_000;
 /** Option values the platform hands out for a publisher prefix without a value of its own (`new_`). */
-const firstOptionValue = 100_000_000;
+export const firstOptionValue = 100_000_000;
 
 const bad = (message: string) => invalidArgument(message);
 
@@ -201,7 +201,7 @@ function picklistSpec(logicalName: string, displayName: string, body: Json, comm
 }
 
 /** The 1033 (else first) label of a Label object; undefined when absent. */
-function labelText(value: unknown, path: string): string | undefined {
+export function labelText(value: unknown, path: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   const labels = (value as Json).LocalizedLabels;
   if (typeof value !== 'object' || !Array.isArray(labels))

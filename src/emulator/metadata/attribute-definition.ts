@@ -55,7 +55,8 @@ export interface AttributeDefinition {
   readonly precision?: number;
   /** String: Text/Email/Phone/Url; DateTime: DateAndTime/DateOnly. */
   readonly format?: string;
-  readonly options?: readonly OptionDefinition[];
+  /** Mutable: `InsertOptionValue` adds options (a new array each time, so readers never see one half-built). */
+  options?: readonly OptionDefinition[];
   readonly optionSetName?: string;
   /** Boolean labels (e.g. donotemail: Allow / Do Not Allow). */
   readonly booleanLabels?: { readonly true: string; readonly false: string };

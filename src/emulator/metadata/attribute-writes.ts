@@ -68,6 +68,7 @@ function createAttribute(catalog: Catalog, request: EmulatorRequest, entityKey: 
     created.metadataId ??
     metadataId('attribute', entity.logicalName, created.spec.logicalName, String(entity.columnCount));
   const attribute = addAttribute(entity, created.spec, id);
+  catalog.history.attributeCreated(attribute.metadataId);
   return emptyResponse(204, {
     'OData-EntityId': `${request.baseUrl}EntityDefinitions(${entity.metadataId})/Attributes(${attribute.metadataId})`,
   });
@@ -95,11 +96,12 @@ function deleteAttribute(catalog: Catalog, entityKey: string, attributeKey: stri
       `The lookup '${name}' belongs to a relationship; the emulator does not delete relationships (RelationshipDefinitions).`,
     );
   removeAttribute(entity, attribute);
+  catalog.history.attributeDeleted(attribute.metadataId);
   return emptyResponse(204);
 }
 
-/** Creating and deleting columns needs the System Customizer privileges the sync user does not have. */
-function assertCustomizer(caller: Caller, access: 'Create' | 'Delete'): void {
+/** Creating, changing and deleting columns needs the System Customizer privileges the sync user does not have. */
+export function assertCustomizer(caller: Caller, access: 'Create' | 'Write' | 'Delete'): void {
   if (caller.isAdmin) return;
   const privilege = `prv${access}Attribute`;
   throw new DataverseError(

@@ -1,4 +1,5 @@
 import type { EntityDefinition } from './entity-definition.ts';
+import { MetadataHistory } from './metadata-history.ts';
 import { account } from './entities/account.ts';
 import { asyncoperation } from './entities/asyncoperation.ts';
 import { contact } from './entities/contact.ts';
@@ -21,6 +22,8 @@ import { newSubscription } from './entities/subscription.ts';
 export class Catalog {
   readonly entities = new Map<string, EntityDefinition>();
   readonly bySetName = new Map<string, EntityDefinition>();
+  /** What changed when, for `RetrieveMetadataChanges` with a `ClientVersionStamp`. */
+  readonly history = new MetadataHistory();
   private readonly define: () => EntityDefinition[];
 
   constructor(define: () => EntityDefinition[] = defaultEntities) {
@@ -34,9 +37,10 @@ export class Catalog {
   /**
    * Puts every entity's attributes back to their definition (control API reset): custom attributes created
    * or deleted through the metadata API are forgotten. Entity objects stay the same, so tables keep them;
-   * the tables must be empty (their rows' layout changes).
+   * the tables must be empty (their rows' layout changes). Metadata version stamps issued before expire.
    */
   restoreDefinitions(): void {
+    this.history.expireAll();
     for (const fresh of this.define()) {
       const entity = this.entities.get(fresh.logicalName);
       if (!entity) continue;

@@ -12,6 +12,8 @@ export interface QueryOptions {
   readonly deltatoken: string | undefined;
   /** Other parameters (`annotations=true`, `tag=`…) by name. */
   readonly other: ReadonlyMap<string, string>;
+  /** Parameter aliases (`@p1=…`) by name with the `@`, for function parameters (`EntityNames=@p1`). */
+  readonly aliases: ReadonlyMap<string, string>;
   /** The raw query string without `$skiptoken`/`$deltatoken`: next and delta links repeat it unchanged. */
   readonly linkQuery: string;
 }
@@ -99,6 +101,7 @@ export function parseQueryOptions(raw: string): QueryOptions {
     skiptoken: values.get('$skiptoken'),
     deltatoken: values.get('$deltatoken'),
     other,
+    aliases,
     linkQuery: kept.join('&'),
   };
 }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Catalog } from '../metadata/catalog.ts';
 import type { Value } from './row.ts';
+import { RecordCountSnapshot } from './record-count-snapshot.ts';
 import { Table, type UndoSink } from './table.ts';
 
 /** A plug-in rule set through `PUT /_emulator/rules` (interfaces.md §7). */
@@ -63,12 +64,22 @@ export class EmulatorState {
   rules: readonly PluginRule[] = [];
   /** Kept across `reset` (it describes the organisation, like limits and faults); see `BulkSettings`. */
   bulk: BulkSettings = defaultBulkSettings;
-  readonly stats = { requests: 0, throttled: 0 };
+  /**
+   * `metadata`: schema reads by kind — `EntityDefinitions…` GETs, and `RetrieveMetadataChanges` calls without and
+   * with a `ClientVersionStamp` (`changesFull` / `changesSince`) — so tests can see what a metadata check costs.
+   */
+  readonly stats = {
+    requests: 0,
+    throttled: 0,
+    metadata: { entityDefinitions: 0, changesFull: 0, changesSince: 0 },
+  };
   /**
    * More figures for `GET /_emulator/stats` from the protocol modules (limits and faults, webhooks), which the
    * server plugs in; the state itself only counts requests.
    */
   moreStats: () => Record<string, unknown> = () => ({});
+  /** Behind `RetrieveTotalRecordCount`: taken at every reset, kept across it with its refresh setting. */
+  readonly recordCounts = new RecordCountSnapshot();
   private version = 0;
   private journal: (() => void)[] | undefined;
   private pendingEvents: RecordChangedEvent[] | undefined;

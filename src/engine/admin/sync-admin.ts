@@ -1,6 +1,7 @@
 import type { IdentityStats } from '../../connectors/connector.ts';
 import type { SyncFieldView } from '../../domain/sync-field.ts';
 import type { LatencySummary } from './sync-latency.ts';
+import type { EntityBacklog } from './crm-backlog.ts';
 import type { FieldPolicy } from '../../domain/field-policy.ts';
 import type { Page, PageRequest } from '../../store/person-store.ts';
 import type {
@@ -47,12 +48,13 @@ export interface SyncAdmin {
 
 export interface EntityStatus {
   readonly toCrm: { readonly pending: number; readonly oldestPendingAt: string | null };
-  readonly fromCrm: { readonly pending: number | null };
+  /** What the next pass would read from the CRM (crm-backlog.ts `EntityBacklog`: how it was counted, when). */
+  readonly fromCrm: EntityBacklog;
   readonly syncedLastHour: number;
   readonly syncedLast24h: number;
   /** Pending work grew between the last two status samples. */
   readonly growing: boolean;
-  /** Seconds until the backlog is drained at the last hour's rate; null when unknown or empty. */
+  /** Seconds until the push backlog drains at the last hour's push rate; null when unknown or empty. */
   readonly etaSeconds: number | null;
   /**
    * Lead and contact: how updates reach the CRM (B4.5) — `bulk` (UpdateMultiple, its stale-ETag refusal proven
@@ -71,7 +73,23 @@ export interface SyncStatus {
     readonly lastFinishedAt: string | null;
     readonly lastError: string | null;
   };
-  readonly initialLoad: { readonly done: boolean; readonly processed: number; readonly total: number | null };
+  /**
+   * B2.6, persisted (a restart resumes the bar): rows the initial load applied, of `total` — the sum of the CRM's
+   * `RetrieveTotalRecordCount` snapshots ("within the last 24 hours", so the load may end above it), asked at
+   * `totalCountedAt`; null when the CRM could not tell. Per entity too.
+   */
+  readonly initialLoad: {
+    readonly done: boolean;
+    readonly processed: number;
+    readonly total: number | null;
+    readonly totalCountedAt: string | null;
+    readonly entities: readonly {
+      readonly entity: string;
+      readonly processed: number;
+      readonly total: number | null;
+      readonly done: boolean;
+    }[];
+  };
   /** The sync errors kept (B6.1): `open` (open or retry, what the errors page lists) and `total`, each kept `retentionDays`. */
   readonly errors: { readonly open: number; readonly total: number; readonly retentionDays: number };
   readonly entities: Readonly<Record<string, EntityStatus>>;

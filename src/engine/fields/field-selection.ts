@@ -61,6 +61,26 @@ function fieldInput(
   };
 }
 
+/**
+ * B5.6: did the attribute change type since the field was stored? The person-field type alone misses changes
+ * such as Picklist → String (both strings to a person), so the stored CRM type and kind are compared too.
+ */
+function typeChange(
+  previous: SyncField,
+  attribute: DescribedAttribute,
+  type: string,
+): { from: string; to: string } | undefined {
+  const was = previous.metadata ?? {};
+  const crmType = attribute.metadata.attributeType;
+  if (typeof was.attributeType === 'string' && was.attributeType !== crmType) {
+    return { from: was.attributeType, to: crmType };
+  }
+  if (typeof was.kind === 'string' && was.kind !== attribute.kind)
+    return { from: was.kind, to: attribute.kind };
+  if (previous.type !== type) return { from: previous.type, to: type };
+  return undefined;
+}
+
 export interface CatalogChanges {
   /** Selected attributes that disappeared or changed type (B5.6). */
   readonly quarantined: { entity: string; attribute: string; reason: string }[];
@@ -98,10 +118,18 @@ export async function refreshFieldCatalog(deps: EngineDeps, entity: SyncEntity):
       updates.push(
         fieldInput(entity, attribute, selected, selected ? 'synced' : 'available', null, undefined),
       );
-    } else if (previous.selected && previous.state !== 'quarantined' && previous.type !== type) {
-      const reason = `Its type changed in the CRM from ${previous.type} to ${type}.`;
-      updates.push(fieldInput(entity, attribute, true, 'quarantined', reason, previous));
-      quarantined.push({ entity: entity.name, attribute: attribute.logicalName, reason });
+    } else if (previous.state !== 'inaccessible' && typeChange(previous, attribute, type) !== undefined) {
+      const change = typeChange(previous, attribute, type)!;
+      if (previous.selected && previous.state !== 'quarantined') {
+        const reason = `Its type changed in the CRM from ${change.from} to ${change.to}.`;
+        updates.push(fieldInput(entity, attribute, true, 'quarantined', reason, previous));
+        quarantined.push({ entity: entity.name, attribute: attribute.logicalName, reason });
+      } else {
+        // Not synced now: only the stored type follows the CRM (a later selection backfills with the new type).
+        updates.push(
+          fieldInput(entity, attribute, previous.selected, previous.state, previous.stateReason, previous),
+        );
+      }
     } else if (previous.state === 'inaccessible') {
       updates.push(fieldInput(entity, attribute, false, 'available', null, previous));
     } else if (previous.access.update !== attribute.update || previous.access.create !== attribute.create) {
@@ -112,7 +140,7 @@ export async function refreshFieldCatalog(deps: EngineDeps, entity: SyncEntity):
   }
   for (const previous of stored.values()) {
     if (seen.has(previous.attribute) || !previous.selected || previous.state === 'quarantined') continue;
-    const reason = 'The attribute no longer exists in the CRM.';
+    const reason = `The attribute ${previous.attribute} no longer exists in the CRM.`;
     await deps.store.setSyncFieldState(entity.name, previous.attribute, 'quarantined', reason);
     quarantined.push({ entity: entity.name, attribute: previous.attribute, reason });
   }

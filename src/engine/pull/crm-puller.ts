@@ -45,6 +45,8 @@ export interface PullInput {
   readonly settings: EngineSettings;
   readonly signal?: AbortSignal;
   readonly onProgress?: PullProgress;
+  /** The pass is the initial load: applied rows count towards its persisted progress (B2.6). */
+  readonly initialLoad?: boolean;
   /**
    * The engine's push turns (B2.8). A page applies in a turn of its own, so never between an immediate push's
    * CRM write and the transaction that records its answer: the page may hold a CRM edit made after that push
@@ -166,6 +168,8 @@ async function applyPage(deps: EngineDeps, input: PullInput, reader: EntityReade
         await applyRecordBatch(tx, input, reader.plan, page);
         const rows = page.upserts.length + page.deletes.length;
         if (rows > 0) await tx.addSyncedCount(entity, 'fromCrm', rows);
+        // In the page's transaction: a page redone after a crash is counted once (B2.4).
+        if (input.initialLoad === true) await tx.addInitialLoadProgress(entity, rows, page.final);
         await tx.setCursor(crmCursorName(entity), page.cursor);
       }),
     );

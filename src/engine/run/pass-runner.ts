@@ -11,6 +11,7 @@ import { pushPending } from '../push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
 import { refreshFieldCatalog } from '../fields/field-selection.ts';
+import { refreshChangedMetadata } from '../fields/metadata-refresh.ts';
 import { collectMarketingChanges } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { PushGate } from './push-gate.ts';
@@ -19,6 +20,7 @@ import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
 import { passSummary } from '../admin/pass-summary.ts';
+import { countCrmBacklog, ensureInitialLoadTotals, type EntityBacklog } from '../admin/crm-backlog.ts';
 
 export const initialLoadSetting = 'sync:initial-load-done';
 
@@ -30,9 +32,16 @@ export interface PassOptions {
   readonly trigger: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: PullProgress;
+  /**
+   * Called once per entity before the CRM is read, with what the read is expected to bring (`sync --once`'s bar
+   * totals). Costs one count request per entity, so only passes that show it ask.
+   */
+  readonly onEstimate?: PassEstimate;
   /** Shared with the immediate pusher (B2.8): the pass collects and pushes in its turn. */
   readonly pushGate?: PushGate;
 }
+
+export type PassEstimate = (entity: string, backlog: EntityBacklog) => void;
 
 export interface PassOutcome {
   readonly pass: PassRecord;
@@ -42,7 +51,8 @@ export interface PassOutcome {
 }
 
 /**
- * One pass (B2.2): refresh the field catalog when it is empty, read and apply the CRM's changes per entity,
+ * One pass (B2.2): check the CRM's metadata for changes (issue 16 item 8, B5.6), refresh the field catalog when
+ * it is empty or its entity changed, read and apply the CRM's changes per entity,
  * collect the marketing side's changes, push them. A failure of the whole pass (authentication, CRM
  * unreachable, privilege on an entity) is recorded with a clear message and a notification (B6.3); the
  * schedule retries after the interval.
@@ -58,16 +68,25 @@ export async function runPass(
   log.info({ trigger: options.trigger }, 'pass started');
   const context = new PassContext();
   try {
+    // One cheap request when the CRM's schema did not change; a new option or a type change is seen now.
+    await refreshChangedMetadata(deps, syncEntitiesOf(settings));
     const plans = await buildPlans(deps, settings);
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
     // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
     context.timesLatency = !initialLoad;
+    // B2.6: the bar's total, asked once and kept, so a restarted load keeps the same bar.
+    if (initialLoad) await ensureInitialLoadTotals(deps, [...plans.keys()], options.signal);
+    if (options.onEstimate !== undefined) {
+      const backlog = await countCrmBacklog(deps, [...plans.keys()], !initialLoad, options.signal);
+      for (const [entity, estimate] of backlog) options.onEstimate(entity, estimate);
+    }
     const statistics = new StatisticsRefresher(deps.store, log);
     try {
       await pullCrmChanges(deps, {
         plans,
         context,
         settings,
+        initialLoad,
         signal: options.signal,
         pushGate: options.pushGate,
         onProgress: (event) => {

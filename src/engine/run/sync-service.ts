@@ -9,7 +9,7 @@ import { buildPlans, syncEntitiesOf } from './pass-runner.ts';
 import { rereadRecord } from '../apply/fetched-records.ts';
 import { previewNextPass } from '../admin/sync-preview.ts';
 import type { FieldSelection, ResyncResult, SyncAdmin, SyncStatus } from '../admin/sync-admin.ts';
-import { enabledSetting, SyncEngine } from './sync-engine.ts';
+import { enabledSetting, passRequestSetting, SyncEngine } from './sync-engine.ts';
 import { StatusReporter } from '../admin/sync-status.ts';
 import { LatencyRecorder } from '../admin/sync-latency.ts';
 import type { SyncField } from '../../domain/sync-field.ts';
@@ -45,7 +45,6 @@ export class SyncService implements SyncAdmin {
     this.engine = new SyncEngine(work, settings);
     this.backfills = new BackfillRunner(work, settings);
     this.#status = new StatusReporter(this.#deps, settings, this.engine);
-    this.engine.onProgress = (event) => this.#status.addInitialLoadProgress(event.rows);
   }
 
   async start(): Promise<void> {
@@ -68,7 +67,10 @@ export class SyncService implements SyncAdmin {
   }
 
   async requestPass(): Promise<{ requested: true }> {
-    this.engine.requestPass();
+    // Stored, so the replica that runs the passes hears it even if it is not this one (B2.9).
+    const stored = new Date().toISOString();
+    await this.#deps.store.setSetting(passRequestSetting, stored);
+    this.engine.requestPass(stored);
     return { requested: true };
   }
 

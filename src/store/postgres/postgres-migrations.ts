@@ -3,6 +3,7 @@ import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
 import { createCampaignRunsPersonIndex } from '../sql/migrations/campaign-runs-person-index.ts';
 import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
+import { createInitialLoadProgressTable } from '../sql/migrations/initial-load-progress-table.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
 import { createRecordBasesTable } from '../sql/migrations/record-bases-table.ts';
 import type { StoreMigrations } from '../sql/store-migrator.ts';
@@ -102,7 +103,17 @@ export const postgresMigrations: StoreMigrations = {
       )`.execute(db);
     },
   },
-  '0006_campaign_runs_person': {
+  '0007_initial_load_progress': {
+    async up(db) {
+      await createInitialLoadProgressTable(db, {
+        json: 'jsonb',
+        timestamp: 'timestamptz',
+        boolean: 'boolean',
+        bigint: 'bigint',
+      });
+    },
+  },
+  '0008_campaign_runs_person': {
     async up(db) {
       await createCampaignRunsPersonIndex(db);
     },

@@ -46,8 +46,15 @@ export async function createPostgresStore(options: PostgresStoreOptions, logger:
   });
   const log = logger.child({ component: 'store', backend: 'postgres' });
   // An idle client losing its connection (server restart) must not crash the process; the next query
-  // reconnects or fails with STORE_UNAVAILABLE.
-  pool.on('error', (error) => log.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
+  // reconnects or fails with STORE_UNAVAILABLE. Logged by the client's own listener, below.
+  pool.on('error', () => undefined);
+  // For idle and checked-out clients alike: a client checked out by a transaction can fail between
+  // two statements — the server ends a fenced transaction left idle by a frozen holder (B2.9), a network cut —
+  // and pg then emits 'error' on the client, which would crash the process without a listener. The statement
+  // that follows fails with the same error, and the pool drops the client when it is released.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => log.warn({ err: error.message }, 'PostgreSQL connection failed')),
+  );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const changes = postgresChangeSignal(url.toString(), schema, log);
   return createSqlStore(

@@ -22,6 +22,7 @@ export function passOperations(
   RunLogStore,
   | 'startPass'
   | 'finishPass'
+  | 'abortRunningPasses'
   | 'listPasses'
   | 'getPassSummary'
   | 'addSyncedCount'
@@ -65,6 +66,15 @@ export function passOperations(
         .where('id', '=', id)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
+    },
+
+    async abortRunningPasses(error) {
+      const result = await ctx.db
+        .updateTable('sync_passes')
+        .set({ status: 'aborted', finished_at: nowIso(), error })
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async listPasses(page) {

@@ -176,6 +176,15 @@ export interface SyncThroughputTable {
   count: Count;
 }
 
+export interface InitialLoadProgressTable {
+  entity: string;
+  processed: Count;
+  total: Count | null;
+  total_counted_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface NotificationsTable {
   id: string;
   type: string;
@@ -259,6 +268,7 @@ export interface Database {
   sync_conflicts: SyncConflictsTable;
   sync_passes: SyncPassesTable;
   sync_throughput: SyncThroughputTable;
+  initial_load_progress: InitialLoadProgressTable;
   notifications: NotificationsTable;
   backfill_jobs: BackfillJobsTable;
   campaigns: CampaignsTable;

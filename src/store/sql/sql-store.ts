@@ -14,6 +14,7 @@ import { personFieldOperations } from './person-field-operations.ts';
 import { personBulkOperations } from './person-bulk-operations.ts';
 import { personOperations } from './person-operations.ts';
 import { settingOperations } from './setting-operations.ts';
+import { initialLoadOperations } from './initial-load-operations.ts';
 import type { MigrationStatus } from '../schema-store.ts';
 import type { Store } from '../store.ts';
 import type { MigrationReport } from './store-migrator.ts';
@@ -57,6 +58,7 @@ export function createSqlStore(ctx: StoreContext, lifecycle: StoreLifecycle): St
     ...outboxOperations(ctx),
     ...syncErrorOperations(ctx),
     ...passOperations(ctx),
+    ...initialLoadOperations(ctx),
     ...notificationDeliveryOperations(ctx),
     ...jobOperations(ctx),
     ...syncFieldOperations(ctx),
@@ -142,7 +144,10 @@ function translateErrors(store: Store, ctx: StoreContext): Store {
   return wrapped as unknown as Store;
 }
 
-/** Methods that touch no database and answer at once: passed through as they are, not made async. */
+/**
+ * Methods that touch no database and answer at once: passed through as they are, not made async (made async,
+ * `withFence` would hand out a promise of a store, and the fenced engine would call methods of a promise).
+ */
 const synchronousMethods: ReadonlySet<string> = new Set(['onMarketingCommit', 'withFence']);
 
 function describe(error: unknown): string {

@@ -3,6 +3,7 @@ import { Badge } from '../components/badge.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { Instant } from '../components/instant.tsx';
 import { formatCount, formatDuration } from '../format.ts';
+import { describeCrmPending, formatCrmPending } from '../crm-counts.ts';
 
 const columns = [
   { label: 'Entity' },
@@ -20,6 +21,10 @@ export function BacklogTable({ entities }: { entities: Readonly<Record<string, S
   const rows = Object.entries(entities);
   if (rows.length === 0) return <p className="muted">No entity is synced yet.</p>;
   const writePaths = rows.filter(([, status]) => status.writePath !== undefined);
+  const countedAt = rows
+    .map(([, status]) => status.fromCrm.countedAt)
+    .filter((at): at is string => at !== null)
+    .sort()[0];
   return (
     <>
       <DataTable label="Backlog per entity" columns={columns}>
@@ -30,14 +35,10 @@ export function BacklogTable({ entities }: { entities: Readonly<Record<string, S
             <td>
               <Instant at={status.toCrm.oldestPendingAt} />
             </td>
-            <td className="number">
-              {status.fromCrm.pending === null ? (
-                <span className="muted" title="The CRM's change tracking does not count pending changes.">
-                  n/a
-                </span>
-              ) : (
-                formatCount(status.fromCrm.pending)
-              )}
+            <td className="number" title={describeCrmPending(status.fromCrm)}>
+              <span className={status.fromCrm.pending === null ? 'muted' : undefined}>
+                {formatCrmPending(status.fromCrm)}
+              </span>
             </td>
             <td className="number">{formatCount(status.syncedLastHour)}</td>
             <td className="number">{formatCount(status.syncedLast24h)}</td>
@@ -60,6 +61,14 @@ export function BacklogTable({ entities }: { entities: Readonly<Record<string, S
           </tr>
         ))}
       </DataTable>
+      <p className="muted small" data-testid="pending-explained">
+        <strong>Pending from CRM</strong> is counted by the CRM: for tables with change tracking, the changes
+        (creates, updates, deletes) since the last pass; without it, the rows modified after the newest one
+        read (deletes not seen; Dataverse stops at 5,000, shown as “5,000+”); during the initial load, the
+        rows it has still to read. Counted{' '}
+        {countedAt === undefined ? 'when the CRM answers' : <Instant at={countedAt} />}, again at most every
+        30 s and after every pass. <strong>ETA to CRM</strong>: the push backlog at the last hour’s push rate.
+      </p>
       {writePaths.length === 0 ? null : (
         <p className="muted" data-testid="write-paths">
           Updates reach the CRM through{' '}

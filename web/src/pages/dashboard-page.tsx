@@ -16,6 +16,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { useResource } from '../hooks/use-resource.ts';
 import { paths } from '../routes.ts';
 import { hourlyThroughput, writtenRecords } from '../throughput.ts';
+import { describeInitialLoadTotal } from '../crm-counts.ts';
 import { BacklogTable } from './backlog-table.tsx';
 import { LatencyPanel } from './latency-panel.tsx';
 
@@ -144,6 +145,29 @@ export function DashboardPage() {
                 max={current.initialLoad.total}
                 done={current.initialLoad.done}
               />
+              <p className="muted small" data-testid="initial-load-total">
+                {describeInitialLoadTotal(current.initialLoad)}
+                {current.initialLoad.totalCountedAt === null ? null : (
+                  <>
+                    {' '}
+                    Asked <Instant at={current.initialLoad.totalCountedAt} />.
+                  </>
+                )}
+              </p>
+              {current.initialLoad.entities.length === 0 ? null : (
+                <details>
+                  <summary>Per table</summary>
+                  {current.initialLoad.entities.map((entity) => (
+                    <ProgressBar
+                      key={entity.entity}
+                      label={entity.entity}
+                      value={entity.processed}
+                      max={entity.total}
+                      done={entity.done}
+                    />
+                  ))}
+                </details>
+              )}
               {current.backfills.length === 0 ? (
                 <p className="muted">No backfill is queued or running.</p>
               ) : (

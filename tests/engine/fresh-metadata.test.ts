@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { bearerApi } from '../helpers/bearer-api.ts';
+import { buildTestServer, testApiKey } from '../api/support/test-server.ts';
+import { defaultEngineSettings, syncEntitiesOf } from '../../src/engine/engine.ts';
+import { createStringColumn, label } from './crm-columns.ts';
+import { useEmulator, type SyncWorld } from './sync-world.ts';
+
+/**
+ * Issue 16 item 8: option sets and attribute types are re-read cheaply every pass (RetrieveMetadataChanges with
+ * the last version stamp), so a new option label or a type change made in the CRM is seen by the next pass with
+ * no re-save of the field selection; a type change quarantines the field (B5.6). Over real HTTP against the
+ * emulator as its own process.
+ */
+
+/** A CRM administrator adds an option to a choice column (Microsoft's InsertOptionValue action). */
+async function insertOption(world: SyncWorld, entity: string, attribute: string, text: string) {
+  const response = await world.crm('POST', 'InsertOptionValue', {
+    EntityLogicalName: entity,
+    AttributeLogicalName: attribute,
+    Label: label(text),
+  });
+  assert.equal(response.status, 200, JSON.stringify(response.json));
+  return response.json.NewOptionValue as number;
+}
+
+async function metadataStats(world: SyncWorld) {
+  const response = await world.crm('GET', '/_emulator/stats');
+  return response.json.metadata as { entityDefinitions: number; changesFull: number; changesSince: number };
+}
+
+async function someLinkedContact(world: SyncWorld): Promise<string> {
+  const contacts = await world.crm('GET', 'contacts?$select=contactid&$top=1');
+  return contacts.json.value[0].contactid as string;
+}
+
+async function withApi(world: SyncWorld, scenario: (api: ReturnType<typeof bearerApi>) => Promise<void>) {
+  const app = await buildTestServer(world.testStore.store, { syncAdmin: world.service });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    await scenario(bearerApi(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, testApiKey));
+  } finally {
+    await app.close();
+  }
+}
+
+describe('engine: fresh CRM metadata every pass (issue 16 item 8, B5.3, B5.6)', () => {
+  const emulator = useEmulator();
+
+  test('a new option added in the CRM reaches the person as its label after the next pass, with no re-save', () =>
+    emulator.run({}, async (world) => {
+      await world.pass();
+      const contactId = await someLinkedContact(world);
+      const value = await insertOption(world, 'contact', 'leadsourcecode', 'Podcast');
+      await world.crmUpdate('contact', contactId, { leadsourcecode: value });
+      await world.pass();
+      assert.equal((await world.linkedPerson('contact', contactId)).fields.leadSource, 'Podcast');
+      // And back: the marketing side may now choose the new label (B5.3: labels not in the option set fail).
+      const leadId = (await world.crm('GET', 'leads?$select=leadid&$top=1')).json.value[0].leadid as string;
+      const leadValue = await insertOption(world, 'lead', 'leadsourcecode', 'Webinar');
+      await world.pass();
+      const person = await world.linkedPerson('lead', leadId);
+      await world.editPerson(person.id, { leadSource: 'Webinar' });
+      await world.pass();
+      assert.equal((await world.crmGet('lead', leadId, ['leadsourcecode'])).leadsourcecode, leadValue);
+    }));
+
+  test('when nothing changed, the per-pass metadata check costs one RetrieveMetadataChanges and no other metadata read', () =>
+    emulator.run({}, async (world) => {
+      await world.pass();
+      await world.pass();
+      const before = await metadataStats(world);
+      await world.pass();
+      const after = await metadataStats(world);
+      assert.equal(after.changesSince - before.changesSince, 1, 'one RetrieveMetadataChanges with the stamp');
+      assert.equal(after.changesFull - before.changesFull, 0, 'no full metadata query');
+      assert.equal(after.entityDefinitions - before.entityDefinitions, 0, 'no EntityDefinitions read');
+      // A change costs the re-read of that entity only.
+      await insertOption(world, 'contact', 'new_tier', 'Platinum');
+      const beforeChange = await metadataStats(world);
+      await world.pass();
+      const afterChange = await metadataStats(world);
+      assert.equal(afterChange.changesSince - beforeChange.changesSince, 1);
+      assert.ok(afterChange.entityDefinitions - beforeChange.entityDefinitions > 0, 'contact was read again');
+    }));
+
+  test('B5.6 an attribute whose type changed in the CRM is quarantined at the next pass and the fields API shows it', () =>
+    emulator.run({}, async (world) => {
+      await world.pass();
+      const selected = (await world.service.listFields())
+        .filter((field) => field.entity === 'contact' && field.selected)
+        .map((field) => field.attribute);
+      await world.service.saveFields({ contact: [...selected, 'new_tier'] });
+      await world.service.backfills.runPending();
+      const contactId = await someLinkedContact(world);
+      await world.crmUpdate('contact', contactId, { new_tier: 100000002 });
+      await world.pass();
+      const person = await world.linkedPerson('contact', contactId);
+      assert.equal(person.fields.new_tier, 'Gold');
+      // The column is replaced by a text column of the same name: Picklist → String (both text to a person).
+      const column = `EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='new_tier')`;
+      assert.equal((await world.crm('DELETE', column)).status, 204);
+      await createStringColumn(world, 'contact', 'new_Tier');
+      await world.crmUpdate('contact', contactId, { new_tier: 'free text now', jobtitle: 'Still syncing' });
+      await world.pass();
+      await withApi(world, async (api) => {
+        const fields = (await api('GET', '/api/v1/sync/fields')).body;
+        const tier = fields.find(
+          (field: any) => field.entity === 'contact' && field.attribute === 'new_tier',
+        );
+        assert.equal(tier.state, 'quarantined');
+        assert.match(tier.stateReason, /type changed in the CRM from Picklist to String/);
+      });
+      const after = await world.linkedPerson('contact', contactId);
+      assert.equal(after.fields.new_tier, 'Gold', 'the quarantined field is not read with the new type');
+      assert.equal(after.fields.title, 'Still syncing', 'every other field keeps syncing');
+      const notes = await world.testStore.store.listNotifications({ limit: 20 });
+      assert.ok(notes.items.some((note) => note.type === 'field-quarantined'));
+      // Re-saving the selection clears the quarantine (B5.6) and backfills with the new type.
+      await world.service.saveFields({ contact: [...selected, 'new_tier'] });
+      await world.service.backfills.runPending();
+      const cleared = (await world.service.listFields()).find((field) => field.attribute === 'new_tier');
+      assert.equal(cleared?.state, 'synced');
+      assert.equal((await world.linkedPerson('contact', contactId)).fields.new_tier, 'free text now');
+    }));
+
+  test('a deleted column is found through DeletedMetadata alone; nothing changed → nothing reported', () =>
+    emulator.run({}, async (world) => {
+      await createStringColumn(world, 'lead', 'new_Gone');
+      await world.pass();
+      // The pass's own entity list: the stamp belongs to that query.
+      const entities = syncEntitiesOf(defaultEngineSettings).map((entity) => entity.name);
+      assert.deepEqual(await world.deps.crm.checkMetadataChanges(entities), { changed: [], full: false });
+      const gone = `EntityDefinitions(LogicalName='lead')/Attributes(LogicalName='new_gone')`;
+      assert.equal((await world.crm('DELETE', gone)).status, 204);
+      assert.deepEqual(await world.deps.crm.checkMetadataChanges(entities), {
+        changed: ['lead'],
+        full: false,
+      });
+      const lead = await world.deps.crm.describeEntity('lead');
+      assert.ok(!lead.attributes.some((attribute) => attribute.logicalName === 'new_gone'), 'read again');
+    }));
+
+  test('an expired metadata stamp (0x80044352) makes the next pass read all metadata again, and it succeeds', () =>
+    emulator.run({}, async (world) => {
+      await world.pass();
+      const contactId = await someLinkedContact(world);
+      const value = await insertOption(world, 'contact', 'leadsourcecode', 'Trade fair');
+      assert.equal((await world.crm('POST', '/_emulator/expire-metadata-stamps')).status, 200);
+      await world.crmUpdate('contact', contactId, { leadsourcecode: value });
+      const before = await metadataStats(world);
+      await world.pass();
+      const after = await metadataStats(world);
+      assert.equal(after.changesFull - before.changesFull, 1, 'started over without a stamp');
+      assert.equal((await world.linkedPerson('contact', contactId)).fields.leadSource, 'Trade fair');
+    }));
+});
