@@ -3,8 +3,8 @@ import { provisionApiKey } from './api/api-key.ts';
 import { buildServer } from './api/server.ts';
 import { builtConsoleRoot } from './api/static-ui.ts';
 import type { Config } from './config/config.ts';
-import type { SyncService } from './engine/engine.ts';
-import { CampaignRunner } from './flows/campaign-runner.ts';
+import { marketingCursorName, StoragePruner, type SyncService } from './engine/engine.ts';
+import { CampaignRunner, campaignCursorName } from './flows/campaign-runner.ts';
 import { withFlowStatus } from './flows/flow-status.ts';
 import type { Logger } from './logging/logger.ts';
 import { Notifier } from './notifications/notifier.ts';
@@ -67,9 +67,24 @@ export async function startApp(config: Config, logger: Logger, hooks: AppHooks =
     );
     runtime.adopt('campaigns', () => campaigns.stop());
     if (sync !== undefined && runtime.hold !== undefined) {
+      // Bounded storage, beside the engine: every reader of the marketing change feed is named here.
+      const pruner = new StoragePruner(store, logger, {
+        feedReaders: [marketingCursorName, campaignCursorName],
+        ...config.retention,
+      });
+      runtime.adopt('pruner', () => pruner.stop());
       // SQLite: both run now (the file lock is held). PostgreSQL: each runs while this replica holds its lease.
       await runtime.hold.runWhileHeld({
-        sync: { start: () => sync.start(), stop: () => sync.stop() },
+        sync: {
+          start: async () => {
+            await sync.start();
+            pruner.start();
+          },
+          stop: async () => {
+            await pruner.stop();
+            await sync.stop();
+          },
+        },
         campaigns: { start: async () => campaigns.start(), stop: () => campaigns.stop() },
       });
     } else {

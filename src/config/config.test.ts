@@ -272,3 +272,24 @@ test('SYNCLINE_LOG_FORMAT: pretty when stdout is a terminal, else json; an expli
     );
   }
 });
+
+test('retention: the change feed keeps 7 days and sync errors 90 by default; fractions allowed, bad values named', () => {
+  assert.deepEqual(loadConfig({}).retention, { changeFeedDays: 7, syncErrorDays: 90 });
+  assert.deepEqual(
+    loadConfig({ SYNCLINE_CHANGE_FEED_RETENTION_DAYS: '0', SYNCLINE_SYNC_ERROR_RETENTION_DAYS: '0.5' })
+      .retention,
+    { changeFeedDays: 0, syncErrorDays: 0.5 },
+  );
+  assert.throws(
+    () => loadConfig({ SYNCLINE_CHANGE_FEED_RETENTION_DAYS: '-1', SYNCLINE_SYNC_ERROR_RETENTION_DAYS: '0' }),
+    (error: unknown) =>
+      error instanceof SynclineError &&
+      error.code === 'CONFIG_INVALID' &&
+      /SYNCLINE_CHANGE_FEED_RETENTION_DAYS must not be negative/.test(error.message) &&
+      /SYNCLINE_SYNC_ERROR_RETENTION_DAYS must be more than 0 days/.test(error.message),
+  );
+  assert.throws(
+    () => loadConfig({ SYNCLINE_CHANGE_FEED_RETENTION_DAYS: 'week' }),
+    /must be a number of days/,
+  );
+});

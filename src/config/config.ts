@@ -67,6 +67,17 @@ const envSchema = z.object({
     .min(3, 'must be at least 3 seconds')
     .max(3600, 'must be at most 3,600 seconds')
     .default(15),
+  // Bounded storage: fractions are allowed (a soak test keeps minutes, not days).
+  SYNCLINE_CHANGE_FEED_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .min(0, 'must not be negative')
+    .max(3650, 'must be at most 3,650 days')
+    .default(7),
+  SYNCLINE_SYNC_ERROR_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .gt(0, 'must be more than 0 days')
+    .max(3650, 'must be at most 3,650 days')
+    .default(90),
   SYNCLINE_REPLICA_ID: optionalText.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
   // Checked by parseNotify (CONFIG_NOTIFY_INVALID), whose messages never repeat a value: a Slack or Teams
   // webhook URL is itself a secret.
@@ -137,6 +148,11 @@ export interface Config {
   };
   /** Notifications POSTed out (B6.6); absent → shown in the UI and logged only. */
   readonly notify: NotifyConfig | undefined;
+  /**
+   * Bounded storage: how long the marketing change feed keeps an entry every reader has passed, and how long
+   * a sync error is kept after it was last seen.
+   */
+  readonly retention: { readonly changeFeedDays: number; readonly syncErrorDays: number };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -182,6 +198,10 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): Confi
       publicUrl: e.SYNCLINE_PUBLIC_URL?.replace(/\/+$/, ''),
     },
     notify: parseNotify(e),
+    retention: {
+      changeFeedDays: e.SYNCLINE_CHANGE_FEED_RETENTION_DAYS,
+      syncErrorDays: e.SYNCLINE_SYNC_ERROR_RETENTION_DAYS,
+    },
   });
 }
 

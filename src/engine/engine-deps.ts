@@ -47,11 +47,14 @@ export interface EngineSettings {
    * against the CRM this often (B3.6, `pull/delete-sweep.ts`).
    */
   readonly deleteSweepSeconds: number;
+  /** Sync errors are kept this long after they were last seen (`SYNCLINE_SYNC_ERROR_RETENTION_DAYS`); shown in the status. */
+  readonly syncErrorRetentionDays: number;
 }
 
 export const defaultEngineSettings: EngineSettings = {
   intervalSeconds: 300,
   pushDelayMs: 1000,
+  syncErrorRetentionDays: 90,
   pageSize: 5000,
   // Microsoft suggests starting bulk messages at 1,000 rows per request (performance anchors §2.1).
   writeBatchSize: 1000,

@@ -83,8 +83,12 @@ export { resolveOwner, type ResolvedOwner } from './apply/owner-resolver.ts';
 /**
  * Keys under which the engine keeps its state in the store, for tests and operator tools that inspect or
  * preset it: `crmCursorName(entity)` (an entity's change cursor, B2.4), `marketingCursorName` (the position
- * in the marketing change feed), `enabledSetting` (`'false'` when an admin disabled the sync, B8.1).
+ * in the marketing change feed), `enabledSetting` (`'false'` when an admin disabled the sync, B8.1),
+ * `initialLoadSetting` (when the initial load finished, B2.6; absent before).
  */
+export { initialLoadSetting } from './run/pass-runner.ts';
 export { crmCursorName } from './pull/crm-puller.ts';
 export { marketingCursorName } from './push/marketing-feed.ts';
 export { enabledSetting } from './run/sync-engine.ts';
+/** Bounded storage: prunes the change feed once every reader passed it, old sync errors and throughput. */
+export { StoragePruner, type PruneReport, type StoragePrunerOptions } from './run/storage-pruner.ts';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   filtersMatch,
+  mayFire,
   triggerFires,
   validateCampaign,
   watchedFields,
@@ -65,6 +66,66 @@ describe('B7.5 trigger evaluation', () => {
     assert.equal(triggerFires(trigger, update(['city']), { city: 'Oslo' }, { city: 'Oslo' }), false);
     assert.equal(triggerFires(trigger, update(['city']), { city: 'Oslo' }, { city: null }), true);
     assert.equal(triggerFires(trigger, update(['city']), { city: 'Oslo' }, undefined), true);
+  });
+});
+
+describe('B7.5 triggers on what the sync does', () => {
+  const sync = (fields: string[]) => ({ kind: 'update' as const, origin: 'sync' as const, fields });
+
+  test('crm-type-changed: a qualify (lead → contact) is read from the person, seen before or not', () => {
+    const qualified = { type: 'crm-type-changed', from: 'lead', to: 'contact' } as const;
+    const contactFromLead = { crmType: 'contact', crmLeadId: 'L1', crmContactId: 'C1' };
+    // Never seen: a contact that keeps its lead id was a lead (B3.4).
+    assert.equal(
+      triggerFires(qualified, sync(['crmType', 'crmContactId']), contactFromLead, undefined),
+      true,
+    );
+    assert.equal(
+      triggerFires(qualified, sync(['crmType']), { crmType: 'contact', crmContactId: 'C1' }, undefined),
+      false,
+      'a contact linked straight away was no lead',
+    );
+    // Seen: the last-seen type decides, so a change already handled does not fire twice.
+    assert.equal(triggerFires(qualified, sync(['crmType']), contactFromLead, { crmType: 'lead' }), true);
+    assert.equal(triggerFires(qualified, sync(['crmType']), contactFromLead, { crmType: 'contact' }), false);
+    assert.equal(triggerFires(qualified, sync(['email']), contactFromLead, { crmType: 'lead' }), false);
+  });
+
+  test('crm-type-changed without from/to fires on any new type; with to only on that one', () => {
+    const any = { type: 'crm-type-changed' } as const;
+    assert.equal(triggerFires(any, sync(['crmType']), { crmType: 'lead', crmLeadId: 'L1' }, undefined), true);
+    assert.equal(triggerFires(any, sync(['crmType']), { crmType: 'lead' }, { crmType: 'lead' }), false);
+    const toLead = { type: 'crm-type-changed', to: 'lead' } as const;
+    assert.equal(triggerFires(toLead, sync(['crmType']), { crmType: 'lead' }, { crmType: null }), true);
+    assert.equal(triggerFires(toLead, sync(['crmType']), { crmType: 'contact' }, { crmType: null }), false);
+    const fromNone = { type: 'crm-type-changed', from: null } as const;
+    assert.equal(triggerFires(fromNone, sync(['crmType']), { crmType: 'lead' }, undefined), true);
+  });
+
+  test('crm-deleted fires when crmIsDeleted becomes true, once', () => {
+    const trigger = { type: 'crm-deleted' } as const;
+    assert.equal(triggerFires(trigger, sync(['crmIsDeleted']), { crmIsDeleted: true }, undefined), true);
+    assert.equal(
+      triggerFires(trigger, sync(['crmIsDeleted']), { crmIsDeleted: true }, { crmIsDeleted: false }),
+      true,
+    );
+    assert.equal(
+      triggerFires(trigger, sync(['crmIsDeleted']), { crmIsDeleted: true }, { crmIsDeleted: true }),
+      false,
+    );
+    assert.equal(triggerFires(trigger, sync(['crmIsDeleted']), { crmIsDeleted: false }, undefined), false);
+    assert.equal(triggerFires(trigger, sync(['city']), { crmIsDeleted: true }, undefined), false);
+  });
+
+  test('mayFire looks at the change alone, so the runner reads persons only when a campaign may fire', () => {
+    assert.equal(mayFire({ type: 'person-created' }, { kind: 'create', origin: 'sync', fields: [] }), true);
+    assert.equal(mayFire({ type: 'crm-deleted' }, sync(['crmOwnerId'])), false);
+    assert.equal(mayFire({ type: 'crm-type-changed' }, sync(['crmType'])), true);
+    assert.equal(mayFire({ type: 'field-changed', field: 'city' }, sync(['city'])), true);
+    assert.equal(
+      mayFire({ type: 'added-through-api' }, { kind: 'create', origin: 'sync', fields: [] }),
+      false,
+    );
   });
 });
 
@@ -155,6 +216,27 @@ describe('campaign validation', () => {
     );
   });
 
+  test('crm-type-changed takes from/to of lead, contact or null only, and no field; crm-deleted takes none', () => {
+    assert.deepEqual(
+      validateCampaign(
+        definition({ trigger: { type: 'crm-type-changed', from: 'lead', to: 'contact' } }),
+        known,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      validateCampaign(definition({ trigger: { type: 'crm-type-changed', from: null } }), known),
+      [],
+    );
+    const problems = (trigger: unknown) =>
+      validateCampaign(definition({ trigger: trigger as never }), known).map((problem) => problem.path);
+    assert.deepEqual(problems({ type: 'crm-type-changed', to: 'account' }), ['/trigger/to']);
+    assert.deepEqual(problems({ type: 'crm-type-changed', from: 'lead', to: 'lead' }), ['/trigger/to']);
+    assert.deepEqual(problems({ type: 'crm-type-changed', field: 'crmType' }), ['/trigger/field']);
+    assert.deepEqual(problems({ type: 'crm-deleted', to: true }), ['/trigger/to']);
+    assert.deepEqual(problems({ type: 'crm-deleted' }), []);
+  });
+
   test('watched fields are the fields of field-changed triggers', () => {
     assert.deepEqual(
       watchedFields([
@@ -163,6 +245,13 @@ describe('campaign validation', () => {
         definition({ trigger: { type: 'field-changed', field: 'city', to: 'Oslo' } }),
       ]),
       ['city', 'rating'],
+    );
+    assert.deepEqual(
+      watchedFields([
+        definition({ trigger: { type: 'crm-deleted' } }),
+        definition({ trigger: { type: 'crm-type-changed' } }),
+      ]),
+      ['crmIsDeleted', 'crmType'],
     );
   });
 });

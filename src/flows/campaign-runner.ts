@@ -1,6 +1,8 @@
 import type { Logger } from '../logging/logger.ts';
+import { initialLoadSetting } from '../engine/engine.ts';
 import {
   filtersMatch,
+  mayFire,
   triggerFires,
   watchedFields,
   type CampaignDefinition,
@@ -14,15 +16,17 @@ import type { Campaign, CampaignStore } from '../store/campaign-store.ts';
 import type { CursorStore } from '../store/cursor-store.ts';
 import type { MarkerStore } from '../store/marker-store.ts';
 import type { PersonChange, PersonStore } from '../store/person-store.ts';
+import type { SettingStore } from '../store/setting-store.ts';
 
 /** The runner's own position in the marketing change feed (the engine has another, B2.4). */
 export const campaignCursorName = 'flows:campaigns';
 /**
  * What the runner reads and writes: the persons and their change feed, the campaigns and runs, its feed
- * position (a cursor) and per person the last-seen values of watched fields (for `field-changed` `from`), a
- * `campaign-seen` marker, which goes with the person when it is deleted or merged away.
+ * position (a cursor), per person the last-seen values of watched fields (for `field-changed` `from`), a
+ * `campaign-seen` marker, which goes with the person when it is deleted or merged away, and the engine's
+ * initial-load setting (read only).
  */
-export type CampaignRunnerStore = PersonStore & CampaignStore & MarkerStore & CursorStore;
+export type CampaignRunnerStore = PersonStore & CampaignStore & MarkerStore & CursorStore & SettingStore;
 
 const feedPage = 500;
 
@@ -37,9 +41,18 @@ interface LoadedCampaign extends CampaignDefinition {
 }
 
 /**
- * Runs trigger campaigns in real time (B7.5): follows the marketing change feed from its own cursor, skips the
- * sync's writes (B4.4), and for every enabled campaign whose trigger fires and whose filters hold runs the
- * steps one after the other, stopping at the first failure. Each run is recorded (campaign, person, per-step
+ * Runs trigger campaigns in real time (B7.5): follows the marketing change feed from its own cursor — changes
+ * of every origin, so campaigns see what the sync does (a person created from the CRM, a lead qualified into a
+ * contact, a record deleted in the CRM) — and for every enabled campaign whose trigger fires and whose
+ * filters hold runs the steps one after the other, stopping at the first failure.
+ *
+ * Two of the sync's writes never fire a campaign. The creates of the initial load (B2.6) do not fire
+ * `person-created` (the original's first-sync blast radius, reference §7: tens of thousands of dormant leads
+ * are not new persons). And a campaign never fires on its own doing: a change the sync side committed (origin
+ * `sync`, as every flow action's link or owner write is) while one of that campaign's runs for that person was
+ * under way — between the run's start and end, kept in its run record — does not trigger that campaign again
+ * (other campaigns still see it). The runs a crash left unfinished are closed when the runner starts, so their
+ * window ends. Each run is recorded (campaign, person, per-step
  * outcome) and written to the person's activity log as `campaign.run`.
  *
  * It wakes on `wake()` — the API calls it right after a person write commits — and polls as a fallback.
@@ -57,6 +70,10 @@ export class CampaignRunner {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #woken = false;
+  /** When the initial load finished (B2.6), once the runner has seen it done. */
+  #initialLoadDoneAt: number | undefined;
+  /** No campaign watches a field and the `campaign-seen` markers were deleted; reset when one does again. */
+  #seenCleared = false;
 
   constructor(
     store: CampaignRunnerStore,
@@ -100,9 +117,10 @@ export class CampaignRunner {
       read += page.items.length;
       const campaigns = await this.#enabledCampaigns();
       const watched = watchedFields(campaigns);
+      await this.#boundSeenValues(watched);
       for (const change of page.items) {
         if (this.#stopped) return read;
-        const ran = change.origin !== 'sync' && (await this.#handle(change, campaigns, watched));
+        const ran = await this.#handle(change, campaigns, watched);
         // After steps ran, persist at once (a crash reruns at most this change); otherwise once per page.
         if (ran) await this.#store.setCursor(campaignCursorName, change.cursor);
       }
@@ -113,6 +131,12 @@ export class CampaignRunner {
   }
 
   async #run(): Promise<void> {
+    try {
+      const interrupted = await this.#store.interruptCampaignRuns();
+      if (interrupted > 0) this.#log.warn({ runs: interrupted }, 'closed campaign runs a stop interrupted');
+    } catch (error) {
+      this.#log.error({ err: error }, 'closing interrupted campaign runs failed');
+    }
     while (!this.#stopped) {
       this.#woken = false;
       try {
@@ -157,20 +181,61 @@ export class CampaignRunner {
     // A deleted person's seen values were deleted with it (the marker's foreign key cascades).
     if (change.kind === 'delete') return false;
     if (campaigns.length === 0) return false;
-    const touchesWatched = change.kind === 'create' || change.fields.some((field) => watched.includes(field));
+    const at = Date.parse(change.at);
+    const candidates = campaigns.filter(
+      (campaign) => at >= Date.parse(campaign.createdAt) && mayFire(campaign.trigger, change),
+    );
+    const touchesWatched =
+      watched.length > 0 &&
+      (change.kind === 'create' || change.fields.some((field) => watched.includes(field)));
+    // Most of the sync's writes concern no campaign: the person is read only when one may fire or is watched.
+    if (candidates.length === 0 && !touchesWatched) return false;
     const person = await this.#store.getPerson(change.personId);
     if (person === undefined) return false;
     const previous = touchesWatched && change.kind === 'update' ? await this.#seen(person.id) : undefined;
     let ran = false;
-    for (const campaign of campaigns) {
-      if (Date.parse(change.at) < Date.parse(campaign.createdAt)) continue;
+    for (const campaign of candidates) {
       if (!triggerFires(campaign.trigger, change, person.fields, previous)) continue;
       if (!filtersMatch(campaign.filters, person.fields)) continue;
+      if (change.origin === 'sync' && change.kind === 'create' && !(await this.#afterInitialLoad(at)))
+        continue;
+      if (
+        change.origin === 'sync' &&
+        (await this.#store.campaignRanDuring(campaign.id, person.id, change.at))
+      ) {
+        this.#log.debug({ campaign: campaign.id, person: person.id }, 'change made by the campaign itself');
+        continue;
+      }
       await this.#runCampaign(campaign, person, change);
       ran = true;
     }
-    if (touchesWatched && watched.length > 0) await this.#remember(person, watched);
+    if (touchesWatched) await this.#remember(person, watched);
     return ran;
+  }
+
+  /** Whether the initial load (B2.6) had finished when a change committed at `at`. */
+  async #afterInitialLoad(at: number): Promise<boolean> {
+    if (this.#initialLoadDoneAt === undefined) {
+      const done = await this.#store.getSetting(initialLoadSetting);
+      if (done === undefined) return false;
+      this.#initialLoadDoneAt = Date.parse(done);
+    }
+    return at > this.#initialLoadDoneAt;
+  }
+
+  /**
+   * Bounded storage: a person's seen values hold only the watched fields (each write replaces them), and
+   * when no enabled campaign watches any field they are deleted, as nothing will read them again.
+   */
+  async #boundSeenValues(watched: readonly string[]): Promise<void> {
+    if (watched.length > 0) {
+      this.#seenCleared = false;
+      return;
+    }
+    if (this.#seenCleared) return;
+    const deleted = await this.#store.deleteMarkersOfKind('campaign-seen');
+    if (deleted > 0) this.#log.info({ markers: deleted }, 'no campaign watches a field: seen values deleted');
+    this.#seenCleared = true;
   }
 
   async #runCampaign(campaign: LoadedCampaign, person: Person, change: PersonChange): Promise<void> {

@@ -176,12 +176,13 @@ export async function openRuntime<P extends RuntimePart>(
   } as Runtime<P>;
 }
 
-/** The engine's settings for this configuration: the defaults with the configured pass interval and push delay. */
+/** The engine's settings for this configuration: the defaults with the configured interval, push delay and retention. */
 function engineSettingsFor(config: Config): EngineSettings {
   return {
     ...defaultEngineSettings,
     intervalSeconds: config.sync.intervalSeconds,
     pushDelayMs: config.sync.pushDelayMs,
+    syncErrorRetentionDays: config.retention.syncErrorDays,
   };
 }
 

@@ -56,6 +56,16 @@ export interface CampaignStore {
       error: string | null;
     },
   ): Promise<boolean>;
+  /**
+   * Whether a run of the campaign for the person was under way at `at` (started at or before it, and finished
+   * at or after it, or not finished): a change committed then is the campaign's own doing (B7.5).
+   */
+  campaignRanDuring(campaignId: string, personId: string, at: string): Promise<boolean>;
+  /**
+   * Marks every run still `running` failed ("interrupted"), finished now: runs a crashed or stopped runner left
+   * behind. Only the runner calls it, when it starts (it is the only one running campaigns). Returns how many.
+   */
+  interruptCampaignRuns(): Promise<number>;
   /** Newest first. */
   listCampaignRuns(campaignId: string, page: PageRequest): Promise<Page<CampaignRun>>;
 }

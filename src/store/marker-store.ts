@@ -26,4 +26,6 @@ export interface MarkerStore {
   setMarker(personId: string, kind: MarkerKind, value: string): Promise<boolean>;
   /** False when there was no such marker. */
   deleteMarker(personId: string, kind: MarkerKind): Promise<boolean>;
+  /** Deletes every person's marker of `kind` (state nothing needs any more); returns how many. */
+  deleteMarkersOfKind(kind: MarkerKind): Promise<number>;
 }

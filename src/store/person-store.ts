@@ -158,6 +158,13 @@ export interface PersonStore {
   /** Drops feed entries up to and including `through` (a cursor every reader has passed); returns how many. */
   prunePersonChanges(through: string): Promise<number>;
   /**
+   * Bounded storage: drops the feed entries that every one of `readers` (names of their cursors, CursorStore)
+   * has passed and that were committed before `before`; returns how many. A reader without a cursor has
+   * passed nothing, so then nothing is dropped. Safe to run from several processes at once (a delete of what
+   * is gone deletes nothing) and beside the readers (a cursor only moves forward).
+   */
+  prunePassedPersonChanges(options: { readers: readonly string[]; before: string }): Promise<number>;
+  /**
    * B2.8: calls `listener` after a transaction that recorded a create or update of any origin but `sync` has
    * committed — every such commit in this process, and on PostgreSQL also those of other processes on the same
    * schema (LISTEN/NOTIFY). A wake-up hint, not a feed: calls may be spurious or merged, one made while the

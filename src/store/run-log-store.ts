@@ -159,6 +159,14 @@ export interface RunLogStore {
   setSyncErrorStatus(id: string, status: SyncErrorStatus): Promise<boolean>;
   /** Marks every open error of one record resolved (a later push succeeded); returns how many. */
   resolveSyncErrorsOf(entity: string, crmId: string): Promise<number>;
+  /**
+   * Bounded storage: deletes the errors last seen before `before`, whatever their status (the retention the
+   * operator chose, 90 days by default; the original keeps 5); returns how many. A failure that happens again
+   * later is recorded afresh.
+   */
+  pruneSyncErrors(before: string): Promise<number>;
+  /** How many errors are kept: `open` counts open and retry (what the errors page lists), `total` all. */
+  countSyncErrors(): Promise<{ open: number; total: number }>;
 
   // --- conflicts (B4.3) -------------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
         { entity: 'lead', processed: 200, total: 190, done: true },
       ],
     },
+    errors: { open: 2, total: 3, retentionDays: 90 },
     entities: {
       contact: {
         toCrm: { pending: 3, oldestPendingAt: '2024-05-01T09:58:00.000Z' },

@@ -72,4 +72,17 @@ export function registerMarkerStoreTests(factory: StoreFactory): void {
     assert.equal(await store.getMarker(survivor.id, 'qualify'), undefined);
     assert.equal(await store.getMarker(survivor.id, 'campaign-seen'), '{"rating":"Hot"}');
   });
+
+  it("deleteMarkersOfKind deletes every person's marker of that kind and no other", async (store) => {
+    const ann = await store.createPerson({ email: 'ann@example.com' }, 'api');
+    const bob = await store.createPerson({ email: 'bob@example.com' }, 'api');
+    await store.setMarker(ann.id, 'campaign-seen', '{}');
+    await store.setMarker(bob.id, 'campaign-seen', '{}');
+    await store.setMarker(bob.id, 'qualify', 'lead-1');
+    assert.equal(await store.deleteMarkersOfKind('campaign-seen'), 2);
+    assert.equal(await store.deleteMarkersOfKind('campaign-seen'), 0);
+    assert.equal(await store.getMarker(ann.id, 'campaign-seen'), undefined);
+    assert.equal(await store.getMarker(bob.id, 'qualify'), 'lead-1');
+    await rejectsWithCode(store.deleteMarkersOfKind('nope' as MarkerKind), 'VALIDATION_FAILED');
+  });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { CursorStore } from '../../src/store/cursor-store.ts';
 import type { PersonChange } from '../../src/store/person-store.ts';
 import type { PersonStore } from '../../src/store/person-store.ts';
 import {
@@ -74,6 +75,33 @@ export function registerPersonFeedTests(factory: StoreFactory): void {
     const rest = await store.readPersonChanges(firstTwo.nextCursor!, 10);
     assert.equal(rest.items.length, 1);
     assert.equal((await allChanges(store)).length, 1);
+  });
+
+  it('prunePassedPersonChanges drops only what every named reader has passed and is older than the retention', async (store) => {
+    const cursors = store as unknown as CursorStore;
+    await store.createPersons([{ email: 'a@p.io' }, { email: 'b@p.io' }, { email: 'c@p.io' }], 'api');
+    const all = (await waitForChanges(store, 3)).items;
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const readers = ['test:reader-a', 'test:reader-b'];
+    // Reader b has no position yet: it has passed nothing, so nothing goes.
+    await cursors.setCursor('test:reader-a', all[1].cursor);
+    assert.equal(await store.prunePassedPersonChanges({ readers, before: later }), 0);
+    await cursors.setCursor('test:reader-b', all[0].cursor);
+    // Passed by both, but younger than the retention: kept.
+    const earlier = new Date(Date.parse(all[0].at) - 60_000).toISOString();
+    assert.equal(await store.prunePassedPersonChanges({ readers, before: earlier }), 0);
+    // Only the row both readers passed goes; running it again deletes nothing more.
+    assert.equal(await store.prunePassedPersonChanges({ readers, before: later }), 1);
+    assert.equal(await store.prunePassedPersonChanges({ readers, before: later }), 0);
+    await cursors.setCursor('test:reader-b', all[2].cursor);
+    assert.equal(await store.prunePassedPersonChanges({ readers, before: later }), 1);
+    assert.deepEqual(
+      (await allChanges(store)).map((change) => change.cursor),
+      [all[2].cursor],
+    );
+    // Reading on from a pruned position still works.
+    assert.equal((await store.readPersonChanges(all[1].cursor, 10)).items.length, 1);
+    assert.equal(await store.prunePassedPersonChanges({ readers: [], before: later }), 0);
   });
 
   it('concurrent writers and a following reader: every change seen exactly once', async (store) => {

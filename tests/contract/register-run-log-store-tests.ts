@@ -63,6 +63,29 @@ export function registerRunLogStoreTests(factory: StoreFactory): void {
     assert.equal(await store.getSyncError('nope'), undefined);
   });
 
+  it('sync errors are counted and pruned by when they were last seen (bounded storage)', async (store) => {
+    const base: SyncErrorInput = {
+      entity: 'lead',
+      crmId: 'L-9',
+      personId: null,
+      direction: 'toCrm',
+      operation: 'update',
+      code: '0x80040265',
+      message: 'one',
+    };
+    assert.deepEqual(await store.countSyncErrors(), { open: 0, total: 0 });
+    const first = await store.recordSyncError(base);
+    await store.recordSyncError({ ...base, message: 'two' });
+    await store.setSyncErrorStatus(first.error.id, 'resolved');
+    assert.deepEqual(await store.countSyncErrors(), { open: 1, total: 2 });
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    assert.equal(await store.pruneSyncErrors(dayAgo), 0, 'both were seen since');
+    const soon = new Date(Date.now() + 1000).toISOString();
+    assert.equal(await store.pruneSyncErrors(soon), 2);
+    assert.deepEqual(await store.countSyncErrors(), { open: 0, total: 0 });
+    assert.equal(await store.getSyncError(first.error.id), undefined);
+  });
+
   it('concurrent identical errors still make one row', async (store) => {
     const error: SyncErrorInput = {
       entity: 'contact',

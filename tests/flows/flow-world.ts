@@ -5,6 +5,7 @@ import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { enabledSetting } from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createStore } from '../../src/store/registry.ts';
+import type { Store } from '../../src/store/store.ts';
 import { createTestDatabase, type StoreKind } from '../helpers/test-store.ts';
 import {
   crmAdmin,
@@ -44,7 +45,14 @@ export interface FlowWorld {
   activities(personId: string): Promise<{ type: string; attributes: Record<string, any> }[]>;
 }
 
-export function useFlowWorld(kind: StoreKind = 'sqlite') {
+export interface FlowWorldOptions {
+  /** Runs the background sync (a pass every second) instead of disabling it (campaigns that see the sync). */
+  readonly sync?: boolean;
+  /** Prepares the fresh database before the app starts (e.g. a campaign that exists before the initial load). */
+  readonly beforeStart?: (store: Store) => Promise<void>;
+}
+
+export function useFlowWorld(kind: StoreKind = 'sqlite', options: FlowWorldOptions = {}) {
   let emulator: EmulatorProcess | undefined;
   before(async () => {
     emulator = await startEmulatorProcess(['--seed', 'empty']);
@@ -57,7 +65,7 @@ export function useFlowWorld(kind: StoreKind = 'sqlite') {
     await expectOk(crm('PUT', '/_emulator/faults', {}));
     await expectOk(crm('PUT', '/_emulator/rules', []));
     await using database = await createTestDatabase(kind);
-    await disableSyncIn(database.config);
+    await prepare(database.config, options);
     const app = await startApp(
       loadConfig({
         SYNCLINE_DB:
@@ -67,6 +75,7 @@ export function useFlowWorld(kind: StoreKind = 'sqlite') {
         SYNCLINE_DYNAMICS_URL: emulator.url,
         SYNCLINE_DYNAMICS_TOKEN: emulatorFixtures.defaultSyncToken,
         SYNCLINE_LOG_LEVEL: 'silent',
+        ...(options.sync === true ? { SYNCLINE_SYNC_INTERVAL: '1' } : {}),
       }),
       silentLogger(),
     );
@@ -78,12 +87,16 @@ export function useFlowWorld(kind: StoreKind = 'sqlite') {
   };
 }
 
-/** B7.4: the sync is off from the first instant, so no pass links or mirrors anything behind the test's back. */
-async function disableSyncIn(database: DatabaseConfig): Promise<void> {
+/**
+ * B7.4: unless the scenario asks for the sync, it is off from the first instant, so no pass links or mirrors
+ * anything behind the test's back.
+ */
+async function prepare(database: DatabaseConfig, options: FlowWorldOptions): Promise<void> {
   const store = await createStore(database, silentLogger());
   try {
     await store.migrate();
-    await store.setSetting(enabledSetting, 'false');
+    if (options.sync !== true) await store.setSetting(enabledSetting, 'false');
+    await options.beforeStart?.(store);
   } finally {
     await store.close();
   }

@@ -407,6 +407,21 @@ describe('the admin console in a browser (issue 6)', { skip: skipBrowserTests },
     await page.getByRole('button', { name: 'Save campaign' }).click();
     await table.getByText('leadSource changes to Web').waitFor();
 
+    // Issue 16 item 6: a trigger on what the sync does — a lead qualified into a contact.
+    await table.getByRole('link', { name: 'Web leads to Sam' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Web leads to Sam' }).waitFor();
+    await page.getByLabel('When').selectOption('crm-type-changed');
+    await page.getByLabel('From', { exact: true }).selectOption('lead');
+    await page.getByLabel('To', { exact: true }).selectOption('contact');
+    await page.getByRole('button', { name: 'Save campaign' }).click();
+    await table.getByText('CRM type changes from lead to contact').waitFor();
+    const qualified = await world.api<{ items: { trigger: unknown }[] }>('GET', '/api/v1/campaigns');
+    assert.deepEqual(qualified.body.items[0]!.trigger, {
+      type: 'crm-type-changed',
+      from: 'lead',
+      to: 'contact',
+    });
+
     await table.getByRole('link', { name: 'Web leads to Sam' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Delete' }).click();

@@ -13,7 +13,13 @@ const FieldName = Type.String({ minLength: 1, maxLength: 100, description: 'A pe
 
 export const CampaignTrigger = Type.Object(
   {
-    type: Type.Enum(['person-created', 'field-changed', 'added-through-api']),
+    type: Type.Enum([
+      'person-created',
+      'field-changed',
+      'added-through-api',
+      'crm-type-changed',
+      'crm-deleted',
+    ]),
     field: Type.Optional(FieldName),
     from: Type.Optional(PersonValue),
     to: Type.Optional(PersonValue),
@@ -22,7 +28,11 @@ export const CampaignTrigger = Type.Object(
     additionalProperties: false,
     title: 'CampaignTrigger',
     description:
-      '`person-created`; `added-through-api` (created with POST /api/v1/persons); `field-changed` with `field` and optional `from`/`to`.',
+      '`person-created` (by any channel; from the CRM once the initial load is done); `added-through-api` ' +
+      '(created with POST /api/v1/persons); `field-changed` with `field` and optional `from`/`to`; ' +
+      '`crm-type-changed` with optional `from`/`to` ("lead", "contact" or null; lead → contact is a qualify); ' +
+      '`crm-deleted` (the CRM record was deleted, `crmIsDeleted` became true). Changes of any origin fire, the ' +
+      "sync's included, except a campaign's own writes.",
   },
 );
 

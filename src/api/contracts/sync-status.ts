@@ -104,6 +104,21 @@ export const SyncStatus = Type.Object(
       },
       { description: 'B2.6: kept in the database, so a restart resumes the bar.' },
     ),
+    errors: Type.Object(
+      {
+        open: Type.Integer({
+          minimum: 0,
+          description: 'Open or retrying: what GET /api/v1/sync/errors lists.',
+        }),
+        total: Type.Integer({ minimum: 0, description: 'Every kept error, resolved ones included.' }),
+        retentionDays: Type.Number({
+          minimum: 0,
+          description:
+            'An error not seen again for this long is deleted (SYNCLINE_SYNC_ERROR_RETENTION_DAYS).',
+        }),
+      },
+      { description: 'The sync errors kept (B6.1).' },
+    ),
     entities: Type.Record(Type.String(), SyncEntityStatus, { description: 'By CRM logical name.' }),
     crm: Type.Optional(
       Type.Object(

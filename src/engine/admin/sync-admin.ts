@@ -90,6 +90,8 @@ export interface SyncStatus {
       readonly done: boolean;
     }[];
   };
+  /** The sync errors kept (B6.1): `open` (open or retry, what the errors page lists) and `total`, each kept `retentionDays`. */
+  readonly errors: { readonly open: number; readonly total: number; readonly retentionDays: number };
   readonly entities: Readonly<Record<string, EntityStatus>>;
   /**
    * The CRM connection's application users (interfaces.md §2): requests and throttling of each since start —

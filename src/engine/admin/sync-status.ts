@@ -76,6 +76,7 @@ export class StatusReporter {
       nextPassAt: this.#engine.nextPassAt?.toISOString() ?? null,
       passes: summary,
       initialLoad: initialLoadStatus(done, await store.listInitialLoadProgress()),
+      errors: { ...(await store.countSyncErrors()), retentionDays: this.#settings.syncErrorRetentionDays },
       entities,
       ...(identities === undefined ? {} : { crm: { identities } }),
       latency: this.#deps.latency?.summary() ?? noLatency,

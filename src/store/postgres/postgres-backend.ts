@@ -114,10 +114,16 @@ export const postgresBackend: StoreBackend = {
     }));
   },
 
-  async pruneChanges(db, through) {
-    const { xid, seq } = decodePosition(through);
+  async pruneChanges(db, through, before) {
+    if (through.length === 0) return 0;
+    // One condition per reader: (xid, seq) positions compare in SQL, not as the text of the cursors.
+    const passed = through.map((cursor) => {
+      const { xid, seq } = decodePosition(cursor);
+      return sql`(xid, seq) <= (${xid}::xid8, ${seq}::bigint)`;
+    });
+    const young = before === undefined ? sql`` : sql` and at < ${before}::timestamptz`;
     const result =
-      await sql`delete from person_changes where (xid, seq) <= (${xid}::xid8, ${seq}::bigint)`.execute(db);
+      await sql`delete from person_changes where ${sql.join(passed, sql` and `)}${young}`.execute(db);
     return Number(result.numAffectedRows ?? 0n);
   },
 

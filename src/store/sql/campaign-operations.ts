@@ -101,6 +101,33 @@ export function campaignOperations(ctx: StoreContext): CampaignStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async campaignRanDuring(campaignId, personId, at) {
+      if (!isPlausibleKey(campaignId) || !isPlausibleKey(personId)) return false;
+      const row = await ctx.db
+        .selectFrom('campaign_runs')
+        .select('id')
+        .where('person_id', '=', personId)
+        .where('campaign_id', '=', campaignId)
+        .where('started_at', '<=', at)
+        .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '>=', at)]))
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async interruptCampaignRuns() {
+      const result = await ctx.db
+        .updateTable('campaign_runs')
+        .set({
+          status: 'failed',
+          error: 'Interrupted: the campaign runner stopped during this run.',
+          finished_at: nowIso(),
+        })
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async listCampaignRuns(campaignId, page) {
       checkLimit(page.limit);
       let select = ctx.db.selectFrom('campaign_runs').selectAll().where('campaign_id', '=', campaignId);

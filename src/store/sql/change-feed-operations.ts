@@ -13,7 +13,7 @@ export const maxChangePage = 10_000;
  */
 export function changeFeedOperations(
   ctx: StoreContext,
-): Pick<PersonStore, 'readPersonChanges' | 'prunePersonChanges'> {
+): Pick<PersonStore, 'readPersonChanges' | 'prunePersonChanges' | 'prunePassedPersonChanges'> {
   return {
     async readPersonChanges(after, limit) {
       checkLimit(limit, maxChangePage);
@@ -30,7 +30,24 @@ export function changeFeedOperations(
     },
 
     async prunePersonChanges(through) {
-      return ctx.backend.pruneChanges(ctx.db, through);
+      return ctx.backend.pruneChanges(ctx.db, [through]);
+    },
+
+    async prunePassedPersonChanges({ readers, before }) {
+      if (readers.length === 0) return 0;
+      const rows = await ctx.db
+        .selectFrom('sync_cursors')
+        .select(['name', 'value'])
+        .where('name', 'in', [...readers])
+        .execute();
+      // A reader without a position has passed nothing (it will start at the beginning): keep everything.
+      if (rows.length < new Set(readers).size) return 0;
+      // Positions only move forward, so a reader that advanced since this read has passed these rows too.
+      return ctx.backend.pruneChanges(
+        ctx.db,
+        rows.map((row) => row.value),
+        before,
+      );
     },
   };
 }

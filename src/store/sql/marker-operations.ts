@@ -52,6 +52,12 @@ export function markerOperations(ctx: StoreContext): MarkerStore {
         .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+
+    async deleteMarkersOfKind(kind) {
+      checkMarker(kind, '');
+      const result = await ctx.db.deleteFrom('person_markers').where('kind', '=', kind).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

@@ -42,8 +42,11 @@ export interface StoreBackend {
    * Throws INVALID_CURSOR for a cursor this backend did not issue.
    */
   readChanges(db: Kysely<Database>, after: string | undefined, limit: number): Promise<ChangeRow[]>;
-  /** Deletes feed rows up to and including `through`; returns how many. */
-  pruneChanges(db: Kysely<Database>, through: string): Promise<number>;
+  /**
+   * Deletes the feed rows at or before every cursor of `through` (each an encoded cursor of this backend) and,
+   * when `before` is given, committed before that instant; returns how many.
+   */
+  pruneChanges(db: Kysely<Database>, through: readonly string[], before?: string): Promise<number>;
   /**
    * Brings the query planner's statistics of the tables the sync reads in bulk up to date (ANALYZE). Lookups
    * of a page's rows (`crm_id in (…5,000 ids)`) need them: without statistics PostgreSQL takes such a list to

@@ -40,6 +40,8 @@ export function syncErrorOperations(
   | 'listSyncErrors'
   | 'setSyncErrorStatus'
   | 'resolveSyncErrorsOf'
+  | 'pruneSyncErrors'
+  | 'countSyncErrors'
   | 'recordConflict'
   | 'listConflicts'
 > {
@@ -147,6 +149,29 @@ export function syncErrorOperations(
         .where('status', '!=', 'resolved')
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
+    },
+
+    async pruneSyncErrors(before) {
+      const result = await ctx.db
+        .deleteFrom('sync_errors')
+        .where('last_seen', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async countSyncErrors() {
+      const rows = await ctx.db
+        .selectFrom('sync_errors')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .groupBy('status')
+        .execute();
+      let open = 0;
+      let total = 0;
+      for (const row of rows) {
+        total += num(row.n);
+        if (row.status !== 'resolved') open += num(row.n);
+      }
+      return { open, total };
     },
 
     async recordConflict(conflict) {

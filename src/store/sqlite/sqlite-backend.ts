@@ -55,9 +55,13 @@ export const sqliteBackend: StoreBackend = {
     return rows.map((row) => ({ ...row, cursor: encodeCursor(cursorKind, [Number(row.seq)]) }));
   },
 
-  async pruneChanges(db, through) {
-    const [seq] = decodeCursor(through, cursorKind, ['number']) as [number];
-    const result = await db.deleteFrom('person_changes').where('seq', '<=', seq).executeTakeFirst();
+  async pruneChanges(db, through, before) {
+    if (through.length === 0) return 0;
+    // seq is commit order (one writer), so "at or before every cursor" is "at or before the smallest".
+    const seqs = through.map((cursor) => (decodeCursor(cursor, cursorKind, ['number']) as [number])[0]);
+    let remove = db.deleteFrom('person_changes').where('seq', '<=', Math.min(...seqs));
+    if (before !== undefined) remove = remove.where('at', '<', before);
+    const result = await remove.executeTakeFirst();
     return Number(result.numDeletedRows);
   },
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createCoreTables } from '../sql/migrations/core-tables.ts';
 import { createEngineTables } from '../sql/migrations/engine-tables.ts';
+import { createCampaignRunsPersonIndex } from '../sql/migrations/campaign-runs-person-index.ts';
 import { addNotificationDeliveryColumns } from '../sql/migrations/notification-delivery-columns.ts';
 import { createInitialLoadProgressTable } from '../sql/migrations/initial-load-progress-table.ts';
 import { createPersonMarkersTable } from '../sql/migrations/person-markers-table.ts';
@@ -80,6 +81,11 @@ export const sqliteMigrations: StoreMigrations = {
         boolean: 'integer',
         bigint: 'integer',
       });
+    },
+  },
+  '0007_campaign_runs_person': {
+    async up(db) {
+      await createCampaignRunsPersonIndex(db);
     },
   },
 };

@@ -28,7 +28,12 @@ export type CreateTaskResultView = Static<typeof CreateTaskResult>;
 export type CampaignTrigger =
   | { type: 'person-created' }
   | { type: 'added-through-api' }
-  | { type: 'field-changed'; field: string; from?: PersonValue; to?: PersonValue };
+  | { type: 'field-changed'; field: string; from?: PersonValue; to?: PersonValue }
+  | { type: 'crm-type-changed'; from?: CrmType; to?: CrmType }
+  | { type: 'crm-deleted' };
+
+/** A person's `crmType`: null while it is linked to no lead or contact. */
+export type CrmType = 'lead' | 'contact' | null;
 
 export type CampaignFilter = CampaignInput['filters'][number];
 export type FilterOperator = CampaignFilter['operator'];
@@ -65,7 +70,13 @@ export function toDefinition(campaign: Campaign): CampaignDefinition {
     trigger:
       trigger.type === 'field-changed'
         ? defined({ type: trigger.type, field: trigger.field ?? '', from: trigger.from, to: trigger.to })
-        : { type: trigger.type },
+        : trigger.type === 'crm-type-changed'
+          ? defined({
+              type: trigger.type,
+              from: trigger.from as CrmType | undefined,
+              to: trigger.to as CrmType | undefined,
+            })
+          : { type: trigger.type },
     filters: campaign.filters.map((filter) => defined({ ...filter })),
     steps: campaign.steps.map((step): CampaignStep => {
       if (step.action === 'sync-to-crm')

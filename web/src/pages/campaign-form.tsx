@@ -4,6 +4,7 @@ import {
   type CampaignFilter,
   type CampaignStep,
   type CampaignTrigger,
+  type CrmType,
   type PersonValue,
 } from '../api/flow-types.ts';
 import type { PersonField } from '../api/types.ts';
@@ -108,6 +109,8 @@ export function CampaignForm({
                 <option value="person-created">a person is created</option>
                 <option value="field-changed">a field's value changes</option>
                 <option value="added-through-api">a person is added through the API</option>
+                <option value="crm-type-changed">the CRM type changes (linked, qualified)</option>
+                <option value="crm-deleted">the CRM record is deleted</option>
               </select>
             )}
           </FormField>
@@ -161,7 +164,46 @@ export function CampaignForm({
                 );
               })()
             : null}
+          {draft.trigger.type === 'crm-type-changed'
+            ? (() => {
+                const trigger = draft.trigger;
+                const typeSelect = (key: 'from' | 'to', label: string) => (
+                  <FormField label={label}>
+                    {(id) => (
+                      <select
+                        id={id}
+                        value={trigger[key] === undefined ? 'any' : (trigger[key] ?? 'none')}
+                        onChange={(event) => {
+                          const { [key]: _old, ...rest } = trigger;
+                          const text = event.target.value;
+                          const value: CrmType | undefined =
+                            text === 'any' ? undefined : text === 'none' ? null : (text as CrmType);
+                          setTrigger(value === undefined ? rest : { ...rest, [key]: value });
+                        }}
+                      >
+                        <option value="any">any</option>
+                        <option value="none">none (not linked)</option>
+                        <option value="lead">lead</option>
+                        <option value="contact">contact</option>
+                      </select>
+                    )}
+                  </FormField>
+                );
+                return (
+                  <>
+                    {typeSelect('from', 'From')}
+                    {typeSelect('to', 'To')}
+                  </>
+                );
+              })()
+            : null}
         </div>
+        {draft.trigger.type === 'crm-type-changed' ? (
+          <p className="muted">
+            From lead to contact is a lead qualified in the CRM. Changes the sync makes fire too; a campaign's
+            own steps never fire it again.
+          </p>
+        ) : null}
       </fieldset>
 
       <fieldset>

@@ -13,6 +13,13 @@ export function describeTrigger(campaign: Campaign): string {
   const trigger = campaign.trigger;
   if (trigger.type === 'person-created') return 'A person is created';
   if (trigger.type === 'added-through-api') return 'A person is added through the API';
+  if (trigger.type === 'crm-deleted') return 'The CRM record is deleted';
+  if (trigger.type === 'crm-type-changed') {
+    const type = (value: unknown) => (value === null ? 'none' : String(value));
+    const from = trigger.from === undefined ? '' : ` from ${type(trigger.from)}`;
+    const to = trigger.to === undefined ? '' : ` to ${type(trigger.to)}`;
+    return `CRM type changes${from}${to}`;
+  }
   const from = trigger.from === undefined ? '' : ` from ${formatValue(trigger.from)}`;
   const to = trigger.to === undefined ? '' : ` to ${formatValue(trigger.to)}`;
   return `${trigger.field} changes${from}${to}`;

@@ -109,6 +109,15 @@ export function DashboardPage() {
                     )}
                   </dd>
                 </div>
+                <div>
+                  <dt>Sync errors</dt>
+                  <dd data-testid="error-count">
+                    {formatCount(current.errors.open)} open{' '}
+                    <span className="muted small">
+                      ({formatCount(current.errors.total)} kept, {current.errors.retentionDays} days)
+                    </span>
+                  </dd>
+                </div>
                 {current.flowActions === undefined ? null : (
                   <div>
                     <dt>Flow-action writes, 24 h</dt>

@@ -119,6 +119,13 @@ export function ErrorsPage() {
         <button type="submit">Apply</button>
       </form>
       <StatusMessage message={message} />
+      {status.data === undefined ? null : (
+        <p className="muted" data-testid="error-count">
+          {status.data.errors.open} open {status.data.errors.open === 1 ? 'error' : 'errors'} (
+          {status.data.errors.total} kept). An error not seen again for {status.data.errors.retentionDays}{' '}
+          days is deleted.
+        </p>
+      )}
       <PagedView
         list={list}
         what="the errors"
