@@ -4,6 +4,8 @@ import { storeKinds } from '../helpers/test-store.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { leadIdForPerson } from '../../src/flows/flow-ids.ts';
 import { useFlowWorld, waitFor, type FlowWorld } from './flow-world.ts';
+import { campaignCursorName } from '../../src/flows/campaign-runner.ts';
+import type { Store } from '../../src/store/store.ts';
 
 const owner = emulatorFixtures.salesUserIds[1];
 
@@ -101,6 +103,9 @@ for (const kind of storeKinds) {
           lastName: 'Cold',
           rating: 'Cold',
         });
+        // The runner judges "from" by the values it last saw: it must have seen the creations first, as an
+        // operator's later edit would find it (a PATCH right after the POST could otherwise be read together).
+        await campaignsCaughtUp(world);
         assert.equal((await world.api('PATCH', `/api/v1/persons/${warm}`, { city: 'Oslo' })).status, 200);
         assert.equal((await world.api('PATCH', `/api/v1/persons/${cold}`, { rating: 'Hot' })).status, 200);
         assert.equal((await world.api('PATCH', `/api/v1/persons/${warm}`, { rating: 'Hot' })).status, 200);
@@ -195,4 +200,15 @@ for (const kind of storeKinds) {
         assert.equal((await world.api('PUT', `/api/v1/campaigns/${id}`, valid)).status, 404);
       }));
   });
+}
+
+/** Waits until the campaign runner's cursor has passed every committed marketing change. */
+async function campaignsCaughtUp(world: { app: { store: Store } }): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const cursor = await world.app.store.getCursor(campaignCursorName);
+    if ((await world.app.store.readPersonChanges(cursor ?? undefined, 1)).items.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail('the campaign runner did not catch up with the marketing changes within 15 s');
 }
