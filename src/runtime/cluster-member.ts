@@ -208,7 +208,23 @@ export class ClusterMember {
         ? `took over the ${lease.name} lease from ${acquired.previousHolder} (its hold expired)`
         : `took the ${lease.name} lease`,
     );
-    this.#transition(lease, () => lease.work.start(), 'could not start the work of the lease');
+    const grant = acquired.grant;
+    this.#transition(
+      lease,
+      async () => {
+        try {
+          await lease.work.start();
+        } catch (error) {
+          // Holding a lease without running its work would stall the cluster's sync until a restart: give it up,
+          // so this replica or another tries again at its next round.
+          lease.grant = undefined;
+          await lease.work.stop().catch(() => undefined);
+          await this.#table.release(grant).catch(() => undefined);
+          throw error;
+        }
+      },
+      'could not start the work of the lease; gave the lease up to be taken again',
+    );
   }
 
   async #renew(lease: LeaseState, grant: LeaseGrant): Promise<void> {
