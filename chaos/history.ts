@@ -103,6 +103,8 @@ export class History {
   /** Subjects whose fields a lifecycle operation rewrote (qualify, merge, delete): no field expectations. */
   readonly retired = new Set<string>();
   readonly takeovers: Takeover[] = [];
+  /** When a Syncline process was SIGKILLed (epoch ms): it lost every answer it had not recorded yet. */
+  readonly killedAt: number[] = [];
   readonly counts: RunCounts = {
     kills: 0,
     holderKills: 0,

@@ -140,6 +140,7 @@ export class StepRunner {
       case 'kill': {
         const index = this.#random.int(0, this.#world.replicas.length - 1);
         this.history.counts.kills += 1;
+        this.history.killedAt.push(Date.now());
         // One replica: the binary only (its engine child must stop by itself, B2.9); a cluster: the holder whole.
         let killed = index;
         if (this.#world.replicas.length > 1) killed = await this.#killHolder(index);
