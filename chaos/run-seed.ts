@@ -268,12 +268,16 @@ async function settle(world: World, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   // The push fast path (B2.8) may still hold a change for its delay.
   await sleep(1_500);
+  // Only a pass that started after every write of the schedule judges the state: on a loaded machine the
+  // interval's pass that was already running when the last writes were made can finish first, report nothing
+  // written (it read before those writes) and would otherwise count as settled (seed 104 on PostgreSQL).
+  const since = Date.now();
   while (Date.now() < deadline) {
     await runPass(world);
     // The newest finished pass: on a loaded machine the next one (the interval's, or one a replica was asked
     // for) has often started by the time this asks, and a running pass says nothing yet.
     const latest = ((await world.api.ok('GET', '/api/v1/sync/passes?limit=5')).items as any[]).find(
-      (pass) => pass.status !== 'running',
+      (pass) => pass.status !== 'running' && Date.parse(pass.startedAt) >= since,
     );
     if (latest === undefined) continue;
     const status = await world.api.ok('GET', '/api/v1/sync/status');
