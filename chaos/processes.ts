@@ -227,7 +227,7 @@ export async function tryStartSecondEngine(
   // Once the engine hold says it waits (up to 12 s: on SQLite for the running engine to stop, on PostgreSQL
   // for the cluster's `sync` lease), the refusal is due 12 s later however long the process took to get there
   // (a loaded machine starts Node slowly): watch that long.
-  const waiting = /waiting up to (\d+) s for it to stop|another replica holds the sync lease/;
+  const waiting = /waiting up to (\d+) s for it|another replica holds the sync lease/;
   let extended = false;
   while (!product.exited() && Date.now() < deadline && !running.test(product.output())) {
     const wait = waiting.exec(product.output());

@@ -71,6 +71,12 @@ export class EngineHold implements ClusterAdmin {
         this.#started = true;
         await this.#member.start();
       }
+      if (this.#member.holds('sync')) return;
+      // Said as on SQLite: an operator's `sync --once` is otherwise silent for 12 s (and a supervisor or a
+      // harness watching its output cannot tell waiting from a slow start).
+      this.#logger.warn(
+        `another replica holds the sync lease; waiting up to ${requireWaitMs / 1000} s for it (B2.9)`,
+      );
       if (await this.#member.waitFor('sync', requireWaitMs)) return;
       throw alreadyRunning(this.#database);
     }

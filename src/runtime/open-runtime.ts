@@ -102,8 +102,11 @@ export async function openRuntime<P extends RuntimePart>(
       // Before the CRM target: a refused `sync --once` must not start a demo emulator first. Released after the
       // sync stopped (the stack stops newest first).
       const hold = new EngineHold(config, logger);
-      if ((options.engineHold ?? 'require') === 'require') await hold.require();
+      // Pushed before `require`: a refused `sync --once` on PostgreSQL has started its cluster member (its
+      // attempts timer and pool), which must stop too, or the process printed ENGINE_ALREADY_RUNNING and never
+      // exited.
       stack.push('engine-hold', () => hold.release());
+      if ((options.engineHold ?? 'require') === 'require') await hold.require();
       opened.hold = hold;
     }
     if (wanted.has('crm')) {

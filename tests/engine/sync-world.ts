@@ -200,20 +200,7 @@ function expectStatus(response: CrmResponse, what: string): void {
     throw new Error(`${what} failed: ${response.status} ${JSON.stringify(response.json)}`);
 }
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitFor } from '../helpers/wait-for.ts';
 
 export interface WorldOptions {
   readonly store?: StoreKind;

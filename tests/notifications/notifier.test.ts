@@ -11,11 +11,16 @@ import { assertValidSignature, eventually, startNotifyReceiver } from './notify-
 
 const secret = 'notify-signing-secret-0123456789';
 
-/** Fast retries so a test sees several attempts within a second or two. */
+/**
+ * Fast retries so a test sees several attempts within a second or two. The answer timeout stays long: the
+ * receiver runs in the test's own process, and on a loaded machine (a CI run, a chaos run beside it) its answer
+ * took over 2 s, which the notifier rightly counted as no answer and retried — a second POST and an extra
+ * attempt the tests then saw.
+ */
 const fast: NotifierOptions = {
   pollMs: 25,
   leaseMs: 30_000,
-  timeoutMs: 2000,
+  timeoutMs: 10_000,
   retry: { baseMs: 50, maxMs: 400, maxAttempts: 4 },
 };
 

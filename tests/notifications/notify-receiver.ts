@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from '../helpers/wait-for.ts';
 
 /** One POST as the receiver got it: the raw body, as a signature covers it. */
 export interface ReceivedPost {
@@ -74,16 +75,10 @@ export function assertValidSignature(post: ReceivedPost, secret: string): void {
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 15_000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return waitFor(what, check, timeoutMs);
 }

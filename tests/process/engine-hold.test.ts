@@ -133,6 +133,26 @@ describe('one engine per database (B2.9)', () => {
       for (const app of apps.reverse()) await app.stop();
     }
   });
+  test('B2.9 PostgreSQL: sync --once beside a running replica says it waits for the sync lease, then refuses', async () => {
+    await using database = await createTestDatabase('postgres');
+    const env = {
+      ...crm(),
+      SYNCLINE_DB: (database.config as { url: string }).url,
+      SYNCLINE_PORT: '0',
+      SYNCLINE_SYNC_INTERVAL: '300',
+      SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
+    };
+    const holder = await startApp(loadConfig(env), createLogger({ level: 'silent' }));
+    try {
+      const once = await runSyncline(['sync', '--once'], env);
+      // Without the line an operator (or a supervisor watching the output) sees nothing for 12 s.
+      assert.match(once.output, /another replica holds the sync lease; waiting up to 12 s/);
+      assert.match(once.output, /ENGINE_ALREADY_RUNNING/);
+      assert.notEqual(once.code, 0);
+    } finally {
+      await holder.stop();
+    }
+  });
   test('B8.1 B8.2 B2.9 PostgreSQL: "run a pass now" and "disable" through the standby reach the holder', async () => {
     await using database = await createTestDatabase('postgres');
     const env = {

@@ -8,6 +8,7 @@ import { builtConsoleRoot } from '../../src/api/static-ui.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startNotifyReceiver } from '../notifications/notify-receiver.ts';
 
 /** Debian's chromium (`.ci/run` installs it); Playwright's own browser downloads cannot run here. */
@@ -114,17 +115,11 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   };
 }
 
-/** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(
+/** Polls `check` every 250 ms until it returns a value (not undefined), or fails after `timeoutMs` naming `what`. */
+export function eventually<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return waitFor(what, check, timeoutMs, 250);
 }
