@@ -229,7 +229,13 @@ export async function tryStartSecondEngine(
   // (a loaded machine starts Node slowly): watch that long.
   const waiting = /waiting up to (\d+) s for it|another replica holds the sync lease/;
   let extended = false;
-  while (!product.exited() && Date.now() < deadline && !running.test(product.output())) {
+  // A process that has said nothing yet has not reached the hold: on a loaded machine (load 17 on 2 cores) two
+  // Node startups (bin/syncline.js, then its engine child) took over 25 s. Silence is watched up to 90 s, so a
+  // slow start is not judged as a second engine that neither ran nor refused; a hang still is.
+  const silentUntil = Date.now() + 90_000;
+  const watching = () =>
+    Date.now() < deadline || (product.output().trim() === '' && Date.now() < silentUntil);
+  while (!product.exited() && watching() && !running.test(product.output())) {
     const wait = waiting.exec(product.output());
     if (wait !== null && !extended) {
       extended = true;
