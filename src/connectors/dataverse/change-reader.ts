@@ -79,7 +79,7 @@ function toChangePage(context: ChangeReadContext, select: readonly string[], pag
     ) {
       deletes.push(String(row.id));
     } else {
-      upserts.push(toRecord(shape, row));
+      upserts.push(toRecord(shape, row, page));
     }
   }
   const link = page.nextLink ?? page.deltaLink;
@@ -119,7 +119,7 @@ async function* readWatermark(
       signal: context.signal,
     },
     (page) => ({
-      records: page.value.map((row) => toRecord(shape, row)),
+      records: page.value.map((row) => toRecord(shape, row, page)),
       final: page.nextLink === undefined,
     }),
   );

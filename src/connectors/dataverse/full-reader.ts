@@ -32,7 +32,7 @@ export async function* readAllPages(
         prefer: [`odata.maxpagesize=${context.pageSize}`, readPreferences],
         signal: context.signal,
       },
-      (page) => page.value.map((row) => toRecord(shape, row)),
+      (page) => page.value.map((row) => toRecord(shape, row, page)),
     ),
   );
   for await (const { index, page } of mergePages(sources)) {

@@ -12,6 +12,12 @@ export interface ODataPage {
   readonly value: readonly Record<string, unknown>[];
   readonly nextLink: string | undefined;
   readonly deltaLink: string | undefined;
+  /**
+   * The body has no `\u` escape, so none of the page's strings can hold a NUL or a lone surrogate: JSON must
+   * escape a NUL, and a lone surrogate can only come from an escape (decoding replaces ill-formed UTF-8 with
+   * U+FFFD). `toRecord` then skips `sanitizeCrmText` per value; an escaped body is sanitised as before.
+   */
+  readonly clean: boolean;
 }
 
 export interface PageQuery {
@@ -50,6 +56,7 @@ export async function fetchPage(query: PageQuery, path: string): Promise<ODataPa
     value: body.value as Record<string, unknown>[],
     nextLink: typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined,
     deltaLink: typeof body['@odata.deltaLink'] === 'string' ? body['@odata.deltaLink'] : undefined,
+    clean: !response.text.includes('\\u'),
   };
 }
 

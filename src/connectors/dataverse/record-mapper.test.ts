@@ -201,3 +201,41 @@ test('B6.1: a CRM row with NUL or lone surrogates maps to values every store can
   assert.equal(again.values.firstname, record.values.firstname);
   assert.equal(again.values.lastname, record.values.lastname);
 });
+
+test('rows of one shape in different key orders, with keys missing or added, map as each row says', () => {
+  const rows: Record<string, unknown>[] = [
+    { contactid: 'c1', firstname: 'Ann', _ownerid_value: 'u1', lastname: 'A' },
+    { contactid: 'c2', firstname: 'Bob', _ownerid_value: 'u2', lastname: 'B' },
+    { lastname: 'C', _ownerid_value: 'u3', contactid: 'c3' },
+    { contactid: 'c4', firstname: 'Dan', _ownerid_value: 'u4', lastname: 'D', jobtitle: 'CEO' },
+    { contactid: 'c5', firstname: 'Eve', _ownerid_value: null, lastname: 'E' },
+  ];
+  const records = rows.map((row) => toRecord(contact, row));
+  assert.deepEqual(
+    records.map((record) => record.values),
+    [
+      { contactid: 'c1', firstname: 'Ann', ownerid: { id: 'u1', entity: undefined }, lastname: 'A' },
+      { contactid: 'c2', firstname: 'Bob', ownerid: { id: 'u2', entity: undefined }, lastname: 'B' },
+      { lastname: 'C', ownerid: { id: 'u3', entity: undefined }, contactid: 'c3' },
+      {
+        contactid: 'c4',
+        firstname: 'Dan',
+        ownerid: { id: 'u4', entity: undefined },
+        lastname: 'D',
+        jobtitle: 'CEO',
+      },
+      { contactid: 'c5', firstname: 'Eve', ownerid: null, lastname: 'E' },
+    ],
+  );
+  assert.deepEqual(Object.keys(records[2].values), ['lastname', 'ownerid', 'contactid']);
+});
+
+test('B6.1: a page read as `clean` (no \\u escape in its body) maps to what sanitising gives', () => {
+  const rows = JSON.parse(
+    '{"value":[{"@odata.etag":"W/\\"7\\"","contactid":"c1","firstname":"Jürgen 😀","_ownerid_value":"u1",' +
+      '"_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname":"team","numberofemployees":3}]}',
+  ) as { value: Record<string, unknown>[] };
+  for (const row of rows.value) {
+    assert.deepEqual(toRecord(contact, row, { clean: true }), toRecord(contact, row));
+  }
+});

@@ -1,5 +1,6 @@
 import { type AttributeMetadata, type EntityMetadata } from '../connector.ts';
 import { isLookupValue, type CrmRecord, type CrmValue } from '../../domain/crm-record.ts';
+import { ObjectBuilder } from '../../domain/object-builder.ts';
 
 /**
  * Translation between the engine's logical names and the Web API's wire names: lookups are read as
@@ -44,7 +45,29 @@ type KeyPlan =
     };
 
 const skip: KeyPlan = { kind: 'skip' };
-const keyPlans = new WeakMap<EntityShape, Map<string, KeyPlan>>();
+
+/**
+ * The plans of one shape: by key, and in the order of the last row read. Rows of a page come from one
+ * serializer with one `$select`, so their keys come in the same order; comparing each key with the one at its
+ * position (the parser interns keys, so the comparison is a pointer check) skips the hash lookup per key.
+ */
+interface ShapePlans {
+  readonly byKey: Map<string, KeyPlan>;
+  readonly keys: string[];
+  readonly plans: KeyPlan[];
+  readonly values: ObjectBuilder<CrmValue>;
+}
+
+const shapePlans = new WeakMap<EntityShape, ShapePlans>();
+
+function plansOf(shape: EntityShape): ShapePlans {
+  let plans = shapePlans.get(shape);
+  if (plans === undefined) {
+    plans = { byKey: new Map(), keys: [], plans: [], values: new ObjectBuilder() };
+    shapePlans.set(shape, plans);
+  }
+  return plans;
+}
 
 function planKey(shape: EntityShape, key: string): KeyPlan {
   if (key.includes('@')) return skip;
@@ -59,41 +82,59 @@ function planKey(shape: EntityShape, key: string): KeyPlan {
   };
 }
 
-export function toRecord(shape: EntityShape, row: Readonly<Record<string, unknown>>): CrmRecord {
-  let plans = keyPlans.get(shape);
-  if (plans === undefined) {
-    plans = new Map();
-    keyPlans.set(shape, plans);
-  }
-  const values: Record<string, CrmValue> = {};
+/** How a row is read: `clean` when its strings are known to need no `sanitizeCrmText` (see `ODataPage.clean`). */
+export interface ToRecordOptions {
+  readonly clean?: boolean;
+}
+
+export function toRecord(
+  shape: EntityShape,
+  row: Readonly<Record<string, unknown>>,
+  options?: ToRecordOptions,
+): CrmRecord {
+  const shapeKeys = plansOf(shape);
+  const clean = options?.clean === true;
+  const values = shapeKeys.values;
+  values.begin();
+  let index = 0;
   // `for…in` walks a parsed row's own keys without allocating the [key, value] pairs `Object.entries` would.
   for (const key in row) {
-    let plan = plans.get(key);
-    if (plan === undefined) {
-      plan = planKey(shape, key);
-      plans.set(key, plan);
+    let plan: KeyPlan | undefined;
+    if (shapeKeys.keys[index] === key) plan = shapeKeys.plans[index];
+    else {
+      plan = shapeKeys.byKey.get(key);
+      if (plan === undefined) {
+        plan = planKey(shape, key);
+        shapeKeys.byKey.set(key, plan);
+      }
+      // This row's order from here on: the next row of the page most likely has it too.
+      shapeKeys.keys[index] = key;
+      shapeKeys.plans[index] = plan;
     }
+    index += 1;
     if (plan.kind === 'skip') continue;
     const value = row[key];
     if (plan.kind === 'plain') {
-      values[plan.name] = sanitizeCrmValue(value ?? null) as CrmValue;
+      values.set(plan.name, (clean ? (value ?? null) : sanitizeCrmValue(value ?? null)) as CrmValue);
       continue;
     }
     if (typeof value !== 'string') {
-      values[plan.name] = null;
+      values.set(plan.name, null);
       continue;
     }
     const annotated = row[plan.annotation];
-    values[plan.name] = {
-      id: sanitizeCrmText(value),
-      entity: typeof annotated === 'string' ? sanitizeCrmText(annotated) : plan.onlyTarget,
-    };
+    values.set(plan.name, {
+      id: clean ? value : sanitizeCrmText(value),
+      entity:
+        typeof annotated === 'string' ? (clean ? annotated : sanitizeCrmText(annotated)) : plan.onlyTarget,
+    });
   }
   const etag = row['@odata.etag'];
+  const id = String(row[shape.entity.primaryIdAttribute]);
   return {
-    id: sanitizeCrmText(String(row[shape.entity.primaryIdAttribute])),
-    etag: typeof etag === 'string' ? sanitizeCrmText(etag) : undefined,
-    values,
+    id: clean ? id : sanitizeCrmText(id),
+    etag: typeof etag === 'string' ? (clean ? etag : sanitizeCrmText(etag)) : undefined,
+    values: values.build(),
   };
 }
 

@@ -1,12 +1,18 @@
 import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.ts';
 import type { Store } from '../../store/store.ts';
 import type { PersonPageInput } from './person-page-input.ts';
-import { applyDelete, applyRecord, newPersonOf } from './person-record-applier.ts';
+import {
+  applyDelete,
+  applyRecord,
+  cachedNewPersonOf,
+  newPersonOf,
+  type NewPersonDraft,
+} from './person-record-applier.ts';
 import { mergeRecord } from './person-record-merge.ts';
 import { PageWrites } from './person-writes.ts';
 import { scopeOf } from './record-context.ts';
 import { isLookupValue, isOlderVersion, type CrmRecord } from '../../domain/crm-record.ts';
-import type { Person, PersonValue } from '../../domain/person.ts';
+import type { Person } from '../../domain/person.ts';
 import type { CrmLink } from '../../store/link-store.ts';
 
 export type { PersonPageInput } from './person-page-input.ts';
@@ -171,9 +177,10 @@ async function createPersons(
   adoptions: ReadonlyMap<string, string>,
 ): Promise<void> {
   if (records.length === 0) return;
-  const drafts: { fields: Record<string, PersonValue>; bases: Record<string, PersonValue> }[] = [];
+  const drafts: NewPersonDraft[] = [];
   for (const record of records) {
-    const draft = await newPersonOf(tx, input, record);
+    // The page prefetched its owners and accounts: a promise per record only for one that was not cached.
+    const draft = cachedNewPersonOf(input, record) ?? (await newPersonOf(tx, input, record));
     const leadId = adoptions.get(record.id);
     if (leadId !== undefined) draft.fields.crmLeadId = leadId;
     drafts.push(draft);

@@ -3,12 +3,14 @@ import { passesSyncFilter, type PersonEntity } from '../../domain/sync-entities.
 import type { Store } from '../../store/store.ts';
 import type { PersonPageInput } from './person-page-input.ts';
 import { linkFirst } from './person-linker.ts';
-import { companyFields, mergeRecord } from './person-record-merge.ts';
+import { cachedCompanyFields, companyFields, mergeRecord } from './person-record-merge.ts';
 import { immediateWrites } from './person-writes.ts';
 import { scopeOf } from './record-context.ts';
-import { systemFieldsOf } from './system-fields.ts';
+import { cachedSystemFieldsOf, systemFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
+import { ObjectBuilder } from '../../domain/object-builder.ts';
 import type { PersonValue } from '../../domain/person.ts';
+import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { CrmLink } from '../../store/link-store.ts';
 
 /**
@@ -268,19 +270,59 @@ export async function applyDelete(
 }
 
 /** A new person's fields from a CRM record, and the bases they start from (B4.1). */
+export interface NewPersonDraft {
+  readonly fields: Record<string, PersonValue>;
+  readonly bases: Record<string, PersonValue>;
+}
+
 export async function newPersonOf(
   tx: Store,
   input: PersonPageInput,
   record: CrmRecord,
-): Promise<{ fields: Record<string, PersonValue>; bases: Record<string, PersonValue> }> {
-  const fields: Record<string, PersonValue> = await systemFieldsOf(tx, input.context, input.plan, record);
-  const bases: Record<string, PersonValue> = {};
+): Promise<NewPersonDraft> {
+  const system = await systemFieldsOf(tx, input.context, input.plan, record);
+  return draftOf(input, record, system, await companyFields(tx, input, record));
+}
+
+/**
+ * `newPersonOf` from the pass's cached mirror rows, without a promise per record; undefined when an owner or
+ * account has to be read (a page prefetches them, so its creates almost never do).
+ */
+export function cachedNewPersonOf(input: PersonPageInput, record: CrmRecord): NewPersonDraft | undefined {
+  const system = cachedSystemFieldsOf(input.context, input.plan, record);
+  if (system === undefined) return undefined;
+  const company = cachedCompanyFields(input, record);
+  return company === undefined ? undefined : draftOf(input, record, system, company);
+}
+
+/** Builders of a plan's new persons (fast objects: see ObjectBuilder). */
+const draftBuilders = new WeakMap<
+  EntityPlan,
+  { readonly fields: ObjectBuilder<PersonValue>; readonly bases: ObjectBuilder<PersonValue> }
+>();
+
+function draftOf(
+  input: PersonPageInput,
+  record: CrmRecord,
+  system: Readonly<Record<string, PersonValue>>,
+  company: Readonly<Record<string, PersonValue>>,
+): NewPersonDraft {
+  let builders = draftBuilders.get(input.plan);
+  if (builders === undefined) {
+    builders = { fields: new ObjectBuilder(), bases: new ObjectBuilder() };
+    draftBuilders.set(input.plan, builders);
+  }
+  const { fields, bases } = builders;
+  fields.begin();
+  bases.begin();
+  // System fields first, then the mapped ones, then the company's: a later one wins, as before.
+  for (const field in system) fields.set(field, system[field]);
   for (const mapping of input.plan.mappings) {
     if (mapping.personField === undefined) continue;
     const value = fromCrmValue(mapping.attribute, record.values[mapping.attribute.logicalName]);
-    fields[mapping.personField] = value;
-    bases[mapping.attribute.logicalName] = value;
+    fields.set(mapping.personField, value);
+    bases.set(mapping.attribute.logicalName, value);
   }
-  Object.assign(fields, await companyFields(tx, input, record));
-  return { fields, bases };
+  for (const field in company) fields.set(field, company[field]);
+  return { fields: fields.build(), bases: bases.build() };
 }

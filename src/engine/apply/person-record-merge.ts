@@ -2,9 +2,10 @@ import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import type { FieldMapping } from '../../domain/field-catalog.ts';
 import { entityCollisionWinner } from '../../domain/field-policy.ts';
 import { mergeField, sameValue, type FieldMergeDecision } from '../../domain/merge.ts';
+import type { MirrorRow } from '../../store/mirror-store.ts';
 import type { Store } from '../../store/store.ts';
 import type { ApplyScope, RecordContext } from './record-context.ts';
-import { companyFieldsOf, systemFieldsOf } from './system-fields.ts';
+import { cachedSystemFieldsOf, companyFieldsOf, systemFieldsOf } from './system-fields.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { PersonValue } from '../../domain/person.ts';
 
@@ -67,7 +68,8 @@ export async function mergeRecord(rc: RecordContext): Promise<string[]> {
       });
     }
   }
-  const system = await systemFieldsOf(tx, context, rc.plan, record);
+  const system =
+    cachedSystemFieldsOf(context, rc.plan, record) ?? (await systemFieldsOf(tx, context, rc.plan, record));
   if (
     rc.owner !== undefined &&
     system.crmOwnerName === null &&
@@ -90,7 +92,8 @@ export async function mergeRecord(rc: RecordContext): Promise<string[]> {
     });
   }
   // A person stays linked to one record (B1.1): a lead's person keeps its lead id when it later becomes a contact.
-  const changes = { ...updates, ...system, ...(await companyFields(tx, rc, record)) };
+  const company = cachedCompanyFields(rc, record) ?? (await companyFields(tx, rc, record));
+  const changes = { ...updates, ...system, ...company };
   await writes.updatePerson(person.id, changes);
   await writes.link({ ...rc.link, etag: record.etag ?? rc.link.etag });
   await writes.bases(entity, record.id, newBases);
@@ -141,11 +144,34 @@ function decide(
 }
 
 /** A contact's company fields from its account's mirror row (B1.4); none for leads or contacts without one. */
-export async function companyFields(tx: Store, scope: ApplyScope, record: CrmRecord) {
-  if (scope.plan.entity.name !== 'contact') return {};
+export async function companyFields(
+  tx: Store,
+  scope: ApplyScope,
+  record: CrmRecord,
+): Promise<Record<string, PersonValue>> {
+  const accountId = accountIdOf(scope, record);
+  if (accountId === undefined) return {};
+  return companyFieldsWith(scope, await scope.context.mirrorRow(tx, 'account', accountId));
+}
+
+/** `companyFields` without a read: undefined when the account's mirror row is not in the pass's cache. */
+export function cachedCompanyFields(
+  scope: ApplyScope,
+  record: CrmRecord,
+): Record<string, PersonValue> | undefined {
+  const accountId = accountIdOf(scope, record);
+  if (accountId === undefined) return {};
+  const account = scope.context.cachedMirrorRow('account', accountId);
+  return account === undefined ? undefined : companyFieldsWith(scope, account ?? undefined);
+}
+
+function accountIdOf(scope: ApplyScope, record: CrmRecord): string | undefined {
+  if (scope.plan.entity.name !== 'contact') return undefined;
   const parent = record.values.parentcustomerid;
-  if (!isLookupValue(parent) || parent.entity === 'contact') return {};
-  const account = await scope.context.mirrorRow(tx, 'account', parent.id);
+  return isLookupValue(parent) && parent.entity !== 'contact' ? parent.id : undefined;
+}
+
+function companyFieldsWith(scope: ApplyScope, account: MirrorRow | undefined): Record<string, PersonValue> {
   if (account === undefined || account.deleted) return {};
   return companyFieldsOf(scope.accountPlan, account.attributes);
 }

@@ -2,6 +2,7 @@ import { fromCrmValue } from '../../domain/crm-attribute.ts';
 import type { Store } from '../../store/store.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { PassContext } from '../run/pass-context.ts';
+import type { MirrorRow } from '../../store/mirror-store.ts';
 import { isLookupValue, type CrmRecord } from '../../domain/crm-record.ts';
 import type { PersonValue } from '../../domain/person.ts';
 
@@ -15,22 +16,54 @@ export async function systemFieldsOf(
   plan: EntityPlan,
   record: CrmRecord,
 ): Promise<Record<string, PersonValue>> {
+  const owner = ownerOf(record);
+  const row = owner === undefined ? undefined : await context.mirrorRow(store, owner.entity, owner.id);
+  return systemFieldsWith(plan, record, row);
+}
+
+/**
+ * `systemFieldsOf` without a read: undefined when the owner's mirror row is not in the pass's cache. A page
+ * prefetches its owners and accounts (person-page-applier.ts), so its records almost always take this path,
+ * without a promise per record.
+ */
+export function cachedSystemFieldsOf(
+  context: PassContext,
+  plan: EntityPlan,
+  record: CrmRecord,
+): Record<string, PersonValue> | undefined {
+  const owner = ownerOf(record);
+  if (owner === undefined) return systemFieldsWith(plan, record, undefined);
+  const row = context.cachedMirrorRow(owner.entity, owner.id);
+  return row === undefined ? undefined : systemFieldsWith(plan, record, row ?? undefined);
+}
+
+/** The owner's mirror entity: a team, or a systemuser (B1.5). */
+function ownerOf(record: CrmRecord): { entity: 'team' | 'systemuser'; id: string } | undefined {
+  const owner = record.values.ownerid;
+  if (!isLookupValue(owner)) return undefined;
+  return { entity: owner.entity === 'team' ? 'team' : 'systemuser', id: owner.id };
+}
+
+function systemFieldsWith(
+  plan: EntityPlan,
+  record: CrmRecord,
+  ownerRow: MirrorRow | undefined,
+): Record<string, PersonValue> {
   const entity = plan.entity.name;
-  const fields: Record<string, PersonValue> = {
-    crmType: entity,
-    [entity === 'lead' ? 'crmLeadId' : 'crmContactId']: record.id,
-    crmIsDeleted: false,
-  };
+  // Two literals rather than one with a computed key: every person of an entity gets the same object shape.
+  const fields: Record<string, PersonValue> =
+    entity === 'lead'
+      ? { crmType: entity, crmLeadId: record.id, crmIsDeleted: false }
+      : { crmType: entity, crmContactId: record.id, crmIsDeleted: false };
   const createdOn = record.values.createdon;
   if (typeof createdOn === 'string') fields.crmCreatedAt = createdOn.replace(/\.\d+Z$/, 'Z');
   const owner = record.values.ownerid;
   if (isLookupValue(owner)) {
-    const ownerEntity = owner.entity === 'team' ? 'team' : 'systemuser';
-    const row = await context.mirrorRow(store, ownerEntity, owner.id);
+    const team = owner.entity === 'team';
     fields.crmOwnerId = owner.id;
-    fields.crmOwnerName = textOf(row?.attributes[ownerEntity === 'team' ? 'name' : 'fullname']);
+    fields.crmOwnerName = textOf(ownerRow?.attributes[team ? 'name' : 'fullname']);
     // Teams have no email of their own (B1.5: supported, with the fields that exist).
-    fields.crmOwnerEmail = ownerEntity === 'team' ? null : textOf(row?.attributes.internalemailaddress);
+    fields.crmOwnerEmail = team ? null : textOf(ownerRow?.attributes.internalemailaddress);
   } else if (plan.select.includes('ownerid')) {
     fields.crmOwnerId = null;
     fields.crmOwnerName = null;

@@ -52,6 +52,11 @@ export class PassContext {
     return this.#mirror.get(key) ?? undefined;
   }
 
+  /** The cached row without a read: `null` for a row known to be missing, `undefined` when not cached. */
+  cachedMirrorRow(entity: string, id: string): MirrorRow | null | undefined {
+    return this.#mirror.get(`${entity}:${id}`);
+  }
+
   /** Reads the uncached ones of `ids` in one query, so a page's accounts cost one round trip, not one each. */
   async prefetchMirrorRows(store: Store, entity: string, ids: Iterable<string>): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.#mirror.has(`${entity}:${id}`));
