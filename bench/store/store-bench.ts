@@ -22,7 +22,7 @@ import { createStore } from '../../src/store/registry.ts';
 import type { Store } from '../../src/store/store.ts';
 import { testDatabaseUrl } from '../../tests/helpers/test-env.ts';
 import { createTestDatabase, storeKinds, type StoreKind } from '../../tests/helpers/test-store.ts';
-import type { PersonValue } from '../../src/domain/person.ts';
+import { samplePersons, writeLoadPage } from './sample-load.ts';
 
 const fullSize = 1_000_000;
 const loadAtStart = loadavg()[0];
@@ -35,7 +35,14 @@ interface BackendResult {
   readonly version: string;
   readonly rows: number;
   readonly insertSeconds: number;
+  /** CPU time of this process (user + system) per inserted person, µs: less sensitive to load than rows/s. */
+  readonly insertCpuMicros: number;
+  /** The initial-load write pattern (`pageRecords` per transaction): persons, links, bases, activities. */
+  readonly pageSeconds: number;
+  readonly pageCpuMicros: number;
   readonly readSeconds: number;
+  /** Persons read back: the inserted ones and the load pages' ones. */
+  readonly readRows: number;
   readonly writers: number;
   readonly peakRssMiB: number;
 }
@@ -46,6 +53,7 @@ async function runBackend(kind: StoreKind, count: number): Promise<BackendResult
   try {
     await store.migrate();
     const writers = store.capabilities.concurrentWriters ? 4 : 1;
+    const insertCpu = process.cpuUsage();
     const insertStarted = performance.now();
     let next = 0;
     await Promise.all(
@@ -58,17 +66,33 @@ async function runBackend(kind: StoreKind, count: number): Promise<BackendResult
       }),
     );
     const insertSeconds = (performance.now() - insertStarted) / 1000;
+    const insertCpuMicros = cpuMicros(insertCpu) / count;
+
+    // The initial load's pattern (engine/apply/person-page-applier.ts createPersons): per page, in one
+    // transaction, the new persons, their links, their bases and a created-person activity each.
+    const pageCount = Math.ceil(count / 10);
+    const pageCpu = process.cpuUsage();
+    const pageStarted = performance.now();
+    for (let start = 0; start < pageCount; start += pageRecords) {
+      await writeLoadPage(store, count + start, Math.min(pageRecords, pageCount - start));
+    }
+    const pageSeconds = (performance.now() - pageStarted) / 1000;
+    const pageCpuMicros = cpuMicros(pageCpu) / pageCount;
 
     const readStarted = performance.now();
-    const read = await readBack(store, count);
+    const read = await readBack(store, count + pageCount);
     const readSeconds = (performance.now() - readStarted) / 1000;
-    if (read !== count) throw new Error(`read back ${read} persons, expected ${count}`);
+    if (read !== count + pageCount) throw new Error(`read back ${read} persons, expected ${count}`);
     return {
       kind,
       version: await backendVersion(kind),
       rows: count,
       insertSeconds,
+      insertCpuMicros,
+      pageSeconds,
+      pageCpuMicros,
       readSeconds,
+      readRows: read,
       writers,
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
@@ -98,19 +122,11 @@ async function readBack(store: Store, expected: number): Promise<number> {
   return loaded;
 }
 
-function samplePersons(start: number, count: number): Record<string, PersonValue>[] {
-  return Array.from({ length: count }, (_, offset) => {
-    const n = start + offset;
-    return {
-      email: `person${n}@example.com`,
-      firstName: `First${n % 997}`,
-      lastName: `Last${n % 1009}`,
-      city: ['Oslo', 'Lyon', 'Austin', 'Osaka'][n % 4],
-      company: `Company ${n % 5000}`,
-      doNotCall: n % 10 === 0,
-      annualRevenue: (n % 1000) * 1000.5,
-    };
-  });
+const pageRecords = 1_000;
+
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
 }
 
 async function backendVersion(kind: StoreKind): Promise<string> {
@@ -135,8 +151,9 @@ const perSecond = (count: number, seconds: number) => Math.round(count / seconds
 function describeResult(result: BackendResult): string {
   return (
     `${result.kind}: insert ${perSecond(result.rows, result.insertSeconds)} rows/s ` +
-    `(${result.insertSeconds.toFixed(1)} s, ${result.writers} writer(s)), read back ` +
-    `${perSecond(result.rows, result.readSeconds)} rows/s (${result.readSeconds.toFixed(1)} s), ` +
+    `(${result.insertSeconds.toFixed(1)} s, ${result.writers} writer(s), ${result.insertCpuMicros.toFixed(1)} µs CPU/row), ` +
+    `load pages ${perSecond(result.rows / 10, result.pageSeconds)} contacts/s (${result.pageCpuMicros.toFixed(1)} µs CPU/contact), read back ` +
+    `${perSecond(result.readRows, result.readSeconds)} rows/s (${result.readSeconds.toFixed(1)} s), ` +
     `peak RSS ${result.peakRssMiB} MiB`
   );
 }
@@ -157,7 +174,7 @@ async function writeDocs(results: readonly BackendResult[]): Promise<void> {
       (result) =>
         `| ${result.version} | ${result.rows.toLocaleString('en')} | ` +
         `${perSecond(result.rows, result.insertSeconds)} (${result.writers} writer${result.writers > 1 ? 's' : ''}) | ` +
-        `${perSecond(result.rows, result.readSeconds)} | ${result.peakRssMiB} MiB |`,
+        `${perSecond(result.readRows, result.readSeconds)} | ${result.peakRssMiB} MiB |`,
     ),
   ];
   const section = [

@@ -189,6 +189,66 @@ export function registerLinkStoreTests(factory: StoreFactory): void {
     assert.deepEqual(Object.fromEntries(bases.get('C-2')!), { firstName: 'Bob', annualRevenue: 2.5 });
   });
 
+  it('a page of new records: links, bases and activities of any size are each written once, in order (B3.1, B4.1)', async (store) => {
+    // 1,111 records: whole statements of every backend plus an odd remainder.
+    const count = 1111;
+    const crmIds = Array.from(
+      { length: count },
+      (_, n) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    );
+    const personIds = await store.createPersonIds(
+      crmIds.map((_, n) => ({ email: `page${n}@example.com` })),
+      'sync',
+    );
+    await store.upsertLinks(
+      crmIds.map((crmId, n) => ({
+        entity: 'contact' as const,
+        crmId,
+        personId: personIds[n],
+        state: 'active' as const,
+        etag: `W/"${n}"`,
+        version: null,
+      })),
+    );
+    await store.setBasesOf(
+      'contact',
+      crmIds.map((crmId, n) => ({
+        crmId,
+        // The last of them sets no base at all: no row, as before any was set.
+        values:
+          n === count - 1 ? { city: undefined } : { firstName: `F${n}`, city: n % 2 === 0 ? null : 'Oslo' },
+      })),
+    );
+    await store.appendActivities(
+      crmIds.map((crmId, n) => ({
+        personId: personIds[n],
+        type: 'crm.created-person',
+        attributes: { crmId },
+      })),
+    );
+    const links = await store.getLinks('contact', crmIds);
+    assert.equal(links.size, count);
+    assert.equal(links.get(crmIds[1000])!.personId, personIds[1000]);
+    assert.equal(links.get(crmIds[1110])!.etag, 'W/"1110"');
+    const bases = await store.getBasesOf('contact', crmIds);
+    assert.equal(bases.size, count - 1);
+    assert.deepEqual(Object.fromEntries(bases.get(crmIds[0])!), { firstName: 'F0', city: null });
+    assert.deepEqual(Object.fromEntries(bases.get(crmIds[1109])!), { firstName: 'F1109', city: 'Oslo' });
+    // A second write of some of them changes only the fields it names (B4.1).
+    await store.setBasesOf('contact', [
+      { crmId: crmIds[0], values: { city: 'Rome' } },
+      { crmId: crmIds[1], values: { firstName: undefined, city: undefined } },
+    ]);
+    const again = await store.getBasesOf('contact', crmIds.slice(0, 2));
+    assert.deepEqual(Object.fromEntries(again.get(crmIds[0])!), { firstName: 'F0', city: 'Rome' });
+    assert.equal(again.has(crmIds[1]), false, 'every base removed: the row goes');
+    const activities = await store.listActivities(personIds[1110], { limit: 10 });
+    assert.deepEqual(
+      activities.items.map((activity) => [activity.type, activity.attributes]),
+      [['crm.created-person', { crmId: crmIds[1110] }]],
+    );
+  });
+
   it('merging persons moves activities, links and conflicts; the loser id resolves to the survivor (B3.5)', async (store) => {
     const survivor = await store.createPerson({ email: 'master@example.com' }, 'sync');
     const loser = await store.createPerson({ email: 'sub@example.com' }, 'sync');

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
 import { decodeCursor, encodeCursor } from '../sql/page-cursor.ts';
 import type { ChangeRow, StoreBackend } from '../sql/store-backend.ts';
+import { postgresInsertRows } from './postgres-insert-rows.ts';
 
 const cursorKind = 'person-changes:pg';
 
@@ -142,6 +143,8 @@ export const postgresBackend: StoreBackend = {
         where p.id = u.id`.execute(db);
     }
   },
+
+  insertRows: postgresInsertRows,
 
   async refreshStatistics(db) {
     // What autovacuum's autoanalyze would do, had it run: it may be off (this is a server setting, not ours)

@@ -1,4 +1,5 @@
 import { SynclineError } from '../../errors/syncline-error.ts';
+import { activityInsert } from './bulk-insert.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { hasNul, iso, isPlausibleKey, json, newId, nowIso } from './row-values.ts';
 import { atomically, type StoreContext } from './store-context.ts';
@@ -59,22 +60,14 @@ export function activityOperations(
       if (missing !== undefined)
         throw new SynclineError('NOT_FOUND', `No person with id ${String(missing)}.`);
       const now = nowIso();
-      const rows = items.map((item) => ({
-        id: newId(),
-        person_id: item.personId,
-        type: item.type,
-        at: iso(item.at ?? now),
-        attributes: JSON.stringify({ ...item.attributes }),
-      }));
-      const batch = ctx.backend.capabilities.maxBatchRows;
-      await atomically(ctx, async (tx) => {
-        for (let start = 0; start < rows.length; start += batch) {
-          await tx.db
-            .insertInto('activities')
-            .values(rows.slice(start, start + batch))
-            .execute();
-        }
-      });
+      const rows = items.map((item) => [
+        newId(),
+        item.personId,
+        item.type,
+        iso(item.at ?? now),
+        JSON.stringify({ ...item.attributes }),
+      ]);
+      await atomically(ctx, (tx) => tx.backend.insertRows(tx.db, activityInsert, rows));
     },
 
     async listActivities(personId, page) {

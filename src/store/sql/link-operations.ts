@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
+import { basesUpsert, linkUpsert } from './bulk-insert.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import { recordChanges } from './person-operations.ts';
 import { lockingRead } from './row-locks.ts';
@@ -87,43 +88,23 @@ export function linkOperations(
       for (const link of links) validateLink(link);
       if (links.length === 0) return;
       const now = nowIso();
-      await atomically(ctx, async (tx) => {
-        const batch = ctx.backend.capabilities.maxBatchRows;
-        for (let start = 0; start < links.length; start += batch) {
-          // The foreign key on person_id refuses an unknown person (upsertLink checks first for a clear error).
-          await tx.db
-            .insertInto('crm_links')
-            .values(
-              links.slice(start, start + batch).map((link) => ({
-                entity: link.entity,
-                crm_id: link.crmId,
-                person_id: link.personId,
-                state: link.state,
-                etag: link.etag,
-                version: link.version,
-                linked_at: now,
-                updated_at: now,
-              })),
-            )
-            .onConflict((conflict) =>
-              conflict.columns(['entity', 'crm_id']).doUpdateSet((eb) => ({
-                // Re-linking the record to another person is a new link, as in upsertLink.
-                linked_at: eb
-                  .case()
-                  .when('crm_links.person_id', '=', eb.ref('excluded.person_id'))
-                  .then(eb.ref('crm_links.linked_at'))
-                  .else(eb.ref('excluded.linked_at'))
-                  .end(),
-                person_id: eb.ref('excluded.person_id'),
-                state: eb.ref('excluded.state'),
-                etag: eb.ref('excluded.etag'),
-                version: eb.ref('excluded.version'),
-                updated_at: eb.ref('excluded.updated_at'),
-              })),
-            )
-            .execute();
-        }
-      });
+      // The foreign key on person_id refuses an unknown person (upsertLink checks first for a clear error).
+      await atomically(ctx, (tx) =>
+        tx.backend.insertRows(
+          tx.db,
+          linkUpsert,
+          links.map((link) => [
+            link.entity,
+            link.crmId,
+            link.personId,
+            link.state,
+            link.etag,
+            link.version,
+            now,
+            now,
+          ]),
+        ),
+      );
     },
 
     async getLink(entity, crmId) {
@@ -290,14 +271,26 @@ function selectLink(db: Kysely<Database>, entity: string, crmId: string) {
     .executeTakeFirst();
 }
 
-/** `locked`: the rows are read for a read-modify-write and held to the end of the transaction (row-locks.ts). */
 async function basesOf(
   ctx: Pick<StoreContext, 'db' | 'backend'>,
   entity: string,
   crmIds: readonly string[],
-  locked = false,
 ): Promise<Map<string, Map<string, PersonValue>>> {
   const bases = new Map<string, Map<string, PersonValue>>();
+  for (const [crmId, document] of await basesDocuments(ctx, entity, crmIds)) {
+    bases.set(crmId, new Map(Object.entries(document)));
+  }
+  return bases;
+}
+
+/** `locked`: the rows are read for a read-modify-write and held to the end of the transaction (row-locks.ts). */
+async function basesDocuments(
+  ctx: Pick<StoreContext, 'db' | 'backend'>,
+  entity: string,
+  crmIds: readonly string[],
+  locked = false,
+): Promise<Map<string, Record<string, PersonValue>>> {
+  const documents = new Map<string, Record<string, PersonValue>>();
   for (const chunk of chunks(crmIds.filter(isPlausibleKey))) {
     const query = ctx.db
       .selectFrom('record_bases')
@@ -305,11 +298,9 @@ async function basesOf(
       .where('entity', '=', entity)
       .where('crm_id', 'in', chunk);
     const rows = await (locked ? lockingRead(ctx, query.orderBy('crm_id')) : query).execute();
-    for (const row of rows) {
-      bases.set(row.crm_id, new Map(Object.entries(json<Record<string, PersonValue>>(row.bases))));
-    }
+    for (const row of rows) documents.set(row.crm_id, json<Record<string, PersonValue>>(row.bases));
   }
-  return bases;
+  return documents;
 }
 
 /**
@@ -327,10 +318,11 @@ async function writeBases(
   entity: string,
   items: readonly { crmId: string; values: Readonly<Record<string, PersonValue | undefined>> }[],
 ): Promise<void> {
-  const byRecord = new Map<string, Record<string, PersonValue | undefined>>();
+  const byRecord = new Map<string, Readonly<Record<string, PersonValue | undefined>>>();
   for (const item of items) {
     if (!isPlausibleKey(item.crmId)) throw new SynclineError('VALIDATION_FAILED', 'Bases need a CRM id.');
-    byRecord.set(item.crmId, { ...byRecord.get(item.crmId), ...item.values });
+    const earlier = byRecord.get(item.crmId);
+    byRecord.set(item.crmId, earlier === undefined ? item.values : { ...earlier, ...item.values });
   }
   if (byRecord.size === 0) return;
   const now = nowIso();
@@ -339,21 +331,22 @@ async function writeBases(
     const ids = [...byRecord.keys()].sort();
     for (let start = 0; start < ids.length; start += Math.min(batch, inListChunk)) {
       const chunk = ids.slice(start, start + Math.min(batch, inListChunk));
-      const current = await basesOf(tx, entity, chunk, true);
+      const current = await basesDocuments(tx, entity, chunk, true);
       const emptied: string[] = [];
-      const rows = chunk.flatMap((crmId) => {
-        const document: Record<string, PersonValue> = Object.fromEntries(current.get(crmId) ?? []);
-        for (const [field, value] of Object.entries(byRecord.get(crmId)!)) {
-          if (value === undefined) delete document[field];
-          else document[field] = value;
-        }
+      const rows: unknown[][] = [];
+      for (const crmId of chunk) {
+        const stored = current.get(crmId);
+        // `undefined` removes a field: JSON.stringify leaves such keys out. A new record's values are written
+        // as they are; copying them into a fresh object first made each document ~5× slower to serialise.
+        const values = byRecord.get(crmId)!;
+        const text = JSON.stringify(stored === undefined ? values : Object.assign(stored, values));
         // A record without bases has no row, as before any was set.
-        if (Object.keys(document).length === 0) {
-          if (current.has(crmId)) emptied.push(crmId);
-          return [];
+        if (text === '{}') {
+          if (stored !== undefined) emptied.push(crmId);
+          continue;
         }
-        return [{ entity, crm_id: crmId, bases: JSON.stringify(document), updated_at: now }];
-      });
+        rows.push([entity, crmId, text, now]);
+      }
       if (emptied.length > 0) {
         await tx.db
           .deleteFrom('record_bases')
@@ -361,17 +354,7 @@ async function writeBases(
           .where('crm_id', 'in', emptied)
           .execute();
       }
-      if (rows.length === 0) continue;
-      await tx.db
-        .insertInto('record_bases')
-        .values(rows)
-        .onConflict((conflict) =>
-          conflict.columns(['entity', 'crm_id']).doUpdateSet((eb) => ({
-            bases: eb.ref('excluded.bases'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+      await tx.backend.insertRows(tx.db, basesUpsert, rows);
     }
   });
 }

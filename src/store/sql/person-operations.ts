@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { SynclineError } from '../../errors/syncline-error.ts';
+import { personChangeInsert, personInsert } from './bulk-insert.ts';
 import { checkLimit, decodeCursor, encodeCursor, toPage } from './page-cursor.ts';
 import type { PersonFieldLookup } from './person-field-catalog.ts';
 import { listCustomFields } from './person-field-operations.ts';
@@ -227,7 +228,7 @@ function derivedColumns(fields: StoredFields): {
   };
 }
 
-/** Validates every item, then inserts them all in one transaction, `maxBatchRows` per statement. */
+/** Validates every item, then inserts them all in one transaction (bulk-insert.ts: the statements' shapes). */
 async function insertMany(
   ctx: StoreContext,
   items: readonly Record<string, PersonValue>[],
@@ -238,14 +239,7 @@ async function insertMany(
     items.flatMap((item) => (item !== null && typeof item === 'object' ? Object.keys(item) : [])),
   );
   const all = items.map((item) => validatePersonInput(item, lookup.get, origin));
-  return atomically(ctx, async (tx) => {
-    const inserted: InsertedRow[] = [];
-    const batch = ctx.backend.capabilities.maxBatchRows;
-    for (let start = 0; start < all.length; start += batch) {
-      inserted.push(...(await insertPersons(tx, all.slice(start, start + batch), origin)));
-    }
-    return inserted;
-  });
+  return atomically(ctx, (tx) => insertPersons(tx, all, origin));
 }
 
 type InsertedRow = Pick<PersonRow, 'id' | 'created_at' | 'updated_at'> & { fields: StoredFields };
@@ -257,20 +251,28 @@ async function insertPersons(
 ): Promise<InsertedRow[]> {
   if (items.length === 0) return [];
   const at = nowIso();
-  const rows = items.map((item) => {
-    const fields = withoutNulls(item);
-    return { id: newId(), ...derivedColumns(fields), fields, created_at: at, updated_at: at };
-  });
-  await tx.db
-    .insertInto('persons')
-    .values(rows.map((row) => ({ ...row, fields: JSON.stringify(row.fields) })))
-    .execute();
-  await recordChanges(
-    tx,
-    rows.map((row) => ({ personId: row.id, kind: 'create', fields: Object.keys(row.fields) })),
-    origin,
-  );
-  return rows;
+  const inserted: InsertedRow[] = new Array(items.length);
+  const values: unknown[][] = new Array(items.length);
+  const changes: Change[] = new Array(items.length);
+  for (let index = 0; index < items.length; index++) {
+    const fields = withoutNulls(items[index]);
+    const id = newId();
+    inserted[index] = { id, fields, created_at: at, updated_at: at };
+    const derived = derivedColumns(fields);
+    values[index] = [
+      id,
+      derived.email_norm,
+      derived.crm_type,
+      derived.crm_account_id,
+      JSON.stringify(fields),
+      at,
+      at,
+    ];
+    changes[index] = { personId: id, kind: 'create', fields: Object.keys(fields) };
+  }
+  await tx.backend.insertRows(tx.db, personInsert, values);
+  await recordChanges(tx, changes, origin);
+  return inserted;
 }
 
 async function applyUpdate(
@@ -326,26 +328,26 @@ export function planUpdate(
   };
 }
 
-/** Appends change-feed entries; must run in the transaction of the write it describes. */
+interface Change {
+  readonly personId: string;
+  readonly kind: 'create' | 'update' | 'delete';
+  readonly fields: readonly string[];
+}
+
+/** Appends change-feed entries, in the order given; must run in the transaction of the write it describes. */
 export async function recordChanges(
   tx: StoreContext,
-  changes: readonly { personId: string; kind: 'create' | 'update' | 'delete'; fields: readonly string[] }[],
+  changes: readonly Change[],
   origin: WriteOrigin,
 ): Promise<void> {
+  if (changes.length === 0) return;
   const at = nowIso();
   if (origin !== 'sync' && changes.some((change) => change.kind !== 'delete')) await announce(tx);
-  await tx.db
-    .insertInto('person_changes')
-    .values(
-      changes.map((change) => ({
-        person_id: change.personId,
-        origin,
-        kind: change.kind,
-        fields: JSON.stringify(change.fields),
-        at,
-      })),
-    )
-    .execute();
+  await tx.backend.insertRows(
+    tx.db,
+    personChangeInsert,
+    changes.map((change) => [change.personId, origin, change.kind, JSON.stringify(change.fields), at]),
+  );
 }
 
 /**

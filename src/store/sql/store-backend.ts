@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { BulkInsert } from './bulk-insert.ts';
 import type { Database } from './schema.ts';
 import type { LeaseGrant } from '../lease-fence.ts';
 import type { StoreCapabilities } from '../store.ts';
@@ -60,6 +61,14 @@ export interface StoreBackend {
    * load). SQLite: a prepared statement per row, which costs no round trip.
    */
   updatePersonRows(db: Kysely<Database>, rows: readonly PersonRowUpdate[]): Promise<void>;
+  /**
+   * Inserts `rows` (each the values of `insert.columns`, in that order) in the order given, inside the
+   * caller's transaction, with SQL text built once per shape (bulk-insert.ts). SQLite: cached multi-row
+   * statements of a few fixed sizes. PostgreSQL: the rows as one JSON parameter taken apart by
+   * `jsonb_array_elements`, 1,000 rows per statement. A failing row fails the call (and, on PostgreSQL,
+   * the transaction).
+   */
+  insertRows(db: Kysely<Database>, insert: BulkInsert, rows: readonly (readonly unknown[])[]): Promise<void>;
   /**
    * Inside a transaction, as its first statement: whether `grant` is still the lease's current hold (B2.9),
    * keeping it so until the transaction ends — a takeover waits for the transaction, and a transaction that

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../sql/page-cursor.ts';
 import type { StoreBackend } from '../sql/store-backend.ts';
+import { sqliteInsertRows } from './sqlite-insert-rows.ts';
 
 const cursorKind = 'person-changes:sqlite';
 
@@ -34,6 +35,8 @@ export const sqliteBackend: StoreBackend = {
       await db.updateTable('persons').set(values).where('id', '=', id).execute();
     }
   },
+
+  insertRows: sqliteInsertRows,
 
   async refreshStatistics(db) {
     // SQLite uses the primary keys for IN lists without statistics; sqlite_stat1 still helps it choose between

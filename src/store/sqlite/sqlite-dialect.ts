@@ -17,7 +17,7 @@ const statementCacheSize = 256;
  * held hundreds of megabytes (issue 7: peak RSS of the initial load), while preparing one costs far less
  * than running it.
  */
-const maxCachedStatementLength = 2_000;
+export const maxCachedStatementLength = 2_000;
 
 /**
  * Kysely's SqliteDialect drives a better-sqlite3-shaped object (`SqliteDatabase`). This adapts the built-in
