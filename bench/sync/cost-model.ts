@@ -116,39 +116,49 @@ export function ceilingOver(model: CostModel, shape: RequestShape, seconds: numb
 
 /**
  * The shortest time in which an ideal client could push `rows` updates under the model, starting with a fresh
- * window: S4's yardstick (efficiency = this ÷ the engine's push time).
+ * window: S4's yardstick (efficiency = this ÷ the engine's push time), for either write path the engine may
+ * take (B4.5): `UpdateMultiple` (the default here), or `$batch` with per-request `If-Match`, each update an
+ * inner request charged `msPerRequest + msPerRecordWrite` (40 ms under the bench's model). `bulkRows` is the
+ * most updates per request: the engine's `writeBatchSize` (1,000), which the connector caps at 1,000 for both.
  *
  * Why not `ceilingOver`: it assumes an endless backlog, so a fixed amount of work is capped below 100 % for
  * any client — 10,000 updates need 200 s of execution, two 30-s windows' budget, so every push of them spans
  * two windows, and `ceilingOver` then grants 2 × 5,994 rows: 83.4 % at best, however fast the client is. What
  * a fixed amount of work can do is finish sooner, so the ideal time is what S4 compares with:
  * - the ideal client spends each window's whole budget at the instant the window opens, in requests of up to
- *   `bulkRows` rows (the cheapest per row: one `msPerRequest` per request); the last part is sent (n − 1) × W
- *   after the first, n being the windows the rows need;
+ *   `bulkRows` rows (for UpdateMultiple the cheapest per row: one `msPerRequest` per request; a `$batch` costs
+ *   the same per update whatever its size); the last part is sent (n − 1) × W after the first, n being the
+ *   windows the rows need;
  * - a window admits requests while its charged time is at most the budget (Dataverse's limits trip only
  *   after being exceeded, reference §6; the emulator does the same), so it holds the budget plus one more
  *   request: up to `bulkRows` rows more. That is worth 1.7 % of the real 300-s window but 17 % of the bench's
- *   10× shorter one — an artefact of the shortened window, yet a client can use it, and a yardstick without it
- *   was beaten: 24,000 updates fit four windows with the engine's ~290-row overshoots (103 s, 116 %) but five
- *   without any. So it is counted: the ideal time is a true lower bound in the emulator, never flattering;
+ *   10× shorter one for UpdateMultiple (a 1,000-update `$batch` costs 40 s: a third of a window) — an artefact
+ *   of the shortened window, yet a client can use it, and a yardstick without it was beaten: 24,000 updates
+ *   fit four windows with the engine's ~290-row overshoots (103 s, 116 %) but five without any. So it is
+ *   counted: the ideal time is a true lower bound in the emulator, never flattering;
  * - that last part runs spread over every concurrent slot (fractional rows, no per-request charge for the
  *   smaller requests: relaxations in the ideal client's favour, never the engine's), plus the response latency;
  * - and no client beats the slots themselves: rows ÷ slots × (per-row time incl. latency) is a floor.
  * The result is still a step function of `rows` (a row more than n windows hold costs a whole window), as the
  * limits are; a push near such a step reads low or high by up to the tail of one window.
  */
-export function idealPushMs(model: CostModel, rows: number, bulkRows: number): number {
+export function idealPushMs(
+  model: CostModel,
+  rows: number,
+  bulkRows: number,
+  via: 'UpdateMultiple' | '$batch' = 'UpdateMultiple',
+): number {
   if (rows <= 0) return 0;
-  const { windowSeconds, msPerRequest, msPerRecordWrite } = model.limits;
+  const { windowSeconds } = model.limits;
   const [requestsPerWindow, executionMsPerWindow, maxConcurrent] = limitsOf(model);
-  const largest = executionMs(model, pushShape(bulkRows, 'UpdateMultiple'));
+  const largest = executionMs(model, pushShape(bulkRows, via));
   const perRow = largest / bulkRows;
   const rowsPerWindow = Math.min((executionMsPerWindow + largest) / perRow, requestsPerWindow * bulkRows);
   const windows = Number.isFinite(rowsPerWindow) ? Math.max(1, Math.ceil(rows / rowsPerWindow)) : 1;
   const last = Number.isFinite(rowsPerWindow) ? rows - (windows - 1) * rowsPerWindow : rows;
   const slots = Number.isFinite(maxConcurrent) ? maxConcurrent : Math.ceil(rows / bulkRows);
   const latency = model.faults.latencyMs;
-  const tail = msPerRequest + (last / slots) * msPerRecordWrite + latency;
+  const tail = executionMs(model, pushShape(last / slots, via)) + latency;
   const slotFloor = (rows / slots) * (perRow + latency / bulkRows);
   return Math.max((windows - 1) * windowSeconds * 1000 + tail, slotFloor);
 }

@@ -28,6 +28,15 @@ export class CrmControl {
     expectOk(await this.#crm('PUT', '/_emulator/faults', model?.faults ?? {}), 'setting faults');
   }
 
+  /**
+   * How the organisation treats UpdateMultiple's per-target ETags (`PUT /_emulator/bulk`, docs/emulator.md): with
+   * `ignored` the engine's write-path probe cannot prove the bulk path and it pushes through `$batch` (B4.5). A
+   * reset keeps the setting.
+   */
+  async bulkEtags(etags: 'ignored' | 'honoured'): Promise<void> {
+    expectOk(await this.#crm('PUT', '/_emulator/bulk', { etags }), 'setting the bulk switches');
+  }
+
   /** Requests the emulator has served so far (all callers). */
   async requestsServed(): Promise<number> {
     return (await this.served()).requests;

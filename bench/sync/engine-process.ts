@@ -10,6 +10,8 @@ type Reply<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;
 export class EngineProcess {
   readonly #child: ChildProcess;
   #exited = false;
+  /** The update path the engine's first connect chose per entity (B4.5): `bulk` or `batch`. */
+  writePaths: Readonly<Record<string, string>> = {};
 
   private constructor(child: ChildProcess) {
     this.#child = child;
@@ -24,6 +26,7 @@ export class EngineProcess {
     url: string,
     nodeOptions: string[] = [],
     tokens?: readonly string[],
+    options: { freshProbe?: boolean } = {},
   ): Promise<EngineProcess> {
     const child = fork(new URL('engine-worker.ts', import.meta.url).pathname, [], {
       // The engine runs with the heap limits `syncline start` gives it (bin/syncline.js), as shipped.
@@ -31,7 +34,11 @@ export class EngineProcess {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const engine = new EngineProcess(child);
-    await engine.#request({ type: 'open', database, url, tokens }, 'opened');
+    const opened = await engine.#request(
+      { type: 'open', database, url, tokens, freshProbe: options.freshProbe },
+      'opened',
+    );
+    engine.writePaths = opened.writePaths;
     return engine;
   }
 

@@ -81,15 +81,18 @@ async function open(request: Extract<WorkerRequest, { type: 'open' }>): Promise<
     logger,
   });
   // B4.5: the engine's first connect chooses the update path (bulk only where the probe proved it).
-  await chooseWritePaths(connector, {
-    get: (key) => store.getSetting(key),
-    set: (key, value) => store.setSetting(key, value),
-  });
+  const scratch = new Map<string, string>();
+  const choices = await chooseWritePaths(
+    connector,
+    request.freshProbe
+      ? { get: async (key) => scratch.get(key), set: async (key, value) => void scratch.set(key, value) }
+      : { get: (key) => store.getSetting(key), set: (key, value) => store.setSetting(key, value) },
+  );
   const writes = new WriteTimeline();
   const settings: EngineSettings = { ...defaultEngineSettings, intervalSeconds: 3600 };
   const deps: EngineDeps = { store, crm: timedWrites(connector, writes), logger, now: () => new Date() };
   engine = { store, connector, writes, deps, settings, rowsRead: 0 };
-  return { type: 'opened' };
+  return { type: 'opened', writePaths: Object.fromEntries(choices.map((c) => [c.entity, c.path])) };
 }
 
 /** The entities a pass syncs and the contact columns it reads on the wire (metadata is cached by then). */

@@ -8,6 +8,11 @@ export type WorkerRequest =
       readonly database: DatabaseConfig;
       readonly url: string;
       readonly tokens?: readonly string[];
+      /**
+       * Probe the write paths afresh, ignoring (and not keeping) the answers the store remembers (B4.5): S4 on
+       * the `$batch` path reuses a store whose earlier engine proved the bulk path.
+       */
+      readonly freshProbe?: boolean;
     }
   | { readonly type: 'describe' }
   /** One pass; past `budgetMs` it is stopped at its next page boundary (status `aborted`). */
@@ -38,7 +43,8 @@ export interface PassMeasurement {
 }
 
 export type WorkerReply =
-  | { readonly type: 'opened' }
+  /** `writePaths`: the update path the engine's first connect chose per entity (`bulk` or `batch`). */
+  | { readonly type: 'opened'; readonly writePaths: Readonly<Record<string, string>> }
   | { readonly type: 'described'; readonly entities: readonly string[]; readonly contactColumns: string[] }
   | { readonly type: 'pass'; readonly pass: PassMeasurement }
   | { readonly type: 'edited'; readonly edited: number }

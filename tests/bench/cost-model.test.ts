@@ -105,6 +105,39 @@ describe('bench cost model', () => {
   });
 });
 
+describe('ideal push through $batch (B4.5: the path where UpdateMultiple is not proved)', () => {
+  const batch = (rows: number) => idealPushMs(costModel, rows, 1000, '$batch');
+
+  it('charges 40 ms per update: a window holds its 120,000 ms plus one more 1,000-update batch = 4,000', () => {
+    // 3,000 updates fit the budget alone: spread over the 52 slots, 40 ms each, plus the response latency.
+    assert.ok(Math.abs(batch(3000) - ((3000 / 52) * 40 + 80)) < 1e-9, String(batch(3000)));
+    // 4,000 still fit one window (the batch that crosses the budget is served); 4,001 need a second one.
+    assert.ok(Math.abs(batch(4000) - ((4000 / 52) * 40 + 80)) < 1e-9, String(batch(4000)));
+    assert.ok(Math.abs(batch(4001) - (30_000 + (1 / 52) * 40 + 80)) < 1e-9, String(batch(4001)));
+  });
+
+  it('times S4 at scale 0.1: 10,000 updates take two windows and the last 2,000 over the slots', () => {
+    const expected = 2 * 30_000 + (2000 / 52) * 40 + 80;
+    assert.ok(Math.abs(batch(10_000) - expected) < 1e-9, String(batch(10_000)));
+    // The same updates through UpdateMultiple (20.02 ms each) need one window less.
+    assert.ok(idealPushMs(costModel, 10_000, 1000) < batch(10_000) - 25_000);
+  });
+
+  it('converges to 4,000 updates per window for long pushes and never to less than the sustained ceiling', () => {
+    const rows = 1_000_000;
+    const rate = rows / (batch(rows) / 1000);
+    assert.ok(rate >= 4000 / 30 && rate < (4000 / 30) * 1.01, String(rate));
+    // The sustained ceiling (no window-crossing bonus): 100 updates/s.
+    assert.ok(rate > sustainedCeiling(costModel, pushShape(1000, '$batch')).rowsPerSecond);
+  });
+
+  it('is bound by the slots when the limits are off: 52 batches of 40 ms per update at once', () => {
+    const open: CostModel = { ...costModel, limits: { ...costModel.limits, executionMsPerWindow: 0 } };
+    const expected = (100_000 / 52) * (40 + 80 / 1000);
+    assert.ok(Math.abs(idealPushMs(open, 100_000, 1000, '$batch') - expected) < 1e-6);
+  });
+});
+
 describe('tracked initial load bound', () => {
   it('is all rows over the longest chain: one page of 2,020 + 80 ms in flight per chain', () => {
     // Scale 0.1: 100,000 contacts (20 pages) and 20,000 subscriptions read as parallel chains.
