@@ -3,20 +3,10 @@
  *
  * Why: Dataverse enforces 52 concurrent requests per user and web server, and answers 429 immediately beyond
  * it; its `x-ms-dop-hint` header recommends a degree of parallelism ("exceeding it makes performance worse").
- * So: start from the hint (or a cautious default), grow, halve on a concurrency 429 — once per congestion
- * event, not once per throttled request of the same burst — and never exceed 52. While a `Retry-After` is
- * running no new request starts at all, because Dataverse lengthens the penalty of clients that keep sending
- * (api-limits doc; B6.2).
- *
- * Growth is TCP's: slow start, then additive. Until the lane's first concurrency 429 or the server's
- * `x-ms-dop-hint`, each successful request adds a slot (the limit doubles per window of successes: 4 → 52 in
- * 48 successes); after either, one slot per window of successes. Additive growth from 4 alone took hundreds of
- * requests to get near 52, and a push has few, long ones (S4, docs/benchmarks.md: ~55 UpdateMultiple requests
- * for 10,000 updates): when a window's budget freed, the rest of a round went out over ~15 slots as a few long
- * requests where 52 short ones would have finished in a third of the time. What stops slow start is a signal
- * about parallelism only: a budget 429 and the `x-ms-ratelimit-*` remaining-budget headers say the window is
- * spent, which more or fewer requests in flight does not change (the pause is the answer to them), and ending
- * slow start there would freeze the lane low exactly when the next window opens.
+ * So: start from the hint (or a cautious default), grow by one slot per window of successful requests, halve
+ * on a concurrency 429 — once per congestion event, not once per throttled request of the same burst — and
+ * never exceed 52. While a `Retry-After` is running no new request starts at all, because Dataverse lengthens
+ * the penalty of clients that keep sending (api-limits doc).
  *
  * The request-count and execution-time limits are budgets per sliding window, not caused by parallelism: the
  * `Retry-After` says when the budget frees and the pause honours it, so such a 429 leaves the limit as it is.
@@ -64,8 +54,6 @@ interface Lane {
   inFlight: number;
   started: number;
   hinted: boolean;
-  /** Growing by a slot per success: no concurrency 429 and no `x-ms-dop-hint` seen on this lane yet. */
-  slowStart: boolean;
   lastDecreaseAt: number;
   pausedUntil: number;
 }
@@ -104,7 +92,6 @@ export class ConcurrencyLimiter {
       inFlight: 0,
       started: 0,
       hinted: false,
-      slowStart: true,
       lastDecreaseAt: -Infinity,
       pausedUntil: 0,
     }));
@@ -170,7 +157,7 @@ export class ConcurrencyLimiter {
     const lane = this.#laneAt(permit.lane);
     lane.inFlight -= 1;
     if (outcome === 'success') {
-      lane.limit = this.#clamp(lane.limit + (lane.slowStart ? 1 : 1 / Math.floor(lane.limit)));
+      lane.limit = this.#clamp(lane.limit + 1 / Math.floor(lane.limit));
     } else if (outcome === 'throttled') {
       this.throttled(permit, kind);
     }
@@ -187,20 +174,15 @@ export class ConcurrencyLimiter {
     const lane = this.#laneAt(permit.lane);
     // Requests started before the last decrease belong to the same congestion event.
     if (permit.startedAt < lane.lastDecreaseAt) return;
-    lane.slowStart = false;
     lane.limit = this.#clamp(Math.floor(lane.limit / 2));
     lane.lastDecreaseAt = this.#now();
   }
 
-  /**
-   * The server's recommended parallelism (`x-ms-dop-hint`) for a lane: its starting point, taken once, from
-   * which the lane grows additively ("exceeding it makes performance worse").
-   */
+  /** The server's recommended parallelism (`x-ms-dop-hint`) for a lane: its starting point, taken once. */
   observeHint(degreeOfParallelism: number, laneIndex = 0): void {
     const lane = this.#laneAt(laneIndex);
     if (lane.hinted || !Number.isFinite(degreeOfParallelism) || degreeOfParallelism < 1) return;
     lane.hinted = true;
-    lane.slowStart = false;
     lane.limit = this.#clamp(degreeOfParallelism);
     this.#pump();
   }
