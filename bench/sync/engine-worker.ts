@@ -17,12 +17,14 @@ import {
   type EngineSettings,
 } from '../../src/engine/engine.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
+import { EngineHold } from '../../src/runtime/engine-hold.ts';
 import { createStore } from '../../src/store/registry.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { PassMeasurement, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 interface Engine {
   readonly store: Store;
+  readonly hold: EngineHold;
   readonly connector: DataverseConnector;
   readonly writes: WriteTimeline;
   readonly deps: EngineDeps;
@@ -90,8 +92,22 @@ async function open(request: Extract<WorkerRequest, { type: 'open' }>): Promise<
   );
   const writes = new WriteTimeline();
   const settings: EngineSettings = { ...defaultEngineSettings, intervalSeconds: 3600 };
-  const deps: EngineDeps = { store, crm: timedWrites(connector, writes), logger, now: () => new Date() };
-  engine = { store, connector, writes, deps, settings, rowsRead: 0 };
+  // B2.9: on PostgreSQL the product's engine runs on a fenced store (every transaction first checks the `sync`
+  // lease), so the bench's does too — the figures are the product's, fence included (open-runtime.ts).
+  const hold = new EngineHold(
+    { database: request.database, cluster: { replicaId: 'bench', leaseSeconds: 15 } },
+    logger,
+  );
+  await hold.require();
+  const fence = hold.fence('sync');
+  const engineStore = fence === undefined || process.env.BENCH_NO_FENCE ? store : store.withFence(fence);
+  const deps: EngineDeps = {
+    store: engineStore,
+    crm: timedWrites(connector, writes),
+    logger,
+    now: () => new Date(),
+  };
+  engine = { store, hold, connector, writes, deps, settings, rowsRead: 0 };
   return { type: 'opened', writePaths: Object.fromEntries(choices.map((c) => [c.entity, c.path])) };
 }
 
@@ -176,6 +192,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       return editPersons(engine, request.count, request.tag);
     case 'close':
       await engine.connector.close();
+      await engine.hold.release();
       await engine.store.close();
       return { type: 'closed', maxRssBytes: process.resourceUsage().maxRSS * 1024 };
   }

@@ -7,7 +7,7 @@ import type { LeaseGrant } from '../../src/store/lease-fence.ts';
 import type { LeaseTable, ReplicaInfo } from '../../src/store/lease-table.ts';
 import { createLeaseTable } from '../../src/store/lease-table-registry.ts';
 import type { Store } from '../../src/store/store.ts';
-import { openTestStore, type TestStore } from '../helpers/test-store.ts';
+import { openTestStore, withRawPostgres, type TestStore } from '../helpers/test-store.ts';
 
 /**
  * B2.9 fencing at the store (issue 15 item 2), on PostgreSQL with the real lease table: a store fenced by a
@@ -120,6 +120,40 @@ describe('fenced store on PostgreSQL (B2.9)', () => {
     // The new holder's fence passes.
     await store.withFence(fenceOf(taken.grant)).setCursor('fence-a:cursor', 'new holder');
     assert.equal(await store.getCursor('fence-a:cursor'), 'new holder');
+  });
+
+  test('issue 17: a read trusts a grant the database confirmed under a second ago; writes are checked every time', async () => {
+    const first = replica('first');
+    const held = await table.tryAcquire('fence-r', first, leaseSeconds);
+    assert.ok(held);
+    let grant: LeaseGrant | undefined = held.grant;
+    const fenced = store.withFence({ current: () => grant });
+    await fenced.setCursor('fence-r:cursor', 'one');
+    // Another holder's epoch appears behind this holder's back (what a takeover it has not heard of does).
+    await withRawPostgres(database.database, (client) =>
+      client.query(
+        `update sync_leases set epoch = epoch + 1, holder_token = 'another' where name = 'fence-r'`,
+      ),
+    );
+    assert.equal(await fenced.getCursor('fence-r:cursor'), 'one', 'a read within a second answers');
+    await rejectsLeaseLost(fenced.setCursor('fence-r:cursor', 'stale'), 'a write at once');
+    await sleep(1_100);
+    await rejectsLeaseLost(
+      fenced.getCursor('fence-r:cursor'),
+      'a read once the confirmation is a second old',
+    );
+    assert.equal(await store.getCursor('fence-r:cursor'), 'one');
+
+    // A grant the holder itself knows it lost is not trusted at all, however fresh the confirmation.
+    await withRawPostgres(database.database, (client) =>
+      client.query(`update sync_leases set epoch = epoch + 1, holder_token = $1 where name = 'fence-r'`, [
+        held.grant.token,
+      ]),
+    );
+    grant = { ...held.grant, epoch: held.grant.epoch + 2 };
+    await fenced.setCursor('fence-r:cursor', 'two');
+    grant = undefined;
+    await rejectsLeaseLost(fenced.getCursor('fence-r:cursor'), 'a read once the grant is gone');
   });
 
   test('a takeover waits for a fenced transaction in flight, which commits before the new epoch exists', async () => {
