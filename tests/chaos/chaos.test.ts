@@ -223,4 +223,26 @@ describe('chaos harness: its own logic', () => {
     ];
     assert.equal(judge(sawIt, 'lead', 'm1', 'm1', both).length, 1, 'c1 saw m1: not a collision');
   });
+
+  test('oracle: a contact collision the CRM won is logged against the CRM value the pass read, an earlier one of an unseen run (B4.3)', () => {
+    // PostgreSQL seed 45: the pass read c1, the marketing edit m1 (which saw neither) collided with it and lost;
+    // c2, written after c1, then came as a one-side change. The loser is logged once, naming c1.
+    const writes = [
+      write('crm', 'c1', 0, null),
+      write('crm', 'c2', 100, 'c1'),
+      write('marketing', 'm1', 200, null),
+    ];
+    const againstC1 = [{ marketingValue: 'm1', crmValue: 'c1', winner: 'crm' as const }];
+    assert.deepEqual(judge(writes, 'contact', 'c2', 'c2', againstC1), []);
+    assert.equal(judge(writes, 'contact', 'c2', 'c2', []).length, 1, 'the loser must be logged');
+    const twice = [...againstC1, { marketingValue: 'm1', crmValue: 'c2', winner: 'crm' as const }];
+    assert.equal(judge(writes, 'contact', 'c2', 'c2', twice).length, 1, 'm1 logged twice');
+    // A CRM value the marketing write had seen was no collision partner.
+    const seen = [
+      write('crm', 'c1', 0, null),
+      write('crm', 'c2', 100, 'c1'),
+      write('marketing', 'm1', 200, 'c1'),
+    ];
+    assert.equal(judge(seen, 'contact', 'c2', 'c2', againstC1).length, 1, 'm1 saw c1');
+  });
 });
