@@ -75,7 +75,12 @@ export { quarantineField } from './fields/quarantine-field.ts';
  * Apply records read by id with the pass's rules in one transaction, moving no cursor (B2.8, B4.5, B8.2); the
  * changes they carry to persons are timed when `deps.latency` is the runtime's recorder (status `latency`).
  */
-export { applyFetchedRecords, type FetchedRecords, type FetchScope } from './apply/fetched-records.ts';
+export {
+  applyFetchedRecords,
+  rereadRecord,
+  type FetchedRecords,
+  type FetchScope,
+} from './apply/fetched-records.ts';
 /** An owner id resolved to a systemuser or a team with its name and email (B1.5), mirror first, then the CRM. */
 export { resolveOwner, type ResolvedOwner } from './apply/owner-resolver.ts';
 

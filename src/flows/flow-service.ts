@@ -1,4 +1,4 @@
-import { resolveOwner, type EngineDeps, type EngineSettings } from '../engine/engine.ts';
+import { rereadRecord, resolveOwner, type EngineDeps, type EngineSettings } from '../engine/engine.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { requireAccepted } from './flow-failure.ts';
 import { taskIdForRequest } from './flow-ids.ts';
@@ -120,7 +120,6 @@ export class FlowService implements FlowActions {
       const failure = { ...failureOf(link, person), operation: 'assign' };
       await requireAccepted(deps.store, outcome, failure, `assigning ${link.entity} ${link.crmId}`);
       const from = person.fields.crmOwnerId ?? null;
-      // The link's ETag is left as it was: the next pass re-reads the record before pushing (B4.5).
       await deps.store.withTransaction(async (tx) => {
         await tx.updatePerson(
           person.id,
@@ -136,6 +135,13 @@ export class FlowService implements FlowActions {
           });
         }
       });
+      // B2.8, B4.4: the record is read back and applied with the pass's rules, so the link holds the version
+      // the assign made. A pass's page read before the assign (the old owner) is then older and skipped;
+      // applied, it set the old owner back until the next pass, logged two owner changes and fired the
+      // person's "owner changed" campaigns again (a CI run under load). The merge also takes in any edit made
+      // between the assign and this read, and the next push's If-Match is that version (B4.5).
+      const { plans, settings } = this.#context;
+      await rereadRecord(deps, { plans: await plans(), settings }, link.entity, link.crmId);
       await this.#count(link.entity);
       return {
         status: 'assigned',

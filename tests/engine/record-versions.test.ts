@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyFetchedRecords, buildPlans, defaultEngineSettings } from '../../src/engine/engine.ts';
+import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
+import { FlowService } from '../../src/flows/flow-service.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
@@ -67,6 +69,44 @@ describe('engine: records applied out of order (B2.8, B4.4)', () => {
           changes.map((activity) => activity.attributes.newValue),
           ['Bea'],
           'one data-value-changed for the one CRM edit',
+        );
+      }));
+
+    test(`B2.8 a pass's page read before a Change Owner does not set the old owner back (${store})`, () =>
+      emulator.run({ store }, async (world) => {
+        const contactId = await world.crmCreate('contact', {
+          lastname: 'Owned',
+          emailaddress1: `owner-order-${store}@order.test`,
+        });
+        await world.pass();
+        const person = await world.linkedPerson('contact', contactId);
+        const { plans, record: old } = await readContact(world, contactId);
+        const newOwner = emulatorFixtures.salesUserIds.find((id) => id !== person.fields.crmOwnerId)!;
+
+        const assigned = await new FlowService(world.deps, settings).changeOwner(person.id, {
+          ownerId: newOwner,
+        });
+        assert.equal(assigned.ownerId, newOwner);
+        // The pass's page, read before the assign, arrives late.
+        await applyFetchedRecords(
+          world.deps,
+          { plans, settings },
+          { entity: 'contact', records: [old], missing: [] },
+        );
+        assert.equal(
+          (await world.linkedPerson('contact', contactId)).fields.crmOwnerId,
+          newOwner,
+          'the old owner is not set back',
+        );
+        await world.pass();
+        assert.equal((await world.linkedPerson('contact', contactId)).fields.crmOwnerId, newOwner);
+        const ownerChanges = (await world.activities(person.id)).filter(
+          (activity) => activity.type === 'crm.owner-changed',
+        );
+        assert.deepEqual(
+          ownerChanges.map((activity) => activity.attributes.to),
+          [newOwner],
+          'one crm.owner-changed for the one assign',
         );
       }));
   }
