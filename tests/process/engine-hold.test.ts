@@ -44,6 +44,14 @@ describe('one engine per database (B2.9)', () => {
   });
 
   const crm = () => ({ SYNCLINE_DYNAMICS_URL: emulator.url, SYNCLINE_DYNAMICS_TOKEN: 'emulator-sync-token' });
+  /** A replica's environment on a test PostgreSQL database, with the sync interval (seconds) the test needs. */
+  const postgresEnv = (database: { config: unknown }, interval: string) => ({
+    ...crm(),
+    SYNCLINE_DB: (database.config as { url: string }).url,
+    SYNCLINE_PORT: '0',
+    SYNCLINE_SYNC_INTERVAL: interval,
+    SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
+  });
 
   test('SQLite: a second start and a sync --once beside a running engine are refused', async () => {
     const database = `sqlite:${join(directory, 'one.db')}`;
@@ -91,13 +99,7 @@ describe('one engine per database (B2.9)', () => {
 
   test('PostgreSQL: a second replica serves the API and takes the sync over when the first stops', async () => {
     await using database = await createTestDatabase('postgres');
-    const env = {
-      ...crm(),
-      SYNCLINE_DB: (database.config as { url: string }).url,
-      SYNCLINE_PORT: '0',
-      SYNCLINE_SYNC_INTERVAL: '1',
-      SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
-    };
+    const env = postgresEnv(database, '1');
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -135,13 +137,7 @@ describe('one engine per database (B2.9)', () => {
   });
   test('B2.9 PostgreSQL: sync --once beside a running replica says it waits for the sync lease, then refuses', async () => {
     await using database = await createTestDatabase('postgres');
-    const env = {
-      ...crm(),
-      SYNCLINE_DB: (database.config as { url: string }).url,
-      SYNCLINE_PORT: '0',
-      SYNCLINE_SYNC_INTERVAL: '300',
-      SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
-    };
+    const env = postgresEnv(database, '300');
     const holder = await startApp(loadConfig(env), createLogger({ level: 'silent' }));
     try {
       const once = await runSyncline(['sync', '--once'], env);
@@ -155,14 +151,8 @@ describe('one engine per database (B2.9)', () => {
   });
   test('B8.1 B8.2 B2.9 PostgreSQL: "run a pass now" and "disable" through the standby reach the holder', async () => {
     await using database = await createTestDatabase('postgres');
-    const env = {
-      ...crm(),
-      SYNCLINE_DB: (database.config as { url: string }).url,
-      SYNCLINE_PORT: '0',
-      // Long enough that only the request can start the pass the test waits for.
-      SYNCLINE_SYNC_INTERVAL: '300',
-      SYNCLINE_API_KEY: 'engine-hold-test-key-0123456789',
-    };
+    // Long enough that only the request can start the pass the test waits for.
+    const env = postgresEnv(database, '300');
     const apps: RunningApp[] = [];
     try {
       apps.push(await startApp(loadConfig(env), createLogger({ level: 'silent' })));
