@@ -1,4 +1,5 @@
 import { rereadRecord, resolveOwner, type EngineDeps, type EngineSettings } from '../engine/engine.ts';
+import { CrmError } from '../connectors/crm-error.ts';
 import { SynclineError } from '../errors/syncline-error.ts';
 import { requireAccepted } from './flow-failure.ts';
 import { taskIdForRequest } from './flow-ids.ts';
@@ -141,7 +142,16 @@ export class FlowService implements FlowActions {
       // person's "owner changed" campaigns again (a CI run under load). The merge also takes in any edit made
       // between the assign and this read, and the next push's If-Match is that version (B4.5).
       const { plans, settings } = this.#context;
-      await rereadRecord(deps, { plans: await plans(), settings }, link.entity, link.crmId);
+      try {
+        await rereadRecord(deps, { plans: await plans(), settings }, link.entity, link.crmId);
+      } catch (error) {
+        // The owner is assigned and stored: a read-back the CRM does not answer leaves it to the next pass.
+        if (!(error instanceof CrmError)) throw error;
+        deps.logger.warn(
+          { entity: link.entity, crmId: link.crmId, code: error.code },
+          'the record could not be read back after Change Owner; the next pass brings it',
+        );
+      }
       await this.#count(link.entity);
       return {
         status: 'assigned',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyFetchedRecords, buildPlans, defaultEngineSettings } from '../../src/engine/engine.ts';
+import { CrmError } from '../../src/connectors/crm-error.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { FlowService } from '../../src/flows/flow-service.ts';
 import { storeKinds } from '../helpers/test-store.ts';
@@ -108,6 +109,35 @@ describe('engine: records applied out of order (B2.8, B4.4)', () => {
           [newOwner],
           'one crm.owner-changed for the one assign',
         );
+      }));
+
+    test(`B7.6 a Change Owner whose read-back the CRM does not answer is still assigned (${store})`, () =>
+      emulator.run({ store }, async (world) => {
+        const contactId = await world.crmCreate('contact', {
+          lastname: 'Unread',
+          emailaddress1: `owner-unread-${store}@order.test`,
+        });
+        await world.pass();
+        const person = await world.linkedPerson('contact', contactId);
+        const newOwner = emulatorFixtures.salesUserIds.find((id) => id !== person.fields.crmOwnerId)!;
+        const unavailable = new CrmError(
+          { errorClass: 'pass', reason: 'server' },
+          'Dataverse answered 503.',
+          { crmCode: undefined, httpStatus: 503 },
+        );
+        const crm = new Proxy(world.deps.crm, {
+          get(target, key) {
+            if (key === 'retrieve') return () => Promise.reject(unavailable);
+            const value: unknown = Reflect.get(target, key);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const flows = new FlowService({ ...world.deps, crm }, settings);
+        const assigned = await flows.changeOwner(person.id, { ownerId: newOwner });
+        assert.equal(assigned.status, 'assigned');
+        assert.equal((await world.linkedPerson('contact', contactId)).fields.crmOwnerId, newOwner);
+        await world.pass();
+        assert.equal((await world.linkedPerson('contact', contactId)).fields.crmOwnerId, newOwner);
       }));
   }
 });
