@@ -23,6 +23,15 @@ async function readContact(world: SyncWorld, id: string) {
   return { plans, record };
 }
 
+/** A contact synced by a pass, its person, and a sales user who does not own it yet (for Change Owner). */
+async function ownedContact(world: SyncWorld, name: string) {
+  const contactId = await world.crmCreate('contact', { lastname: name, emailaddress1: `${name}@order.test` });
+  await world.pass();
+  const person = await world.linkedPerson('contact', contactId);
+  const newOwner = emulatorFixtures.salesUserIds.find((id) => id !== person.fields.crmOwnerId)!;
+  return { contactId, person, newOwner };
+}
+
 describe('engine: records applied out of order (B2.8, B4.4)', () => {
   const emulator = useEmulator();
 
@@ -75,14 +84,8 @@ describe('engine: records applied out of order (B2.8, B4.4)', () => {
 
     test(`B2.8 a pass's page read before a Change Owner does not set the old owner back (${store})`, () =>
       emulator.run({ store }, async (world) => {
-        const contactId = await world.crmCreate('contact', {
-          lastname: 'Owned',
-          emailaddress1: `owner-order-${store}@order.test`,
-        });
-        await world.pass();
-        const person = await world.linkedPerson('contact', contactId);
+        const { contactId, person, newOwner } = await ownedContact(world, `owner-order-${store}`);
         const { plans, record: old } = await readContact(world, contactId);
-        const newOwner = emulatorFixtures.salesUserIds.find((id) => id !== person.fields.crmOwnerId)!;
 
         const assigned = await new FlowService(world.deps, settings).changeOwner(person.id, {
           ownerId: newOwner,
@@ -113,13 +116,7 @@ describe('engine: records applied out of order (B2.8, B4.4)', () => {
 
     test(`B7.6 a Change Owner whose read-back the CRM does not answer is still assigned (${store})`, () =>
       emulator.run({ store }, async (world) => {
-        const contactId = await world.crmCreate('contact', {
-          lastname: 'Unread',
-          emailaddress1: `owner-unread-${store}@order.test`,
-        });
-        await world.pass();
-        const person = await world.linkedPerson('contact', contactId);
-        const newOwner = emulatorFixtures.salesUserIds.find((id) => id !== person.fields.crmOwnerId)!;
+        const { contactId, person, newOwner } = await ownedContact(world, `owner-unread-${store}`);
         const unavailable = new CrmError(
           { errorClass: 'pass', reason: 'server' },
           'Dataverse answered 503.',
