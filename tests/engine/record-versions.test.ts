@@ -4,6 +4,7 @@ import { applyFetchedRecords, buildPlans, defaultEngineSettings } from '../../sr
 import { CrmError } from '../../src/connectors/crm-error.ts';
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { FlowService } from '../../src/flows/flow-service.ts';
+import type { CrmRecord } from '../../src/domain/crm-record.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
@@ -21,6 +22,15 @@ async function readContact(world: SyncWorld, id: string) {
   const record = await world.deps.crm.retrieve('contact', id, plans.get('contact')!.select);
   assert.ok(record !== undefined);
   return { plans, record };
+}
+
+/** Applies contacts as read by id (a late page, a re-read), with the pass's rules. */
+function applyContacts(
+  world: SyncWorld,
+  plans: Awaited<ReturnType<typeof buildPlans>>,
+  records: CrmRecord[],
+) {
+  return applyFetchedRecords(world.deps, { plans, settings }, { entity: 'contact', records, missing: [] });
 }
 
 /** A contact synced by a pass, its person, and a sales user who does not own it yet (for Change Owner). */
@@ -49,18 +59,10 @@ describe('engine: records applied out of order (B2.8, B4.4)', () => {
         await world.crmUpdate('contact', contactId, { firstname: 'Bea' });
         const { plans, record: fresh } = await readContact(world, contactId);
 
-        await applyFetchedRecords(
-          world.deps,
-          { plans, settings },
-          { entity: 'contact', records: [fresh], missing: [] },
-        );
+        await applyContacts(world, plans, [fresh]);
         assert.equal((await world.linkedPerson('contact', contactId)).fields.firstName, 'Bea');
         // The pass's page, read before the edit, arrives late.
-        await applyFetchedRecords(
-          world.deps,
-          { plans, settings },
-          { entity: 'contact', records: [old], missing: [] },
-        );
+        await applyContacts(world, plans, [old]);
         assert.equal(
           (await world.linkedPerson('contact', contactId)).fields.firstName,
           'Bea',
@@ -92,11 +94,7 @@ describe('engine: records applied out of order (B2.8, B4.4)', () => {
         });
         assert.equal(assigned.ownerId, newOwner);
         // The pass's page, read before the assign, arrives late.
-        await applyFetchedRecords(
-          world.deps,
-          { plans, settings },
-          { entity: 'contact', records: [old], missing: [] },
-        );
+        await applyContacts(world, plans, [old]);
         assert.equal(
           (await world.linkedPerson('contact', contactId)).fields.crmOwnerId,
           newOwner,
