@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DataverseHttp, HttpResponse } from './dataverse-http.ts';
-import { fetchPage } from './page-reader.ts';
+import { fetchPage, readPages, trailingNextLink } from './page-reader.ts';
 import { toRecord, type EntityShape } from './record-mapper.ts';
 
 /** Answers every GET with `text` (the body as the server sent it). */
@@ -36,4 +36,79 @@ test('B6.1: only a body without any \\u escape is clean (an escaped backslash be
   const backslash = await pageOf('{"value":[{"contactid":"c1","firstname":"C:\\\\users"}]}');
   assert.equal(backslash.clean, false);
   assert.equal(toRecord(shape, backslash.value[0], backslash).values.firstname, 'C:\\users');
+});
+
+/** Answers GETs from `bodies` by path, recording each request and whether it was aborted. */
+function serving(bodies: Record<string, string>) {
+  const sent: { path: string; aborted: () => boolean }[] = [];
+  const http = {
+    dataPath: '/api/data/v9.2/',
+    send: async (req: { path: string; signal?: AbortSignal }) => {
+      sent.push({ path: req.path, aborted: () => req.signal?.aborted === true });
+      const text = bodies[req.path];
+      if (text === undefined) throw new Error(`no body for ${req.path}`);
+      return { status: 200, headers: {}, text, identity: 0, startedAt: 0 } as HttpResponse;
+    },
+  } as unknown as DataverseHttp;
+  return { http, sent };
+}
+
+const link = (path: string) => `https://org.example.crm.dynamics.com/api/data/v9.2/${path}`;
+
+test('a page body ending with its nextLink: the next page is asked for before the page is mapped (S3)', async () => {
+  const { http, sent } = serving({
+    'contacts?p=1': `{"value":[{"contactid":"c1"}],"@odata.nextLink":"${link('contacts?p=2')}"}`,
+    'contacts?p=2': `{"value":[{"contactid":"c2"}],"@odata.nextLink":"${link('contacts?p=3')}"}`,
+    'contacts?p=3': `{"value":[{"contactid":"c3"}]}`,
+  });
+  const requestsWhenMapped: number[] = [];
+  const pages = readPages({ http, path: 'contacts?p=1', prefer: [] }, (page) => {
+    requestsWhenMapped.push(sent.length);
+    return page.value.map((row) => row.contactid);
+  });
+  const seen: unknown[] = [];
+  for await (const ids of pages) seen.push(...ids);
+  assert.deepEqual(seen, ['c1', 'c2', 'c3']);
+  assert.deepEqual(requestsWhenMapped, [2, 3, 3]);
+  assert.deepEqual(
+    sent.map((request) => [request.path, request.aborted()]),
+    [
+      ['contacts?p=1', false],
+      ['contacts?p=2', false],
+      ['contacts?p=3', false],
+    ],
+  );
+});
+
+test("a link that is not the body's last member is followed once parsed; a lookalike inside a value is not", async () => {
+  const { http, sent } = serving({
+    // The link first and a value that ends like a link: the early read finds nothing it may trust.
+    'contacts?p=1': `{"@odata.nextLink":"${link('contacts?p=2')}","value":[{"contactid":"c1","note":"\\"@odata.nextLink\\":\\"${link('evil')}\\"}"}]}`,
+    'contacts?p=2': `{"value":[{"contactid":"c2"}]}`,
+  });
+  const seen: unknown[] = [];
+  for await (const ids of readPages({ http, path: 'contacts?p=1', prefer: [] }, (page) =>
+    page.value.map((row) => row.contactid),
+  ))
+    seen.push(...ids);
+  assert.deepEqual(seen, ['c1', 'c2']);
+  assert.deepEqual(
+    sent.map((request) => request.path),
+    ['contacts?p=1', 'contacts?p=2'],
+  );
+  assert.equal(
+    trailingNextLink(`{"value":[],"@odata.nextLink":"${link('a?$skiptoken=%3Ccookie%20x%3D\\"1\\"%3E')}"}`),
+    link('a?$skiptoken=%3Ccookie%20x%3D"1"%3E'),
+  );
+  assert.equal(trailingNextLink('{"value":[{"x":{"@odata.nextLink":"u"}}]}'), undefined);
+});
+
+test('a consumer that stops after the first page lets the early request go (aborted)', async () => {
+  const { http, sent } = serving({
+    'contacts?p=1': `{"value":[{"contactid":"c1"}],"@odata.nextLink":"${link('contacts?p=2')}"}`,
+    'contacts?p=2': `{"value":[{"contactid":"c2"}]}`,
+  });
+  for await (const _ of readPages({ http, path: 'contacts?p=1', prefer: [] }, (page) => page)) break;
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].aborted(), true);
 });

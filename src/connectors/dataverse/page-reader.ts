@@ -28,15 +28,39 @@ export interface PageQuery {
 }
 
 export async function fetchPage(query: PageQuery, path: string): Promise<ODataPage> {
+  return parsePage(await fetchText(query, path));
+}
+
+async function fetchText(query: PageQuery, path: string, signal = query.signal): Promise<string> {
   const response = await query.http.send({
     method: 'GET',
     path,
     headers: { prefer: query.prefer.join(',') },
-    signal: query.signal,
+    signal,
   });
+  return response.text;
+}
+
+/**
+ * The `@odata.nextLink` of a page body, read from its end without parsing it: Dataverse writes the link as the
+ * body's last member (`…],"@odata.nextLink":"…"}`). A string ending the body and followed only by the closing
+ * brace can only be a top-level member, so a match inside a value is impossible; the link is still compared
+ * with the parsed one before it is trusted (`readPages`).
+ */
+export function trailingNextLink(text: string): string | undefined {
+  const match = /"@odata\.nextLink"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}\s*$/.exec(text.slice(-8192));
+  if (match === null) return undefined;
+  try {
+    return JSON.parse(match[1]) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+function parsePage(text: string): ODataPage {
   let body: { value?: unknown; '@odata.nextLink'?: unknown; '@odata.deltaLink'?: unknown };
   try {
-    body = JSON.parse(response.text) as typeof body;
+    body = JSON.parse(text) as typeof body;
   } catch (error) {
     throw new CrmError(
       { errorClass: 'pass', reason: 'protocol' },
@@ -56,7 +80,7 @@ export async function fetchPage(query: PageQuery, path: string): Promise<ODataPa
     value: body.value as Record<string, unknown>[],
     nextLink: typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined,
     deltaLink: typeof body['@odata.deltaLink'] === 'string' ? body['@odata.deltaLink'] : undefined,
-    clean: !response.text.includes('\\u'),
+    clean: !text.includes('\\u'),
   };
 }
 
@@ -64,21 +88,45 @@ export async function fetchPage(query: PageQuery, path: string): Promise<ODataPa
  * Every page of the query, each turned into `T` by `map` as soon as it is parsed (so the raw rows of a page
  * die before the consumer sees it), the next one prefetched while the consumer works on the current one.
  * `map` runs once per page, in page order.
+ *
+ * The next GET starts as soon as a page's body has arrived, with the link read from the body's end, before the
+ * page is parsed and mapped: a tracked load is one chain per entity, so every millisecond between a page's
+ * answer and the next request lengthens the load (S3, 30–50 ms per 5,000-row page). If the parsed link differs
+ * (a body that does not end with it), the early request is aborted and the parsed link followed.
  */
 export async function* readPages<T>(query: PageQuery, map: (page: ODataPage) => T): AsyncGenerator<T> {
-  const fetchMapped = async (path: string) => {
-    const page = await fetchPage(query, path);
-    return { nextLink: page.nextLink, item: map(page) };
+  // Followed relative to the configured organisation: the bearer token never goes to a host a link names.
+  const follow = (link: string) => {
+    const abort = new AbortController();
+    const signal = query.signal === undefined ? abort.signal : AbortSignal.any([query.signal, abort.signal]);
+    const text = fetchText(query, relativeLink(link, query.http.dataPath), signal);
+    // If the consumer stops early, or the early link was wrong, the request must not become an unhandled rejection.
+    text.catch(() => undefined);
+    return { link, text, abort };
   };
-  type Fetched = { nextLink: string | undefined; item: T };
-  let pending: Promise<Fetched> | undefined = fetchMapped(query.path);
-  while (pending) {
-    const { nextLink, item }: Fetched = await pending;
-    // Followed relative to the configured organisation: the bearer token never goes to a host a link names.
-    pending = nextLink === undefined ? undefined : fetchMapped(relativeLink(nextLink, query.http.dataPath));
-    // If the consumer stops early, the prefetch must not become an unhandled rejection.
-    pending?.catch(() => undefined);
-    yield item;
+  let pending: ReturnType<typeof follow> | undefined = {
+    link: query.path,
+    text: fetchText(query, query.path),
+    abort: new AbortController(),
+  };
+  try {
+    while (pending) {
+      const text: string = await pending.text;
+      const early = trailingNextLink(text);
+      pending = early === undefined ? undefined : follow(early);
+      // Parsing and mapping are one synchronous stretch of 20–50 ms: let the request leave first (the limiter's
+      // permit and the token are promises, resolved only once this task yields).
+      if (pending !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      const page = parsePage(text);
+      if (page.nextLink !== pending?.link) {
+        pending?.abort.abort();
+        pending = page.nextLink === undefined ? undefined : follow(page.nextLink);
+      }
+      yield map(page);
+    }
+  } finally {
+    // A consumer that stops early (or a page that fails to parse or map) lets the next request go.
+    pending?.abort.abort();
   }
 }
 

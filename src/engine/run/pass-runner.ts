@@ -135,19 +135,28 @@ async function finish(
   return { pass, status, counts: context.counts, error };
 }
 
-/** Plans of every entity the CRM has; a configured custom entity it lacks is skipped with a warning. */
+/**
+ * Plans of every entity the CRM has, in B2.2's order; a configured custom entity it lacks is skipped with a
+ * warning. The entities are described at once, as far as the connector's limiter lets them: each description is
+ * a round of metadata reads, one entity after another a round trip each before the first page (S3).
+ */
 export async function buildPlans(
   deps: EngineDeps,
   settings: EngineSettings,
 ): Promise<Map<string, EntityPlan>> {
-  const plans = new Map<string, EntityPlan>();
-  for (const entity of syncEntitiesOf(settings)) {
-    let description;
-    try {
+  const entities = syncEntitiesOf(settings);
+  const described = await Promise.allSettled(
+    entities.map(async (entity) => {
       if ((await deps.store.listSyncFields(entity.name)).length === 0)
         await refreshFieldCatalog(deps, entity);
-      description = await deps.crm.describeEntity(entity.name);
-    } catch (error) {
+      return deps.crm.describeEntity(entity.name);
+    }),
+  );
+  const plans = new Map<string, EntityPlan>();
+  for (const [index, entity] of entities.entries()) {
+    const outcome = described[index];
+    if (outcome.status === 'rejected') {
+      const error: unknown = outcome.reason;
       if (isCrmError(error) && error.reason === 'unknown-entity' && !isPersonEntity(entity.name)) {
         deps.logger.warn({ entity: entity.name }, 'entity not found in the CRM; skipped');
         continue;
@@ -156,7 +165,7 @@ export async function buildPlans(
     }
     plans.set(
       entity.name,
-      buildEntityPlan(entity, description, await deps.store.listSyncFields(entity.name)),
+      buildEntityPlan(entity, outcome.value, await deps.store.listSyncFields(entity.name)),
     );
   }
   await ensurePersonFields(deps.store, [...plans.values()]);
