@@ -56,6 +56,46 @@ export function registerPersonFeedTests(factory: StoreFactory): void {
     assert.equal(next.items[0].kind, 'create');
   });
 
+  it('exceptOrigin skips that origin in the store and resumes after the last row scanned (B4.4)', async (store) => {
+    const [a] = await store.createPersonIds([{ email: 'a@x.io' }], 'api');
+    const b = await store.createPersonIds(
+      [{ email: 'b1@x.io' }, { email: 'b2@x.io' }, { email: 'b3@x.io' }],
+      'sync',
+    );
+    const [c] = await store.createPersonIds([{ email: 'c@x.io' }], 'flow');
+    await store.createPersonIds([{ email: 'd1@x.io' }, { email: 'd2@x.io' }], 'sync');
+    const all = (await waitForChanges(store, 7)).items;
+    const cursorOf = (index: number) => all[index].cursor;
+    const except = { exceptOrigin: 'sync' } as const;
+
+    // Three rows scanned per read: [a, b1, b2], [b3, c, d1], [d2], then nothing.
+    const first = await store.readPersonChanges(undefined, 3, except);
+    assert.deepEqual(first.items, [all[0]]);
+    assert.equal(first.items[0].personId, a);
+    assert.equal(first.nextCursor, cursorOf(2), 'resumes after b2, a skipped row');
+    const second = await store.readPersonChanges(first.nextCursor!, 3, except);
+    assert.deepEqual(
+      second.items.map((change) => [change.personId, change.origin]),
+      [[c, 'flow']],
+    );
+    assert.equal(second.nextCursor, cursorOf(5));
+    const third = await store.readPersonChanges(second.nextCursor!, 3, except);
+    assert.deepEqual(
+      third,
+      { items: [], nextCursor: cursorOf(6) },
+      'only skipped rows: empty, yet it moves on',
+    );
+    assert.deepEqual(await store.readPersonChanges(third.nextCursor!, 3, except), {
+      items: [],
+      nextCursor: cursorOf(6),
+    });
+    // Without the option nothing is skipped.
+    assert.deepEqual(
+      (await store.readPersonChanges(undefined, 10)).items.map((change) => change.personId).slice(1, 4),
+      b,
+    );
+  });
+
   it('an empty feed has no cursor; bad limits and cursors are rejected', async (store) => {
     assert.deepEqual(await store.readPersonChanges(undefined, 10), { items: [], nextCursor: null });
     await rejectsWithCode(store.readPersonChanges(undefined, 0), 'VALIDATION_FAILED');

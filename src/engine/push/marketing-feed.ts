@@ -23,8 +23,11 @@ export async function collectMarketingChanges(
   let cursor = await deps.store.getCursor(marketingCursorName);
   for (;;) {
     if (signal?.aborted) return;
-    const page = await deps.store.readPersonChanges(cursor, feedPageSize);
-    const changes = page.items.filter((change) => change.origin !== 'sync' && change.kind !== 'delete');
+    // The sync's own writes are skipped in the store (B4.4): after a large CRM load they are nearly all the feed.
+    const page = await deps.store.readPersonChanges(cursor, feedPageSize, { exceptOrigin: 'sync' });
+    const changes = page.items.filter((change) => change.kind !== 'delete');
+    // The feed's end: nothing scanned, nothing to commit.
+    if (page.nextCursor === null || page.nextCursor === cursor) return;
     await deps.store.withTransaction(async (tx) => {
       const seen = new Set<string>();
       for (const change of changes) {
@@ -40,11 +43,10 @@ export async function collectMarketingChanges(
           await applyCompanyEdit(tx, context, accountPlan, change.personId);
         }
       }
-      if (page.nextCursor !== null && page.nextCursor !== cursor)
-        await tx.setCursor(marketingCursorName, page.nextCursor);
+      await tx.setCursor(marketingCursorName, page.nextCursor!);
     });
     context.count('marketing.changes', changes.length);
-    if (page.nextCursor === null || page.nextCursor === cursor || page.items.length < feedPageSize) return;
+    // A page holds fewer items than it scanned rows, so the feed ends only where the cursor stops moving.
     cursor = page.nextCursor;
   }
 }

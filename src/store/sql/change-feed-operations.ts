@@ -15,18 +15,24 @@ export function changeFeedOperations(
   ctx: StoreContext,
 ): Pick<PersonStore, 'readPersonChanges' | 'prunePersonChanges' | 'prunePassedPersonChanges'> {
   return {
-    async readPersonChanges(after, limit) {
+    async readPersonChanges(after, limit, options) {
       checkLimit(limit, maxChangePage);
-      const rows = await ctx.backend.readChanges(ctx.db, after, limit);
-      const items = rows.map((row): PersonChange => ({
-        personId: row.person_id,
-        origin: row.origin as WriteOrigin,
-        cursor: row.cursor,
-        kind: row.kind as PersonChange['kind'],
-        fields: json<string[]>(row.fields),
-        at: iso(row.at),
-      }));
-      return { items, nextCursor: items.length > 0 ? items[items.length - 1].cursor : (after ?? null) };
+      const except = options?.exceptOrigin;
+      const rows = await ctx.backend.readChanges(ctx.db, after, limit, except);
+      const items: PersonChange[] = [];
+      for (const row of rows) {
+        if (row.origin === except) continue;
+        items.push({
+          personId: row.person_id,
+          origin: row.origin as WriteOrigin,
+          cursor: row.cursor,
+          kind: row.kind as PersonChange['kind'],
+          fields: json<string[]>(row.fields),
+          at: iso(row.at),
+        });
+      }
+      // The last row scanned, of whatever origin: a reader resuming there never scans the skipped rows again.
+      return { items, nextCursor: rows.length > 0 ? rows[rows.length - 1].cursor : (after ?? null) };
     },
 
     async prunePersonChanges(through) {

@@ -40,9 +40,15 @@ export interface StoreBackend {
   lockKeys(db: Kysely<Database>, keys: readonly string[]): Promise<void>;
   /**
    * The change feed after `after` (an encoded cursor of this backend), at most `limit` rows, in commit order.
-   * Throws INVALID_CURSOR for a cursor this backend did not issue.
+   * With `exceptOrigin`, of the `limit` rows scanned only those of other origins come back, plus the last one
+   * scanned whatever its origin (where to resume). Throws INVALID_CURSOR for a cursor this backend did not issue.
    */
-  readChanges(db: Kysely<Database>, after: string | undefined, limit: number): Promise<ChangeRow[]>;
+  readChanges(
+    db: Kysely<Database>,
+    after: string | undefined,
+    limit: number,
+    exceptOrigin?: string,
+  ): Promise<ChangeRow[]>;
   /**
    * Deletes the feed rows at or before every cursor of `through` (each an encoded cursor of this backend) and,
    * when `before` is given, committed before that instant; returns how many.

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../sql/page-cursor.ts';
-import type { StoreBackend } from '../sql/store-backend.ts';
+import type { ChangeRow, StoreBackend } from '../sql/store-backend.ts';
 import { sqliteInsertRows } from './sqlite-insert-rows.ts';
 
 const cursorKind = 'person-changes:sqlite';
@@ -46,15 +46,28 @@ export const sqliteBackend: StoreBackend = {
     await sql`analyze`.execute(db);
   },
 
-  async readChanges(db, after, limit) {
-    let select = db
-      .selectFrom('person_changes')
-      .select(['seq', 'person_id', 'origin', 'kind', 'fields', 'at']);
-    if (after !== undefined) {
-      const [seq] = decodeCursor(after, cursorKind, ['number']) as [number];
-      select = select.where('seq', '>', seq);
-    }
-    const rows = await select.orderBy('seq').limit(limit).execute();
+  async readChanges(db, after, limit, exceptOrigin) {
+    const seq =
+      after === undefined ? undefined : (decodeCursor(after, cursorKind, ['number']) as [number])[0];
+    const rows =
+      exceptOrigin === undefined
+        ? await db
+            .selectFrom('person_changes')
+            .select(['seq', 'person_id', 'origin', 'kind', 'fields', 'at'])
+            .$if(seq !== undefined, (query) => query.where('seq', '>', seq!))
+            .orderBy('seq')
+            .limit(limit)
+            .execute()
+        : // The rows of the excepted origin are scanned in SQL and never built: only the last one, to resume after.
+          (
+            await sql<ChangeRow & { seq: number }>`
+              with scanned as (
+                select seq, person_id, origin, kind, fields, at from person_changes
+                where seq > ${seq ?? -1} order by seq limit ${limit})
+              select * from scanned
+              where origin <> ${exceptOrigin} or seq = (select max(seq) from scanned)
+              order by seq`.execute(db)
+          ).rows;
     return rows.map((row) => ({ ...row, cursor: encodeCursor(cursorKind, [Number(row.seq)]) }));
   },
 
