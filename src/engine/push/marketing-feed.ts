@@ -7,7 +7,11 @@ import type { PassContext } from '../run/pass-context.ts';
 import type { PersonValue } from '../../domain/person.ts';
 
 export const marketingCursorName = 'marketing:persons';
-const feedPageSize = 1000;
+/**
+ * Rows scanned per read, the store's most: the sync's own rows are skipped in SQL (nothing is built for them),
+ * so after a 100,000-contact load the scan is ten reads rather than a hundred (0.28 s of S3 on PostgreSQL).
+ */
+const feedPageSize = 10_000;
 
 /**
  * Follows the marketing change feed from its cursor: every person changed by anyone but the sync itself
