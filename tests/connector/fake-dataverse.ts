@@ -45,11 +45,8 @@ export async function startFakeDataverse(handler: FakeHandler): Promise<FakeData
         body: Buffer.concat(chunks).toString('utf8'),
         at: Date.now(),
       };
-      // This fake takes no GETs in `$batch` (as an organisation behind a proxy might not): the connector then
-      // reads them alone (batched-gets.ts), so the scripted handlers and `requests` see only batches of writes.
-      const getBatch = request.url.endsWith('/$batch') && request.body.includes('\r\nGET ');
-      if (!getBatch) requests.push(request);
-      Promise.resolve(getBatch ? undefined : (handler(request) ?? metadataAnswer(request)))
+      requests.push(request);
+      Promise.resolve(handler(request) ?? metadataAnswer(request))
         .then((answer) => {
           const final = answer ?? {
             status: 404,

@@ -49,8 +49,8 @@ import {
   fetchUserName,
   fetchUserPrivilegeNames,
   fetchWhoAmI,
+  getJson,
 } from './metadata-reader.ts';
-import { getJson } from './get-json.ts';
 import {
   isLookup,
   lookupTargets,

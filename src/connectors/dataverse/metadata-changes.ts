@@ -1,6 +1,6 @@
 import { CrmError } from '../crm-error.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
-import { getJson } from './get-json.ts';
+import { getJson } from './metadata-reader.ts';
 
 /**
  * `RetrieveMetadataChanges` as Microsoft's "Cache schema data" page describes it: one query over the synced

@@ -1,8 +1,6 @@
 import type { AttributeMetadata, AttributePrivilege, EntityMetadata, WhoAmI } from '../connector.ts';
 import { CrmError, isCrmError } from '../crm-error.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
-import { getJson } from './get-json.ts';
-import { getJsonBatched } from './batched-gets.ts';
 
 /**
  * Dataverse metadata through the Web API (protocol reference §7–§9): `EntityDefinitions`, `Attributes` with
@@ -11,6 +9,27 @@ import { getJsonBatched } from './batched-gets.ts';
  */
 
 type Json = Record<string, unknown>;
+
+/** GET as JSON; `identity` pins the request to one application user (its WhoAmI, its privileges). */
+export async function getJson<T = Json>(
+  http: DataverseHttp,
+  path: string,
+  signal?: AbortSignal,
+  identity?: number,
+): Promise<T> {
+  const response = await http.send({ method: 'GET', path, signal, identity });
+  try {
+    return JSON.parse(response.text) as T;
+  } catch (error) {
+    throw new CrmError(
+      { errorClass: 'pass', reason: 'protocol' },
+      `Dataverse answered non-JSON for ${path}.`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
 
 /** Logical names are `[a-z0-9_]`; anything else must not reach a URL. */
 export function assertLogicalName(name: string): string {
@@ -99,10 +118,10 @@ const casts = {
 export async function fetchAttributes(http: DataverseHttp, name: string): Promise<AttributeMetadata[]> {
   const logical = assertLogicalName(name);
   const base = `EntityDefinitions(LogicalName='${logical}')/Attributes`;
-  const [all, ...details] = await getJsonBatched<{ value?: Json[] }>(http, [
-    `${base}?$select=${attributeColumns}`,
-    ...Object.entries(casts).map(
-      ([type, query]) => `${base}/Microsoft.Dynamics.CRM.${type}AttributeMetadata?${query}`,
+  const [all, ...details] = await Promise.all([
+    getJson<{ value: Json[] }>(http, `${base}?$select=${attributeColumns}`),
+    ...Object.entries(casts).map(([type, query]) =>
+      getJson<{ value: Json[] }>(http, `${base}/Microsoft.Dynamics.CRM.${type}AttributeMetadata?${query}`),
     ),
   ]);
   const extra = new Map<string, Json>();

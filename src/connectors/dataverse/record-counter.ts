@@ -2,7 +2,7 @@ import type { ChangeCount } from '../connector.ts';
 import { CrmError } from '../crm-error.ts';
 import type { ChangeCursor } from './change-cursor.ts';
 import type { DataverseHttp } from './dataverse-http.ts';
-import { getJson } from './get-json.ts';
+import { getJson } from './metadata-reader.ts';
 import type { EntityShape } from './record-mapper.ts';
 
 /** `$count` stops at 5,000 rows (reference §1.2: "up to 5,000 for standard tables"). */
