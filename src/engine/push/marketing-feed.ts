@@ -5,14 +5,16 @@ import type { EngineDeps } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import type { PersonValue } from '../../domain/person.ts';
+import type { PersonChange } from '../../store/person-store.ts';
 
 export const marketingCursorName = 'marketing:persons';
 /**
  * Rows scanned per read, the store's most: the sync's own rows are skipped in SQL (nothing is built for them),
- * so after a 100,000-contact load the scan is ten reads rather than a hundred (0.28 s of S3 on PostgreSQL).
+ * so after a 100,000-contact load the scan is ten reads rather than a hundred (S3 on PostgreSQL: 275 → 135 ms).
  */
 const feedPageSize = 10_000;
-
+/** Changes marked per transaction: a page of marketing changes is committed in parts of this many. */
+const markChunkSize = 1000;
 /**
  * Follows the marketing change feed from its cursor: every person changed by anyone but the sync itself
  * (B4.4) gets its linked record marked for pushing; the marks and the advanced cursor commit together, so a
@@ -29,29 +31,48 @@ export async function collectMarketingChanges(
     if (signal?.aborted) return;
     // The sync's own writes are skipped in the store (B4.4): after a large CRM load they are nearly all the feed.
     const page = await deps.store.readPersonChanges(cursor, feedPageSize, { exceptOrigin: 'sync' });
-    const changes = page.items.filter((change) => change.kind !== 'delete');
     // The feed's end: nothing scanned, nothing to commit.
     if (page.nextCursor === null || page.nextCursor === cursor) return;
-    await deps.store.withTransaction(async (tx) => {
-      const seen = new Set<string>();
-      for (const change of changes) {
-        if (seen.has(change.personId)) continue;
-        seen.add(change.personId);
-        for (const link of await tx.listLinksOfPerson(change.personId)) {
-          if (link.state !== 'active') continue;
-          await tx.markPendingPush(link.entity, link.crmId, link.personId, null);
-          // B2.8 `toCrm` latency starts at the change's commit (the page is in feed order: earliest first).
-          deps.latency?.marketingChangePending(link.entity, link.crmId, Date.parse(change.at));
-        }
-        if (change.fields.some((field) => companyFieldNames.includes(field))) {
-          await applyCompanyEdit(tx, context, accountPlan, change.personId);
-        }
-      }
-      await tx.setCursor(marketingCursorName, page.nextCursor!);
-    });
-    context.count('marketing.changes', changes.length);
+    // Each part commits its marks with the cursor after its last change (the last part: after the page, past
+    // the skipped rows), so a transaction stays as short as with 1,000-row pages.
+    for (let start = 0; start === 0 || start < page.items.length; start += markChunkSize) {
+      if (signal?.aborted) return;
+      const part = page.items.slice(start, start + markChunkSize);
+      const last = start + markChunkSize >= page.items.length;
+      const partCursor = last ? page.nextCursor : part[part.length - 1].cursor;
+      const changes = part.filter((change) => change.kind !== 'delete');
+      await deps.store.withTransaction(async (tx) => {
+        await markChanges(tx, deps, context, accountPlan, changes);
+        await tx.setCursor(marketingCursorName, partCursor);
+      });
+      context.count('marketing.changes', changes.length);
+    }
     // A page holds fewer items than it scanned rows, so the feed ends only where the cursor stops moving.
     cursor = page.nextCursor;
+  }
+}
+
+/** Marks the linked records of the changed persons for pushing (and applies company edits), in `tx`. */
+async function markChanges(
+  tx: Store,
+  deps: EngineDeps,
+  context: PassContext,
+  accountPlan: EntityPlan | undefined,
+  changes: readonly PersonChange[],
+) {
+  const seen = new Set<string>();
+  for (const change of changes) {
+    if (seen.has(change.personId)) continue;
+    seen.add(change.personId);
+    for (const link of await tx.listLinksOfPerson(change.personId)) {
+      if (link.state !== 'active') continue;
+      await tx.markPendingPush(link.entity, link.crmId, link.personId, null);
+      // B2.8 `toCrm` latency starts at the change's commit (the page is in feed order: earliest first).
+      deps.latency?.marketingChangePending(link.entity, link.crmId, Date.parse(change.at));
+    }
+    if (change.fields.some((field) => companyFieldNames.includes(field))) {
+      await applyCompanyEdit(tx, context, accountPlan, change.personId);
+    }
   }
 }
 
