@@ -58,9 +58,10 @@ export async function previewNextPass(deps: EngineDeps, settings: EngineSettings
   const candidates = new Map<string, { entity: PersonEntity; crmId: string; personId: string }>();
   const pending = await deps.store.listPendingPushes({ limit: previewLimit });
   for (const item of pending.items) candidates.set(`${item.entity}:${item.crmId}`, item);
-  const changes = await deps.store.readPersonChanges(await deps.store.getCursor(marketingCursorName), 1000);
+  const changes = await deps.store.readPersonChanges(await deps.store.getCursor(marketingCursorName), 1000, {
+    exceptOrigin: 'sync',
+  });
   for (const change of changes.items) {
-    if (change.origin === 'sync') continue;
     for (const link of await deps.store.listLinksOfPerson(change.personId)) {
       if (link.state === 'active') candidates.set(`${link.entity}:${link.crmId}`, link);
     }

@@ -100,30 +100,22 @@ export const postgresBackend: StoreBackend = {
 
   async readChanges(db, after, limit, exceptOrigin) {
     const position = after === undefined ? undefined : decodePosition(after);
-    const since =
-      position === undefined ? sql`` : sql`and (xid, seq) > (${position.xid}::xid8, ${position.seq}::bigint)`;
-    // The text casts get their own names: ORDER BY resolves output names first, and ordering by the text of
-    // a number would put seq 101 before seq 96.
-    const { rows } =
-      exceptOrigin === undefined
-        ? await sql<Omit<ChangeRow, 'cursor'> & { xid_text: string; seq_text: string }>`
-          select xid::text as xid_text, seq::text as seq_text, person_id, origin, kind, fields, at
-          from person_changes
-          where xid < ${horizon} ${since}
-          order by xid, seq
-          limit ${limit}`.execute(db)
-        : // The rows of the excepted origin are scanned in SQL and never sent: only the last one, to resume after.
-          await sql<Omit<ChangeRow, 'cursor'> & { xid_text: string; seq_text: string }>`
-          with scanned as (
-            select xid, seq, person_id, origin, kind, fields, at from person_changes
-            where xid < ${horizon} ${since}
-            order by xid, seq
-            limit ${limit}),
-          last as (select xid, seq from scanned order by xid desc, seq desc limit 1)
-          select xid::text as xid_text, seq::text as seq_text, person_id, origin, kind, fields, at
-          from scanned
-          where origin <> ${exceptOrigin} or (xid, seq) = (select xid, seq from last)
-          order by scanned.xid, scanned.seq`.execute(db);
+    // `is distinct from null` holds for every origin: without an exception every scanned row comes back. The rows
+    // of the excepted origin stay in SQL (never sent), but the last row scanned comes back whatever its origin:
+    // the place to resume after. The text casts get their own names: ORDER BY resolves output names first, and
+    // ordering by the text of a number would put seq 101 before seq 96.
+    const { rows } = await sql<Omit<ChangeRow, 'cursor'> & { xid_text: string; seq_text: string }>`
+      with scanned as (
+        select xid, seq, person_id, origin, kind, fields, at from person_changes
+        where xid < ${horizon}
+          ${position === undefined ? sql`` : sql`and (xid, seq) > (${position.xid}::xid8, ${position.seq}::bigint)`}
+        order by xid, seq
+        limit ${limit}),
+      last as (select xid, seq from scanned order by xid desc, seq desc limit 1)
+      select xid::text as xid_text, seq::text as seq_text, person_id, origin, kind, fields, at
+      from scanned
+      where origin is distinct from ${exceptOrigin ?? null}::text or (xid, seq) = (select xid, seq from last)
+      order by scanned.xid, scanned.seq`.execute(db);
     return rows.map(({ xid_text, seq_text, ...row }) => ({
       ...row,
       cursor: encodeCursor(cursorKind, [xid_text, seq_text]),

@@ -47,27 +47,17 @@ export const sqliteBackend: StoreBackend = {
   },
 
   async readChanges(db, after, limit, exceptOrigin) {
-    const seq =
-      after === undefined ? undefined : (decodeCursor(after, cursorKind, ['number']) as [number])[0];
-    const rows =
-      exceptOrigin === undefined
-        ? await db
-            .selectFrom('person_changes')
-            .select(['seq', 'person_id', 'origin', 'kind', 'fields', 'at'])
-            .$if(seq !== undefined, (query) => query.where('seq', '>', seq!))
-            .orderBy('seq')
-            .limit(limit)
-            .execute()
-        : // The rows of the excepted origin are scanned in SQL and never built: only the last one, to resume after.
-          (
-            await sql<ChangeRow & { seq: number }>`
-              with scanned as (
-                select seq, person_id, origin, kind, fields, at from person_changes
-                where seq > ${seq ?? -1} order by seq limit ${limit})
-              select * from scanned
-              where origin <> ${exceptOrigin} or seq = (select max(seq) from scanned)
-              order by seq`.execute(db)
-          ).rows;
+    const seq = after === undefined ? 0 : (decodeCursor(after, cursorKind, ['number']) as [number])[0];
+    // `is not null` holds for every origin: without an exception every scanned row comes back. The rows of the
+    // excepted origin stay in SQL (never built), but the last row scanned comes back whatever its origin: the
+    // place to resume after.
+    const { rows } = await sql<ChangeRow & { seq: number }>`
+      with scanned as (
+        select seq, person_id, origin, kind, fields, at from person_changes
+        where seq > ${seq} order by seq limit ${limit})
+      select * from scanned
+      where origin is not ${exceptOrigin ?? null} or seq = (select max(seq) from scanned)
+      order by seq`.execute(db);
     return rows.map((row) => ({ ...row, cursor: encodeCursor(cursorKind, [Number(row.seq)]) }));
   },
 
