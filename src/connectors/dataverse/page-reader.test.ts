@@ -80,9 +80,9 @@ test('a page body ending with its nextLink: the next page is asked for before th
   );
 });
 
-test("a link that is not the body's last member is followed once parsed; a lookalike inside a value is not", async () => {
+test("a link that is not the body's last member is followed once parsed; a nested nextLink is never taken", async () => {
   const { http, sent } = serving({
-    // The link first and a value that ends like a link: the early read finds nothing it may trust.
+    // The link first, and a value quoting a link: the body does not end with a link, so nothing is sent early.
     'contacts?p=1': `{"@odata.nextLink":"${link('contacts?p=2')}","value":[{"contactid":"c1","note":"\\"@odata.nextLink\\":\\"${link('evil')}\\"}"}]}`,
     'contacts?p=2': `{"value":[{"contactid":"c2"}]}`,
   });

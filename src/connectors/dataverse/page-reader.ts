@@ -95,20 +95,18 @@ function parsePage(text: string): ODataPage {
  * (a body that does not end with it), the early request is aborted and the parsed link followed.
  */
 export async function* readPages<T>(query: PageQuery, map: (page: ODataPage) => T): AsyncGenerator<T> {
-  // Followed relative to the configured organisation: the bearer token never goes to a host a link names.
-  const follow = (link: string) => {
+  /** Sends the GET of `path`; `link` is what it was asked by (compared with the next parsed link). */
+  const request = (path: string, link: string) => {
     const abort = new AbortController();
     const signal = query.signal === undefined ? abort.signal : AbortSignal.any([query.signal, abort.signal]);
-    const text = fetchText(query, relativeLink(link, query.http.dataPath), signal);
+    const text = fetchText(query, path, signal);
     // If the consumer stops early, or the early link was wrong, the request must not become an unhandled rejection.
     text.catch(() => undefined);
     return { link, text, abort };
   };
-  let pending: ReturnType<typeof follow> | undefined = {
-    link: query.path,
-    text: fetchText(query, query.path),
-    abort: new AbortController(),
-  };
+  // Followed relative to the configured organisation: the bearer token never goes to a host a link names.
+  const follow = (link: string) => request(relativeLink(link, query.http.dataPath), link);
+  let pending: ReturnType<typeof request> | undefined = request(query.path, query.path);
   try {
     while (pending) {
       const text: string = await pending.text;
