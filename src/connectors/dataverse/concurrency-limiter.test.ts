@@ -20,8 +20,28 @@ test('grants at most floor(limit) permits and queues the rest', async () => {
   assert.equal(limiter.inFlight, 2);
 });
 
-test('additive increase: one more slot after a window of successes, never above 52', async () => {
+test('slow start: a slot per success until the first concurrency 429, then one per window of successes', async () => {
+  let now = 1000;
+  const limiter = new ConcurrencyLimiter({ initial: 4, now: () => now });
+  for (let i = 0; i < 4; i += 1) limiter.release(await limiter.acquire(), 'success');
+  assert.equal(limiter.limit, 8);
+  // A budget 429 says the window is spent, not that too many run at once: growth goes on as before.
+  limiter.release(await limiter.acquire(), 'throttled', 'budget');
+  for (let i = 0; i < 8; i += 1) limiter.release(await limiter.acquire(), 'success');
+  assert.equal(limiter.limit, 16);
+  now = 2000;
+  limiter.release(await limiter.acquire(), 'throttled', 'concurrency');
+  assert.equal(limiter.limit, 8);
+  for (let i = 0; i < 8; i += 1) limiter.release(await limiter.acquire(), 'success');
+  assert.equal(Math.floor(limiter.limit), 9, 'additive after the concurrency 429');
+  const full = new ConcurrencyLimiter({ initial: 4 });
+  for (let i = 0; i < 100; i += 1) full.release(await full.acquire(), 'success');
+  assert.equal(full.limit, 52, 'never above 52');
+});
+
+test('additive increase after x-ms-dop-hint: one more slot after a window of successes, never above 52', async () => {
   const limiter = new ConcurrencyLimiter({ initial: 4 });
+  limiter.observeHint(4);
   for (let i = 0; i < 4; i += 1) limiter.release(await limiter.acquire(), 'success');
   assert.equal(Math.floor(limiter.limit), 5);
   const high = new ConcurrencyLimiter({ initial: 52 });
@@ -124,6 +144,60 @@ test('a Retry-After pause holds every new request until it ends', async () => {
   const permit = await real.acquire();
   assert.equal(real.inFlight, 1);
   real.release(permit, 'success');
+});
+
+test('after a Retry-After the lane reopens gradually: one request, then doubling each probe interval without a 429', async () => {
+  let now = 0;
+  const limiter = new ConcurrencyLimiter({ initial: 8, now: () => now });
+  // A 429 that came back 40 ms after it was sent: the probe interval is twice the smoothed round trip.
+  const first = await limiter.acquire();
+  now = 40;
+  limiter.release(first, 'throttled', 'budget');
+  const probeMs = 2 * (0.75 * 50 + 0.25 * 40);
+  limiter.pause(1000);
+  let granted = 0;
+  const waiters = Array.from({ length: 12 }, () =>
+    limiter.acquire().then((permit) => {
+      granted += 1;
+      return permit;
+    }),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(granted, 0, 'nothing while paused');
+  // Each acquire pumps the queue at the clock's time; the extra waiters queue behind the twelve.
+  const pumpAt = async (ms: number) => {
+    now = ms;
+    waiters.push(limiter.acquire().then((permit) => ((granted += 1), permit)));
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await pumpAt(1040);
+  assert.equal(granted, 1, 'the pause ended: one request');
+  await pumpAt(1040 + probeMs - 1);
+  assert.equal(granted, 1, 'no more within the first probe interval');
+  await pumpAt(1040 + probeMs);
+  assert.equal(granted, 2);
+  await pumpAt(1040 + 2 * probeMs);
+  assert.equal(granted, 4);
+  // A 429 while reopening: a new pause, and the reopening after it starts again from one.
+  const permits = await Promise.all(waiters.slice(0, 4));
+  now = 1040 + 2 * probeMs + 1;
+  limiter.release(permits[3], 'throttled', 'budget');
+  limiter.pause(500);
+  await pumpAt(now + 500);
+  assert.equal(granted, 5, 'one request after the second pause');
+  await pumpAt(now + 4 * limiter.lane(0).limit * 1000);
+  // Reopened: the limit (8, no growth from a 429) is what bounds it now, not the allowance.
+  assert.equal(limiter.inFlight, 8);
+  limiter.close(new Error('closed'));
+  await Promise.allSettled(waiters);
+});
+
+test('a reopening lane starts its waiters by itself as the probe intervals pass', async () => {
+  const limiter = new ConcurrencyLimiter({ initial: 4 });
+  limiter.pause(5);
+  const permits = await Promise.all([1, 2, 3, 4].map(() => limiter.acquire()));
+  assert.equal(limiter.inFlight, 4);
+  for (const permit of permits) limiter.release(permit, 'success');
 });
 
 test('an aborted waiter leaves the queue', async () => {

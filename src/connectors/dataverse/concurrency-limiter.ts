@@ -3,10 +3,26 @@
  *
  * Why: Dataverse enforces 52 concurrent requests per user and web server, and answers 429 immediately beyond
  * it; its `x-ms-dop-hint` header recommends a degree of parallelism ("exceeding it makes performance worse").
- * So: start from the hint (or a cautious default), grow by one slot per window of successful requests, halve
- * on a concurrency 429 — once per congestion event, not once per throttled request of the same burst — and
- * never exceed 52. While a `Retry-After` is running no new request starts at all, because Dataverse lengthens
- * the penalty of clients that keep sending (api-limits doc).
+ * So: start from the hint (or a cautious default), grow, halve on a concurrency 429 — once per congestion
+ * event, not once per throttled request of the same burst — and never exceed 52. While a `Retry-After` is
+ * running no new request starts at all, because Dataverse lengthens the penalty of clients that keep sending
+ * (api-limits doc; B6.2).
+ *
+ * Growth is TCP's: slow start, then additive. Until the lane's first concurrency 429 or the server's
+ * `x-ms-dop-hint`, each successful request adds a slot (4 → 52 in 48 successes); after either, one slot per
+ * window of successes. Additive growth alone took hundreds of requests to get near 52, and a push has few,
+ * long ones (S4, docs/benchmarks.md): when a window's budget freed, the rest of a round went out over ~15
+ * slots as a few long requests where 52 short ones finish in a third of the time. Only a signal about
+ * parallelism ends slow start: a budget 429 says the window is spent, which fewer requests in flight does not
+ * change (the pause is the answer to it).
+ *
+ * After a pause the lane reopens gradually: one request, then twice as many each "probe" interval (twice the
+ * time this lane's 429s took to come back) that brings no new 429 — until the limit is reached. Dataverse's
+ * sliding window frees its budget one expired request at a time, so the moment a Retry-After names is often
+ * room for one request; letting the whole limit go then drew a 429 for every other request (tried in S4:
+ * 215–229 budget 429s against 80–103), which the real service answers with longer penalties. A 429 comes back
+ * at once while an admitted request runs for seconds, so a probe interval without one says the requests
+ * started before it were admitted.
  *
  * The request-count and execution-time limits are budgets per sliding window, not caused by parallelism: the
  * `Retry-After` says when the budget frees and the pause honours it, so such a 429 leaves the limit as it is.
@@ -31,6 +47,12 @@ export interface ConcurrencyLimiterOptions {
 
 export const dataverseConcurrencyCeiling = 52;
 
+/** A 429's round trip before one was measured on the lane (a Retry-After can come from a `$batch` part). */
+const defaultThrottleRoundTripMs = 50;
+/** Bounds of the probe interval: a localhost 429 takes a millisecond; a minute of probing is no reopening. */
+const minProbeMs = 10;
+const maxProbeMs = 2000;
+
 /** Held by one in-flight request; give it back with `release`. */
 export interface Permit {
   readonly startedAt: number;
@@ -54,8 +76,15 @@ interface Lane {
   inFlight: number;
   started: number;
   hinted: boolean;
+  /** Growing by a slot per success: no concurrency 429 and no `x-ms-dop-hint` seen on this lane yet. */
+  slowStart: boolean;
   lastDecreaseAt: number;
   pausedUntil: number;
+  /** Reopening after the pause that ended at `pausedUntil`: requests started since (see the class comment). */
+  reopenStarts: number;
+  reopening: boolean;
+  /** Smoothed time (ms) a 429 took from start to answer on this lane; the probe interval is twice it. */
+  throttleRoundTripMs: number;
 }
 
 /** What one lane looks like now (`stats`). */
@@ -92,8 +121,12 @@ export class ConcurrencyLimiter {
       inFlight: 0,
       started: 0,
       hinted: false,
+      slowStart: true,
       lastDecreaseAt: -Infinity,
       pausedUntil: 0,
+      reopenStarts: 0,
+      reopening: false,
+      throttleRoundTripMs: defaultThrottleRoundTripMs,
     }));
   }
 
@@ -157,8 +190,10 @@ export class ConcurrencyLimiter {
     const lane = this.#laneAt(permit.lane);
     lane.inFlight -= 1;
     if (outcome === 'success') {
-      lane.limit = this.#clamp(lane.limit + 1 / Math.floor(lane.limit));
+      lane.limit = this.#clamp(lane.limit + (lane.slowStart ? 1 : 1 / Math.floor(lane.limit)));
     } else if (outcome === 'throttled') {
+      const roundTrip = Math.max(0, this.#now() - permit.startedAt);
+      lane.throttleRoundTripMs = 0.75 * lane.throttleRoundTripMs + 0.25 * roundTrip;
       this.throttled(permit, kind);
     }
     this.#pump();
@@ -174,15 +209,20 @@ export class ConcurrencyLimiter {
     const lane = this.#laneAt(permit.lane);
     // Requests started before the last decrease belong to the same congestion event.
     if (permit.startedAt < lane.lastDecreaseAt) return;
+    lane.slowStart = false;
     lane.limit = this.#clamp(Math.floor(lane.limit / 2));
     lane.lastDecreaseAt = this.#now();
   }
 
-  /** The server's recommended parallelism (`x-ms-dop-hint`) for a lane: its starting point, taken once. */
+  /**
+   * The server's recommended parallelism (`x-ms-dop-hint`) for a lane: its starting point, taken once, from
+   * which the lane grows additively ("exceeding it makes performance worse").
+   */
   observeHint(degreeOfParallelism: number, laneIndex = 0): void {
     const lane = this.#laneAt(laneIndex);
     if (lane.hinted || !Number.isFinite(degreeOfParallelism) || degreeOfParallelism < 1) return;
     lane.hinted = true;
+    lane.slowStart = false;
     lane.limit = this.#clamp(degreeOfParallelism);
     this.#pump();
   }
@@ -193,6 +233,8 @@ export class ConcurrencyLimiter {
     const until = this.#now() + ms;
     if (until <= lane.pausedUntil) return;
     lane.pausedUntil = until;
+    lane.reopening = true;
+    lane.reopenStarts = 0;
     this.#pump();
   }
 
@@ -217,6 +259,7 @@ export class ConcurrencyLimiter {
       if (i < this.#resent) this.#resent -= 1;
       this.#lanes[lane].inFlight += 1;
       this.#lanes[lane].started += 1;
+      if (this.#lanes[lane].reopening) this.#lanes[lane].reopenStarts += 1;
       waiter.resolve({ startedAt: now, lane });
     }
     this.#schedulePump(now);
@@ -238,17 +281,40 @@ export class ConcurrencyLimiter {
   }
 
   #canStart(lane: Lane, now: number): boolean {
-    return lane.pausedUntil <= now && lane.inFlight < Math.floor(lane.limit);
+    if (lane.pausedUntil > now || lane.inFlight >= Math.floor(lane.limit)) return false;
+    return !lane.reopening || lane.reopenStarts < this.#reopenAllowance(lane, now);
   }
 
-  /** While requests wait, wakes up when the earliest pause ends (a release wakes the queue by itself). */
+  /** How many requests a reopening lane may have started by `now` (it stops reopening once that is its limit). */
+  #reopenAllowance(lane: Lane, now: number): number {
+    const probes = Math.floor((now - lane.pausedUntil) / this.#probeMs(lane));
+    const allowance = 2 ** Math.min(probes, 16);
+    if (allowance >= Math.floor(lane.limit)) lane.reopening = false;
+    return allowance;
+  }
+
+  #probeMs(lane: Lane): number {
+    return Math.min(maxProbeMs, Math.max(minProbeMs, 2 * lane.throttleRoundTripMs));
+  }
+
+  /**
+   * While requests wait, wakes up when the earliest pause ends or a reopening lane's next probe interval
+   * begins (a release wakes the queue by itself).
+   */
   #schedulePump(now: number): void {
     clearTimeout(this.#pauseTimer);
     this.#pauseTimer = undefined;
     if (this.#waiters.length === 0) return;
-    const ends = this.#lanes.map((lane) => lane.pausedUntil).filter((until) => until > now);
-    if (ends.length === 0) return;
-    this.#pauseTimer = setTimeout(() => this.#pump(), Math.min(...ends) - now);
+    const wakes: number[] = [];
+    for (const lane of this.#lanes) {
+      if (lane.pausedUntil > now) wakes.push(lane.pausedUntil);
+      else if (lane.reopening && this.#reopenAllowance(lane, now) < Math.floor(lane.limit)) {
+        const probe = this.#probeMs(lane);
+        wakes.push(lane.pausedUntil + (Math.floor((now - lane.pausedUntil) / probe) + 1) * probe);
+      }
+    }
+    if (wakes.length === 0) return;
+    this.#pauseTimer = setTimeout(() => this.#pump(), Math.max(0, Math.min(...wakes) - now));
   }
 
   #laneAt(index: number): Lane {
