@@ -6,6 +6,7 @@ import { ConcurrencyLimiter, throttleKindOf, type ThrottleKind } from './concurr
 import type { TokenProvider } from './dataverse-auth.ts';
 import { classifyFailure, mayHaveRun, type DataverseFailure } from './error-classifier.ts';
 import { sanitizeCrmText } from './record-mapper.ts';
+import { whenWritten } from './request-written.ts';
 import { defaultRetryPolicy, parseRetryAfter, RetryBudget, type RetryPolicyOptions } from './retry-policy.ts';
 
 /**
@@ -52,6 +53,8 @@ export interface HttpRequest {
   readonly signal?: AbortSignal;
   /** Run as this identity only (its WhoAmI, its privileges); by default whichever has the most room. */
   readonly identity?: number;
+  /** Called when an attempt's headers have been written to a socket (`request-written.ts`), maybe never. */
+  readonly onWritten?: () => void;
 }
 
 export interface HttpResponse {
@@ -275,15 +278,17 @@ export class DataverseHttp {
     let responseHeaders: Record<string, string>;
     let text: string;
     try {
-      const response = await request(url, {
-        method: req.method,
-        headers,
-        body,
-        dispatcher: this.#dispatcher,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-        signal: req.signal,
-      });
+      const response = await whenWritten(req.onWritten, () =>
+        request(url, {
+          method: req.method,
+          headers,
+          body,
+          dispatcher: this.#dispatcher,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+          signal: req.signal,
+        }),
+      );
       statusCode = response.statusCode;
       responseHeaders = flattenHeaders(response.headers);
       text = await response.body.text();

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
-import type { DataverseHttp, HttpResponse } from './dataverse-http.ts';
+import { silentLogger } from '../../logging/logger.ts';
+import { DataverseHttp, type HttpResponse } from './dataverse-http.ts';
 import { fetchPage, readPages, trailingNextLink } from './page-reader.ts';
 import { toRecord, type EntityShape } from './record-mapper.ts';
 
@@ -111,4 +114,62 @@ test('a consumer that stops after the first page lets the early request go (abor
   for await (const _ of readPages({ http, path: 'contacts?p=1', prefer: [] }, (page) => page)) break;
   assert.equal(sent.length, 2);
   assert.equal(sent[1].aborted(), true);
+});
+
+/**
+ * A server in a process of its own (so this process's synchronous work cannot hold it up) answering
+ * `contacts?p=N` with one row and a nextLink up to `pages`, and `/arrivals` with when each request reached it.
+ */
+const pageServer = `
+import { createServer } from 'node:http';
+const arrivals = [];
+let port = 0;
+const server = createServer((req, res) => {
+  if (req.url === '/arrivals') return void res.end(JSON.stringify(arrivals));
+  arrivals.push({ url: req.url, at: Date.now() });
+  const p = Number(new URL(req.url, 'http://server').searchParams.get('p'));
+  const next = p < 3 ? { '@odata.nextLink': 'http://127.0.0.1:' + port + '/api/data/v9.2/contacts?p=' + (p + 1) } : {};
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ value: [{ contactid: 'c' + p }], ...next }));
+});
+server.listen(0, '127.0.0.1', () => { port = server.address().port; console.log(port); });
+`;
+
+test('S3: the next page request reaches the server before the current page is mapped, not after', async (t) => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', pageServer], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill());
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  const origin = `http://127.0.0.1:${Number(chunk.toString().trim())}`;
+  const http = new DataverseHttp({
+    url: origin,
+    tokens: [{ getToken: async () => 'token', invalidate: () => false }],
+    logger: silentLogger(),
+  });
+  t.after(() => http.close());
+  // Mapping a page holds the event loop as parsing and applying a large page does (here 400 ms).
+  const mappedAt: number[] = [];
+  const pages = readPages({ http, path: 'contacts?p=1', prefer: [] }, (page) => {
+    mappedAt.push(Date.now());
+    const until = Date.now() + 400;
+    while (Date.now() < until);
+    return page.value.length;
+  });
+  let rows = 0;
+  for await (const count of pages) rows += count;
+  assert.equal(rows, 3);
+  const arrivals = (await (await fetch(`${origin}/arrivals`)).json()) as { url: string; at: number }[];
+  assert.deepEqual(
+    arrivals.map((arrival) => arrival.url),
+    ['/api/data/v9.2/contacts?p=1', '/api/data/v9.2/contacts?p=2', '/api/data/v9.2/contacts?p=3'],
+  );
+  // Page N+1's request left before page N's mapping began; one sent after it would arrive ≥ 400 ms later.
+  for (const page of [1, 2]) {
+    const lead = mappedAt[page - 1] + 200 - arrivals[page].at;
+    assert.ok(
+      lead > 0,
+      `page ${page + 1} reached the server ${-lead + 200} ms after page ${page}'s mapping began`,
+    );
+  }
 });
