@@ -100,8 +100,9 @@ function parsePage(text: string): ODataPage {
  *
  * The next GET starts as soon as a page's body has arrived, with the link read from the body's end, before the
  * page is parsed and mapped: a tracked load is one chain per entity, so every millisecond between a page's
- * answer and the request reaching the server lengthens the load (S3, 30–70 ms per 5,000-row page). If the parsed link differs
- * (a body that does not end with it), the early request is aborted and the parsed link followed.
+ * answer and the next request reaching the server lengthens the load (S3, 30–70 ms per 5,000-row page). If the
+ * parsed link differs (a body that does not end with it), the early request is aborted and the parsed link
+ * followed.
  */
 export async function* readPages<T>(query: PageQuery, map: (page: ODataPage) => T): AsyncGenerator<T> {
   /** Sends the GET of `path`; `link` is what it was asked by (compared with the next parsed link). */
@@ -131,7 +132,7 @@ export async function* readPages<T>(query: PageQuery, map: (page: ODataPage) => 
       // Parsing and mapping are one synchronous stretch of 50 ms or more, so the next request must be on the
       // wire before it, not merely issued: issued followed by one setImmediate, its bytes reached the server
       // 40–70 ms later, after the parse (S3 traced against the emulator: 2,150–2,180 ms per 2,100-ms page; now
-      // 2,105–2,115 and S3 43.8 s instead of 45.1). A turn before issuing lets undici put back the connection the
+      // 2,105–2,115 and S3 44.0 s instead of 45.1). A turn before issuing lets undici put back the connection the
       // page came on, so the request need not open (and wait for) a new one.
       if (early !== undefined) await new Promise((resolve) => setImmediate(resolve));
       pending = early === undefined ? undefined : follow(early);
