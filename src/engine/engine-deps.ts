@@ -47,6 +47,11 @@ export interface EngineSettings {
    * against the CRM this often (B3.6, `pull/delete-sweep.ts`).
    */
   readonly deleteSweepSeconds: number;
+  /**
+   * A pass that maps no value asks the CRM whether its metadata changed only when the last check is older than
+   * this, so the stored field catalog follows the CRM while nothing syncs (`fields/metadata-check.ts`).
+   */
+  readonly metadataCheckSeconds: number;
   /** Sync errors are kept this long after they were last seen (`SYNCLINE_SYNC_ERROR_RETENTION_DAYS`); shown in the status. */
   readonly syncErrorRetentionDays: number;
 }
@@ -63,4 +68,5 @@ export const defaultEngineSettings: EngineSettings = {
   customEntities: ['new_subscription'],
   accountActivityLimit: 5000,
   deleteSweepSeconds: 3600,
+  metadataCheckSeconds: 900,
 };

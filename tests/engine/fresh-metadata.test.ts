@@ -8,8 +8,9 @@ import { createStringColumn, label } from './crm-columns.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
 /**
- * Issue 16 item 8: option sets and attribute types are re-read cheaply every pass (RetrieveMetadataChanges with
- * the last version stamp), so a new option label or a type change made in the CRM is seen by the next pass with
+ * Issue 16 item 8: option sets and attribute types are re-read cheaply in every pass that maps or pushes a value
+ * (RetrieveMetadataChanges with the last version stamp; an idle pass only when the last check is older than
+ * `metadataCheckSeconds`, issue 17's S6), so a new option label or a type change made in the CRM is seen by the next pass with
  * no re-save of the field selection; a type change quarantines the field (B5.6). Over real HTTP against the
  * emulator as its own process.
  */
@@ -45,7 +46,7 @@ async function withApi(world: SyncWorld, scenario: (api: ReturnType<typeof beare
   }
 }
 
-describe('engine: fresh CRM metadata every pass (issue 16 item 8, B5.3, B5.6)', () => {
+describe('engine: fresh CRM metadata in every pass that moves a value (issue 16 item 8, issue 17 S6, B5.3, B5.6)', () => {
   const emulator = useEmulator();
 
   test('a new option added in the CRM reaches the person as its label after the next pass, with no re-save', () =>
@@ -66,23 +67,71 @@ describe('engine: fresh CRM metadata every pass (issue 16 item 8, B5.3, B5.6)', 
       assert.equal((await world.crmGet('lead', leadId, ['leadsourcecode'])).leadsourcecode, leadValue);
     }));
 
-  test('when nothing changed, the per-pass metadata check costs one RetrieveMetadataChanges and no other metadata read', () =>
+  test('issue 17 S6: a pass with nothing to map asks nothing of the metadata; one that maps or pushes asks once, with the stamp', () =>
     emulator.run({}, async (world) => {
       await world.pass();
       await world.pass();
-      const before = await metadataStats(world);
+      const idle = await metadataStats(world);
       await world.pass();
-      const after = await metadataStats(world);
-      assert.equal(after.changesSince - before.changesSince, 1, 'one RetrieveMetadataChanges with the stamp');
-      assert.equal(after.changesFull - before.changesFull, 0, 'no full metadata query');
-      assert.equal(after.entityDefinitions - before.entityDefinitions, 0, 'no EntityDefinitions read');
+      const afterIdle = await metadataStats(world);
+      assert.deepEqual(afterIdle, idle, 'an idle pass sends no metadata request');
+      // A CRM change to map: one RetrieveMetadataChanges with the stamp, nothing else.
+      const contactId = await someLinkedContact(world);
+      await world.crmUpdate('contact', contactId, { jobtitle: 'Read with fresh metadata' });
+      await world.pass();
+      const afterPull = await metadataStats(world);
+      assert.equal(
+        afterPull.changesSince - afterIdle.changesSince,
+        1,
+        'one RetrieveMetadataChanges with the stamp',
+      );
+      assert.equal(afterPull.changesFull - afterIdle.changesFull, 0, 'no full metadata query');
+      assert.equal(afterPull.entityDefinitions - afterIdle.entityDefinitions, 0, 'no EntityDefinitions read');
+      // A marketing change to push: checked once before it is turned into the CRM's values.
+      const person = await world.linkedPerson('contact', contactId);
+      await world.editPerson(person.id, { title: 'Pushed with fresh metadata' });
+      await world.pass();
+      const afterPush = await metadataStats(world);
+      assert.equal(afterPush.changesSince - afterPull.changesSince, 1);
+      assert.equal(
+        (await world.crmGet('contact', contactId, ['jobtitle'])).jobtitle,
+        'Pushed with fresh metadata',
+      );
       // A change costs the re-read of that entity only.
       await insertOption(world, 'contact', 'new_tier', 'Platinum');
+      await world.crmUpdate('contact', contactId, { jobtitle: 'After the new option' });
       const beforeChange = await metadataStats(world);
       await world.pass();
       const afterChange = await metadataStats(world);
       assert.equal(afterChange.changesSince - beforeChange.changesSince, 1);
       assert.ok(afterChange.entityDefinitions - beforeChange.entityDefinitions > 0, 'contact was read again');
+    }));
+
+  test('an idle pass checks the metadata when the last check is older than metadataCheckSeconds, and quarantines a type change (B5.6)', () =>
+    emulator.run({ settings: { metadataCheckSeconds: 0 } }, async (world) => {
+      await world.pass();
+      const selected = (await world.service.listFields())
+        .filter((field) => field.entity === 'contact' && field.selected)
+        .map((field) => field.attribute);
+      await world.service.saveFields({ contact: [...selected, 'new_tier'] });
+      await world.service.backfills.runPending();
+      await world.pass();
+      const before = await metadataStats(world);
+      await world.pass();
+      assert.equal(
+        (await metadataStats(world)).changesSince - before.changesSince,
+        1,
+        'the idle pass checked',
+      );
+      // No record changes: the type change is still seen by the idle pass, and the fields page shows it.
+      const column = `EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='new_tier')`;
+      assert.equal((await world.crm('DELETE', column)).status, 204);
+      await createStringColumn(world, 'contact', 'new_Tier');
+      await world.pass();
+      const tier = (await world.service.listFields()).find(
+        (field) => field.entity === 'contact' && field.attribute === 'new_tier',
+      );
+      assert.equal(tier?.state, 'quarantined');
     }));
 
   test('B5.6 an attribute whose type changed in the CRM is quarantined at the next pass and the fields API shows it', () =>

@@ -5,6 +5,7 @@ import type { PushGate } from '../run/push-gate.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/quarantine-field.ts';
+import type { MetadataCheck } from '../fields/metadata-check.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { prefetch, type Prefetch } from './page-prefetch.ts';
 import { applyRecordBatch } from '../apply/record-batch.ts';
@@ -53,6 +54,11 @@ export interface PullInput {
    * landed, which only the recorded answer (the pushed value as the base) shows to be a one-side change.
    */
   readonly pushGate?: PushGate;
+  /**
+   * The pass's metadata check (issue 16 item 8), taken before the first page that brings records to map; it
+   * re-plans the changed entities in `plans` and answers their names.
+   */
+  readonly metadata?: Pick<MetadataCheck, 'ensure'>;
 }
 
 /**
@@ -126,6 +132,11 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
     // this turn the request left only after the apply, and every page of the chain paid the apply's time on top
     // of the server's (S3 at scale 0.1: 3.5 s instead of 2.4 s per contact page).
     await setImmediate();
+    if (next.value.upserts.length > 0 && input.metadata !== undefined) {
+      // A new option label or a changed type must be known before the page's values are mapped (B5.6).
+      await input.metadata.ensure();
+      reader.plan = input.plans.get(entity) ?? reader.plan;
+    }
     await applyPage(deps, input, reader, next.value);
     if (next.value.final) {
       reader.done = true;

@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import type { EntityPlan } from '../fields/entity-plan.ts';
 import { quarantineField } from '../fields/quarantine-field.ts';
+import type { MetadataCheck } from '../fields/metadata-check.ts';
 import type { PassContext } from '../run/pass-context.ts';
 import { rereadRecord } from '../apply/fetched-records.ts';
 import { learnWhatLanded } from './lost-answer.ts';
@@ -49,6 +50,11 @@ export interface PushInput {
   readonly only?: { entity: PersonEntity; crmId: string };
   /** Called with the attributes of every accepted update (resync reports them). */
   readonly onPushed?: (attributes: string[], entity: string, crmId: string) => void;
+  /**
+   * The pass's metadata check (issue 16 item 8), taken before the first round that has something to push; it
+   * re-plans the changed entities in `plans` (the pass's own map) and answers their names.
+   */
+  readonly metadata?: Pick<MetadataCheck, 'ensure'>;
 }
 
 /** One call's state: its own copy of the plans, so a quarantine (B5.6) never changes a shared plan. */
@@ -93,6 +99,13 @@ export async function pushPending(deps: EngineDeps, pushInput: PushInput): Promi
       if (input.signal?.aborted) break;
       const round = await nextRound(deps, input, cursor, unsettled);
       cursor = round.cursor;
+      if (round.items.length > 0 && pushInput.metadata !== undefined) {
+        // A new option label or a changed type must be known before a value is turned into the CRM's.
+        for (const name of await pushInput.metadata.ensure()) {
+          const plan = pushInput.plans.get(name);
+          if (plan !== undefined) input.plans.set(name, plan);
+        }
+      }
       const prepared = await prepareRound(deps, input, round.items);
       if (prepared.length > 0) {
         for (const push of prepared) unsettled.add(keyOf(push.pending));

@@ -11,7 +11,7 @@ import { pushPending } from '../push/crm-pusher.ts';
 import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
 import { refreshFieldCatalog } from '../fields/field-selection.ts';
-import { refreshChangedMetadata } from '../fields/metadata-refresh.ts';
+import { MetadataCheck } from '../fields/metadata-check.ts';
 import { collectMarketingChanges } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { PushGate } from './push-gate.ts';
@@ -51,9 +51,9 @@ export interface PassOutcome {
 }
 
 /**
- * One pass (B2.2): check the CRM's metadata for changes (issue 16 item 8, B5.6), refresh the field catalog when
- * it is empty or its entity changed, read and apply the CRM's changes per entity,
- * collect the marketing side's changes, push them. A failure of the whole pass (authentication, CRM
+ * One pass (B2.2): refresh the field catalog when it is empty, read and apply the CRM's changes per entity,
+ * collect the marketing side's changes, push them; the CRM's metadata is checked for changes (issue 16 item 8,
+ * B5.6) before the first value is mapped either way (`MetadataCheck`). A failure of the whole pass (authentication, CRM
  * unreachable, privilege on an entity) is recorded with a clear message and a notification (B6.3); the
  * schedule retries after the interval.
  */
@@ -68,9 +68,9 @@ export async function runPass(
   log.info({ trigger: options.trigger }, 'pass started');
   const context = new PassContext();
   try {
-    // One cheap request when the CRM's schema did not change; a new option or a type change is seen now.
-    await refreshChangedMetadata(deps, syncEntitiesOf(settings));
     const plans = await buildPlans(deps, settings);
+    // Asked before the first value is mapped either way; an idle pass asks only when the last check is old.
+    const metadata = new MetadataCheck(deps, syncEntitiesOf(settings), plans);
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
     // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
     context.timesLatency = !initialLoad;
@@ -89,6 +89,7 @@ export async function runPass(
         initialLoad,
         signal: options.signal,
         pushGate: options.pushGate,
+        metadata,
         onProgress: (event) => {
           statistics.rowsWritten(event.rows);
           options.onProgress?.(event);
@@ -101,9 +102,10 @@ export async function runPass(
     await sweepUntrackedEntities(deps, { plans, context, settings, signal: options.signal });
     await (options.pushGate ?? new PushGate()).run(async () => {
       await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
-      await pushPending(deps, { plans, context, settings, signal: options.signal });
+      await pushPending(deps, { plans, context, settings, signal: options.signal, metadata });
     });
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
+    await metadata.ensureIfOlderThan(settings.metadataCheckSeconds);
     if (initialLoad) await completeInitialLoad(deps, plans, context);
     await notifyNewFailures(deps, context);
     const durationMs = Date.now() - started;
