@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { DatabaseConfig } from '../../src/config/config.ts';
 import { demoSubscriptions } from '../../src/emulator/seed/demo-seed.ts';
 import { defaultEngineSettings } from '../../src/engine/engine.ts';
@@ -33,7 +34,13 @@ export interface BenchPlan {
 export interface PlainRead {
   readonly rows: number;
   readonly wallMs: number;
+  /** The emulator's CPU over the read (undefined off Linux). */
+  readonly emulatorCpuMs: number | undefined;
 }
+
+/** `after − before` of two readings that may be missing. */
+export const difference = (before: number | undefined, after: number | undefined) =>
+  before === undefined || after === undefined ? undefined : after - before;
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(1);
 export const perSecond = (rows: number, ms: number) => (ms > 0 ? (rows * 1000) / ms : 0);
@@ -79,12 +86,14 @@ export async function runLoadedWorld(
     plan.log(`${backend}: initial load of ${fmt(plan.contacts)} contacts (S1)…`);
     let engine = await EngineProcess.open(database.config, crm.url, [...plan.engineNodeOptions]);
     let load: PassMeasurement;
+    const emulatorCpuBefore = await crm.cpuMs();
     try {
       load = await engine.pass();
     } catch (error) {
       engine.kill();
       throw error;
     }
+    const emulatorCpuMs = difference(emulatorCpuBefore, await crm.cpuMs());
     const peakRss = await engine.close();
     plan.log(`${backend}: S1 ${describeRows(load)}, peak RSS ${fmt(peakRss / 1e6)} MB`);
     if (plan.only.has('S1')) {
@@ -108,6 +117,23 @@ export async function runLoadedWorld(
           `user + system CPU of the engine process over the pass (${seconds(load.cpuMs)} s) ÷ CRM rows applied; ` +
           `comparable across machines where records/s is not (the emulator shares the cores)`,
       });
+      if (emulatorCpuMs !== undefined) {
+        const engineUs = (load.cpuMs * 1000) / load.rowsRead;
+        const emulatorUs = (emulatorCpuMs * 1000) / load.rowsRead;
+        add({
+          ...common,
+          id: 'S1',
+          metric: 'initial load, no limits: emulator CPU per record',
+          value: load.rowsRead > 0 ? emulatorUs : 0,
+          unit: 'µs/record',
+          target: null,
+          note:
+            `user + system CPU of the emulator process over the pass (${seconds(emulatorCpuMs)} s) ÷ CRM rows; ` +
+            `with the engine's, ${fmt(engineUs + emulatorUs)} µs of CPU per record on ${availableParallelism()} ` +
+            `cores: at most ${fmt((availableParallelism() * 1e6) / (engineUs + emulatorUs))} records/s here ` +
+            `if both processes kept every core busy`,
+        });
+      }
       add({
         ...common,
         id: 'S1',
@@ -131,7 +157,10 @@ export async function runLoadedWorld(
         note:
           `per row: the engine ${fmt(perSecond(load.rowsRead, load.wallMs))} rows/s end to end, ` +
           `dynamics-web-api retrieveAll ${fmt(perSecond(plainRead.rows, plainRead.wallMs))} rows/s ` +
-          `(${fmt(plainRead.rows)} contacts in ${seconds(plainRead.wallMs)} s, nothing stored)`,
+          `(${fmt(plainRead.rows)} contacts in ${seconds(plainRead.wallMs)} s, nothing stored` +
+          (plainRead.emulatorCpuMs === undefined
+            ? ')'
+            : `; the emulator's CPU ${fmt((plainRead.emulatorCpuMs * 1000) / plainRead.rows)} µs per row)`),
       });
     }
 

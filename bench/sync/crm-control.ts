@@ -1,6 +1,7 @@
 import { emulatorFixtures } from '../../src/emulator/emulator-fixtures.ts';
 import { crmAdmin, type CrmResponse } from '../../tests/engine/sync-world.ts';
 import type { CostModel } from './cost-model.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 /** Counters of `GET /_emulator/stats`. */
 export interface Served {
@@ -12,10 +13,18 @@ export interface Served {
 export class CrmControl {
   readonly url: string;
   readonly #crm: ReturnType<typeof crmAdmin>;
+  readonly #pid: number | undefined;
 
-  constructor(url: string) {
+  /** `pid`: the emulator's process, whose CPU time `cpuMs` reads. */
+  constructor(url: string, pid?: number) {
     this.url = url;
     this.#crm = crmAdmin(url);
+    this.#pid = pid;
+  }
+
+  /** CPU time (user + system, ms) the emulator process has used so far; undefined off Linux. */
+  cpuMs(): Promise<number | undefined> {
+    return processCpuMs(this.#pid);
   }
 
   async reset(contacts: number): Promise<void> {

@@ -22,6 +22,7 @@ import {
   runInitialLoadUnderModel,
   runLoadedWorld,
   type BenchPlan,
+  difference,
   type PlainRead,
 } from './backend-scenarios.ts';
 import { runApplicationUsers, secondSyncToken } from './application-users.ts';
@@ -95,12 +96,17 @@ async function plainClientRead(plan: BenchPlan, crm: CrmControl): Promise<PlainR
     await database.dispose();
   }
   plan.log(`S2: dynamics-web-api retrieveAll of ${plan.contacts.toLocaleString('en')} contacts…`);
+  const emulatorCpuBefore = await crm.cpuMs();
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [join(import.meta.dirname, 'plain-client-read.ts'), crm.url, columns.join(',')],
     { maxBuffer: 1 << 20 },
   );
-  const read = JSON.parse(stdout.trim().split('\n').at(-1)!) as PlainRead;
+  const emulatorCpuAfter = await crm.cpuMs();
+  const read = {
+    ...(JSON.parse(stdout.trim().split('\n').at(-1)!) as Omit<PlainRead, 'emulatorCpuMs'>),
+    emulatorCpuMs: difference(emulatorCpuBefore, emulatorCpuAfter),
+  };
   if (read.rows !== plan.contacts)
     throw new Error(`S2 read ${read.rows} contacts, expected ${plan.contacts}`);
   plan.log(`S2: ${read.rows} rows in ${(read.wallMs / 1000).toFixed(1)} s`);
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
   ]);
   const results: BenchResult[] = [];
   try {
-    const crm = new CrmControl(emulator.url);
+    const crm = new CrmControl(emulator.url, emulator.child.pid);
     const plainRead = plan.only.has('S2') ? await plainClientRead(plan, crm) : undefined;
     const world: ScenarioId[] = ['S1', 'S2', 'S4', 'S5', 'S6'];
     for (const backend of backends) {
