@@ -14,6 +14,7 @@ import {
   type PassOutcome,
 } from '../../src/engine/engine.ts';
 import type { Store } from '../../src/store/store.ts';
+import { overriding } from '../helpers/overriding.ts';
 import { storeKinds } from '../helpers/test-store.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
@@ -46,17 +47,6 @@ interface TracedPull {
   pass(signal?: AbortSignal): Promise<PassOutcome>;
   /** Runs once, right after a cursor of `entity` is written (inside the apply transaction). */
   afterApply(entity: string, count: number, action: () => void): void;
-}
-
-/** `target` with some methods replaced; the others still run on `target` itself (private fields work). */
-function overriding<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(object, property) {
-      if (Object.hasOwn(overrides, property)) return overrides[property as keyof T];
-      const value: unknown = Reflect.get(object, property, object);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
-    },
-  });
 }
 
 const eventsOf = (events: readonly PullEvent[], type: PullEvent['type'], entity: string) =>

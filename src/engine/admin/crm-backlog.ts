@@ -80,25 +80,37 @@ async function countOne(
  * B2.6: the CRM's row counts for the entities the initial load reads, asked once (`RetrieveTotalRecordCount`)
  * and kept with the progress, so a restarted load keeps the same bar. A CRM that cannot tell leaves the totals
  * unknown; the load goes on.
+ *
+ * In two steps, so the pass can ask beside its first page requests and record the answer on its own store
+ * chain (S3's head: the count was a round trip before the chains started): the request starts now, `record`
+ * waits for it and stores the totals.
  */
-export async function ensureInitialLoadTotals(
+export async function askInitialLoadTotals(
   deps: EngineDeps,
   entities: readonly string[],
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<{ record(): Promise<void> }> {
   const known = new Set(
     (await deps.store.listInitialLoadProgress()).filter((row) => row.total !== null).map((row) => row.entity),
   );
   const missing = entities.filter((entity) => !known.has(entity));
-  if (missing.length === 0) return;
-  try {
-    const counts = await deps.crm.totalRecordCounts(missing, signal);
-    await deps.store.setInitialLoadTotals(Object.fromEntries(counts));
-  } catch (error) {
-    if (!isCrmError(error)) throw error;
-    deps.logger.warn(
-      { entities: missing, err: { message: error.message } },
-      'the CRM did not tell its record counts; the initial load runs without a total',
-    );
-  }
+  if (missing.length === 0) return { record: () => Promise.resolve() };
+  const asked = deps.crm.totalRecordCounts(missing, signal).then(
+    (counts) => ({ counts }),
+    (error: unknown) => ({ error }),
+  );
+  return {
+    async record() {
+      const answer = await asked;
+      if ('counts' in answer) {
+        await deps.store.setInitialLoadTotals(Object.fromEntries(answer.counts));
+        return;
+      }
+      if (!isCrmError(answer.error)) throw answer.error;
+      deps.logger.warn(
+        { entities: missing, err: { message: answer.error.message } },
+        'the CRM did not tell its record counts; the initial load runs without a total',
+      );
+    },
+  };
 }

@@ -59,6 +59,14 @@ export interface PullInput {
    * re-plans the changed entities in `plans` and answers their names.
    */
   readonly metadata?: Pick<MetadataCheck, 'ensure'>;
+  /**
+   * Work of the pass's own store chain taken while the entity whose turn it is has no page yet (the CRM is
+   * slower than the store in a large load): one step each time, so a page that arrives waits for one step at
+   * most. The pass records the initial load's totals and collects marketing changes here (`pass-runner.ts`).
+   */
+  readonly whileWaiting?: () => Promise<void>;
+  /** Awaited before each page is applied (the pass stores the initial load's totals before the first, B2.6). */
+  readonly beforeApply?: () => Promise<void>;
 }
 
 /**
@@ -85,6 +93,8 @@ export async function pullCrmChanges(deps: EngineDeps, input: PullInput): Promis
       for (const reader of readers) {
         for (let turn = 0; turn < input.settings.maxPagesPerTurn && !reader.done; turn += 1) {
           if (input.signal?.aborted) return;
+          // Outside the page's error handling: a failure of this work is the pass's, not the entity's.
+          if (input.whileWaiting !== undefined && reader.pages?.ready() === false) await input.whileWaiting();
           await readOnePage(deps, input, reader);
         }
       }
@@ -137,6 +147,7 @@ async function readOnePage(deps: EngineDeps, input: PullInput, reader: EntityRea
       await input.metadata.ensure();
       reader.plan = input.plans.get(entity) ?? reader.plan;
     }
+    await input.beforeApply?.();
     await applyPage(deps, input, reader, next.value);
     if (next.value.final) {
       reader.done = true;

@@ -9,6 +9,8 @@
  */
 export interface Prefetch<T> {
   next(): Promise<IteratorResult<T>>;
+  /** Whether `next()` would answer at once (an item, a failure or the end is held). */
+  ready(): boolean;
   /** Stops reading ahead and lets the source go (pages still held are dropped). */
   close(): void;
 }
@@ -62,6 +64,9 @@ export function prefetch<T>(source: AsyncIterator<T>, depth: number, signal?: Ab
       readAhead();
       if (!item.ok) throw item.error;
       return item.result;
+    },
+    ready() {
+      return held.length > 0 || (ended && !pulling);
     },
     close() {
       closed = true;

@@ -86,7 +86,7 @@ describe('collecting marketing changes (B2.4, B4.4)', () => {
         logger: silentLogger(),
         now: () => new Date(),
       };
-      await collectMarketingChanges(deps, context, undefined);
+      await collectMarketingChanges(deps, context, async () => undefined);
 
       assert.equal((await pendingIds(store)).size, count, 'every edited person’s record is marked');
       assert.equal(context.counts['marketing.changes'], count, 'the sync’s own writes are not counted');
@@ -101,7 +101,7 @@ describe('collecting marketing changes (B2.4, B4.4)', () => {
       // Nothing new: a second collect marks nothing and commits nothing.
       marksPerTransaction.length = 0;
       const again = new PassContext();
-      await collectMarketingChanges({ ...deps }, again, undefined);
+      await collectMarketingChanges({ ...deps }, again, async () => undefined);
       assert.equal(again.counts['marketing.changes'] ?? 0, 0);
       assert.deepEqual(marksPerTransaction, [], 'no transaction');
     });

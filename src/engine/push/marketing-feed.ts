@@ -16,40 +16,61 @@ const feedPageSize = 10_000;
 /** Changes marked per transaction: a page of marketing changes is committed in parts of this many. */
 const markChunkSize = 1000;
 /**
- * Follows the marketing change feed from its cursor: every person changed by anyone but the sync itself
- * (B4.4) gets its linked record marked for pushing; the marks and the advanced cursor commit together, so a
- * crash never loses a change (B2.4). The push itself happens afterwards (`crm-pusher.ts`).
+ * The account plan for company edits (B1.4), asked only when a change holds one: a pass takes its metadata
+ * check first (`fields/metadata-check.ts`), since the edit's values are turned into the account's.
+ */
+export type AccountPlan = () => Promise<EntityPlan | undefined>;
+
+/**
+ * Follows the marketing change feed from its cursor to its end: every person changed by anyone but the sync
+ * itself (B4.4) gets its linked record marked for pushing; the marks and the advanced cursor commit together,
+ * so a crash never loses a change (B2.4). The push itself happens afterwards (`crm-pusher.ts`).
  */
 export async function collectMarketingChanges(
   deps: EngineDeps,
   context: PassContext,
-  accountPlan: EntityPlan | undefined,
+  accountPlan: AccountPlan,
   signal?: AbortSignal,
 ): Promise<void> {
-  let cursor = await deps.store.getCursor(marketingCursorName);
-  for (;;) {
-    if (signal?.aborted) return;
-    // The sync's own writes are skipped in the store (B4.4): after a large CRM load they are nearly all the feed.
-    const page = await deps.store.readPersonChanges(cursor, feedPageSize, { exceptOrigin: 'sync' });
-    // The feed's end: nothing scanned, nothing to commit.
-    if (page.nextCursor === null || page.nextCursor === cursor) return;
-    // Each part commits its marks with the cursor after its last change (the last part: after the page, past
-    // the skipped rows), so a transaction stays as short as with 1,000-row pages.
-    for (let start = 0; start === 0 || start < page.items.length; start += markChunkSize) {
-      if (signal?.aborted) return;
-      const part = page.items.slice(start, start + markChunkSize);
-      const last = start + markChunkSize >= page.items.length;
-      const partCursor = last ? page.nextCursor : part[part.length - 1].cursor;
-      const changes = part.filter((change) => change.kind !== 'delete');
-      await deps.store.withTransaction(async (tx) => {
-        await markChanges(tx, deps, context, accountPlan, changes);
-        await tx.setCursor(marketingCursorName, partCursor);
-      });
-      context.count('marketing.changes', changes.length);
-    }
-    // A page holds fewer items than it scanned rows, so the feed ends only where the cursor stops moving.
-    cursor = page.nextCursor;
+  while (!signal?.aborted && (await collectMarketingPage(deps, context, accountPlan, signal))) {
+    // One feed read per round, until the feed's end.
   }
+}
+
+/**
+ * One read of the feed (up to `feedPageSize` rows scanned), its marks committed with the cursor. Answers whether
+ * the read found more of the feed, so a caller with time to spare (the pull waiting for a page) can take a step.
+ */
+export async function collectMarketingPage(
+  deps: EngineDeps,
+  context: PassContext,
+  accountPlan: AccountPlan,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const cursor = await deps.store.getCursor(marketingCursorName);
+  // The sync's own writes are skipped in the store (B4.4): after a large CRM load they are nearly all the feed.
+  const page = await deps.store.readPersonChanges(cursor, feedPageSize, { exceptOrigin: 'sync' });
+  // The feed's end: nothing scanned, nothing to commit.
+  if (page.nextCursor === null || page.nextCursor === cursor) return false;
+  // Each part commits its marks with the cursor after its last change (the last part: after the page, past
+  // the skipped rows), so a transaction stays as short as with 1,000-row pages.
+  for (let start = 0; start === 0 || start < page.items.length; start += markChunkSize) {
+    if (signal?.aborted) return false;
+    const part = page.items.slice(start, start + markChunkSize);
+    const last = start + markChunkSize >= page.items.length;
+    const partCursor = last ? page.nextCursor : part[part.length - 1].cursor;
+    const changes = part.filter((change) => change.kind !== 'delete');
+    // Asked before the transaction: the plan may need the CRM (and the store) for its metadata check.
+    const companyEdit = changes.some((change) => change.fields.some((f) => companyFieldNames.includes(f)));
+    const plan = companyEdit ? await accountPlan() : undefined;
+    await deps.store.withTransaction(async (tx) => {
+      await markChanges(tx, deps, context, plan, changes);
+      await tx.setCursor(marketingCursorName, partCursor);
+    });
+    context.count('marketing.changes', changes.length);
+  }
+  // A page holds fewer items than it scanned rows, so the feed ends only where the cursor stops moving.
+  return true;
 }
 
 /** Marks the linked records of the changed persons for pushing (and applies company edits), in `tx`. */

@@ -24,7 +24,7 @@ export async function pushCommittedChanges(
   if (!fresh && (await store.listPendingPushes({ limit: 1 })).items.length === 0) return 0;
   const plans = await buildPlans(deps, settings);
   const context = new PassContext();
-  await collectMarketingChanges(deps, context, plans.get('account'), signal);
+  await collectMarketingChanges(deps, context, async () => plans.get('account'), signal);
   await pushPending(deps, { plans, context, settings, signal });
   deps.logger.debug({ counts: context.counts }, 'immediate push');
   return context.counts['marketing.changes'] ?? 0;

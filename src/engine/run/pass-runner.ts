@@ -12,7 +12,7 @@ import type { EngineDeps, EngineSettings } from '../engine-deps.ts';
 import { buildEntityPlan, type EntityPlan } from '../fields/entity-plan.ts';
 import { refreshFieldCatalog } from '../fields/field-selection.ts';
 import { MetadataCheck } from '../fields/metadata-check.ts';
-import { collectMarketingChanges } from '../push/marketing-feed.ts';
+import { collectMarketingChanges, collectMarketingPage } from '../push/marketing-feed.ts';
 import { PassContext } from './pass-context.ts';
 import { PushGate } from './push-gate.ts';
 import { addNotification } from '../admin/add-notification.ts';
@@ -20,7 +20,7 @@ import { ensurePersonFields } from '../fields/person-field-registry.ts';
 import { StatisticsRefresher } from './statistics-refresher.ts';
 import type { PassRecord } from '../../store/run-log-store.ts';
 import { passSummary } from '../admin/pass-summary.ts';
-import { countCrmBacklog, ensureInitialLoadTotals, type EntityBacklog } from '../admin/crm-backlog.ts';
+import { askInitialLoadTotals, countCrmBacklog, type EntityBacklog } from '../admin/crm-backlog.ts';
 
 export const initialLoadSetting = 'sync:initial-load-done';
 
@@ -74,13 +74,39 @@ export async function runPass(
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
     // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
     context.timesLatency = !initialLoad;
-    // B2.6: the bar's total, asked once and kept, so a restarted load keeps the same bar.
-    if (initialLoad) await ensureInitialLoadTotals(deps, [...plans.keys()], options.signal);
+    // B2.6: the bar's total, asked once and kept, so a restarted load keeps the same bar; asked beside the first
+    // page requests and recorded while the pull waits for one, or before the first is applied.
+    let totals = initialLoad
+      ? await askInitialLoadTotals(deps, [...plans.keys()], options.signal)
+      : undefined;
+    const recordTotals = async () => {
+      const recording = totals;
+      totals = undefined;
+      await recording?.record();
+    };
     if (options.onEstimate !== undefined) {
+      // The estimate of an entity mid-load is its total less what was read (`sync --once`'s bars).
+      await recordTotals();
       const backlog = await countCrmBacklog(deps, [...plans.keys()], !initialLoad, options.signal);
       for (const [entity, estimate] of backlog) options.onEstimate(entity, estimate);
     }
     const statistics = new StatisticsRefresher(deps.store, log);
+    const gate = options.pushGate ?? new PushGate();
+    // Company edits turn person values into the account's (B1.4): with fresh metadata, as a push does.
+    const accountPlan = async () => {
+      await metadata.ensure();
+      return plans.get('account');
+    };
+    // Pages applied since the marketing feed was last read to its end: each wrote the sync's own feed rows.
+    let feedGrew = false;
+    const whileWaiting = async () => {
+      if (totals !== undefined) return await recordTotals();
+      // The marketing feed followed while the CRM is slow, one read per wait: the collect after the pull then has
+      // only the last pages' rows to scan (after a large load, mostly the sync's own: skipped in SQL, still read).
+      // Not before a page was applied, so a pass with nothing to read costs no more queries than before (S6).
+      if (!feedGrew) return;
+      feedGrew = await gate.run(() => collectMarketingPage(deps, context, accountPlan, options.signal));
+    };
     try {
       await pullCrmChanges(deps, {
         plans,
@@ -90,7 +116,11 @@ export async function runPass(
         signal: options.signal,
         pushGate: options.pushGate,
         metadata,
+        whileWaiting,
+        // Stored before the first page at the latest, so a load cut short after any page keeps its total.
+        beforeApply: recordTotals,
         onProgress: (event) => {
+          if (event.rows > 0) feedGrew = true;
           statistics.rowsWritten(event.rows);
           options.onProgress?.(event);
         },
@@ -98,10 +128,11 @@ export async function runPass(
     } finally {
       await statistics.settled();
     }
+    await recordTotals();
     // B2.3, B3.6: entities without change tracking see no deletes in their watermark read; a periodic sweep does.
     await sweepUntrackedEntities(deps, { plans, context, settings, signal: options.signal });
-    await (options.pushGate ?? new PushGate()).run(async () => {
-      await collectMarketingChanges(deps, context, plans.get('account'), options.signal);
+    await gate.run(async () => {
+      await collectMarketingChanges(deps, context, accountPlan, options.signal);
       await pushPending(deps, { plans, context, settings, signal: options.signal, metadata });
     });
     if (options.signal?.aborted) return await finish(deps, pass, 'aborted', context, null);
