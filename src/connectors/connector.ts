@@ -66,6 +66,12 @@ export interface CrmConnector {
   checkMetadataChanges(entities: readonly string[]): Promise<MetadataChanges>;
 
   /**
+   * Whether `checkMetadataChanges(entities)` would compare with a stamp (true) or start over (false): starting
+   * over forgets every cached description, so the engine takes such a check before it reads any.
+   */
+  metadataCheckIsIncremental(entities: readonly string[]): boolean;
+
+  /**
    * Reads what changed since `cursor` (undefined → everything: the initial load / a reconcile, B2.5–B2.6).
    * Pages come in order; each carries a `cursor` the engine stores **after** it durably applied the page — the
    * next call with that cursor continues after it (B2.4). The last page has `final: true`; its cursor is the

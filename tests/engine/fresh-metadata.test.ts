@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { bearerApi } from '../helpers/bearer-api.ts';
 import { buildTestServer, testApiKey } from '../api/support/test-server.ts';
-import { defaultEngineSettings, syncEntitiesOf } from '../../src/engine/engine.ts';
+import { defaultEngineSettings, runPass, syncEntitiesOf } from '../../src/engine/engine.ts';
 import { createStringColumn, label } from './crm-columns.ts';
 import { useEmulator, type SyncWorld } from './sync-world.ts';
 
@@ -105,6 +105,22 @@ describe('engine: fresh CRM metadata in every pass that moves a value (issue 16 
       const afterChange = await metadataStats(world);
       assert.equal(afterChange.changesSince - beforeChange.changesSince, 1);
       assert.ok(afterChange.entityDefinitions - beforeChange.entityDefinitions > 0, 'contact was read again');
+    }));
+
+  test("a process's first check starts over, so it is taken before the plans read any metadata: each entity is read once", () =>
+    emulator.run({}, async (world) => {
+      const settings = { ...defaultEngineSettings, intervalSeconds: 3600 };
+      const before = await metadataStats(world);
+      const outcome = await runPass(world.deps, settings, { trigger: 'test' });
+      assert.equal(outcome.status, 'succeeded', outcome.error ?? '');
+      const firstPass = await metadataStats(world);
+      // What reading every entity's metadata once costs, measured on the same connector with its cache cleared.
+      world.deps.crm.refreshMetadata();
+      for (const entity of syncEntitiesOf(settings)) await world.deps.crm.describeEntity(entity.name);
+      const once = (await metadataStats(world)).entityDefinitions - firstPass.entityDefinitions;
+      assert.ok(once > 0);
+      assert.equal(firstPass.changesFull - before.changesFull, 1, 'one check without a stamp');
+      assert.equal(firstPass.entityDefinitions - before.entityDefinitions, once, 'each entity read once');
     }));
 
   test('an idle pass checks the metadata when the last check is older than metadataCheckSeconds, and quarantines a type change (B5.6)', () =>

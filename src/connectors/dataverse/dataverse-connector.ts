@@ -313,9 +313,13 @@ export class DataverseConnector implements CrmConnector {
     this.#privileges = undefined;
   }
 
+  metadataCheckIsIncremental(entities: readonly string[]): boolean {
+    return this.#metadataStamp?.entities === stampKey(entities);
+  }
+
   async checkMetadataChanges(entities: readonly string[]): Promise<MetadataChanges> {
     const names = [...new Set(entities.map(assertLogicalName))].sort();
-    const key = names.join(',');
+    const key = stampKey(names);
     const last = this.#metadataStamp;
     if (last !== undefined && last.entities === key) {
       try {
@@ -660,4 +664,9 @@ function guid(id: string): string {
     );
   }
   return id;
+}
+
+/** The entity list a metadata version stamp was asked for, in a canonical form. */
+function stampKey(entities: readonly string[]): string {
+  return [...new Set(entities.map(assertLogicalName))].sort().join(',');
 }

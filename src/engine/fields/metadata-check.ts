@@ -14,18 +14,31 @@ export const metadataCheckedSetting = 'sync:metadata-checked-at';
  * (issue 17's S6: one request per entity) unless the last check is older than `metadataCheckSeconds`, so the
  * stored field catalog (the fields page, quarantines) follows the CRM even while nothing syncs.
  *
- * The pass's plans were built from the metadata cached before the check; `ensure` re-plans the entities that
- * changed in the map it was given and answers their names, so a holder of a copy can take them over.
+ * The first check of a process (no version stamp yet, or one for other entities) starts over: it forgets every
+ * cached description, so it is taken at the pass's start, before the plans read any (`beforePlans`), or the pass
+ * would read every entity's metadata twice. Otherwise the plans are built from the metadata cached before the
+ * check; `ensure` re-plans the entities that changed in the pass's map (`usePlans`) and answers their names, so
+ * a holder of a copy can take them over.
  */
 export class MetadataCheck {
   readonly #deps: EngineDeps;
   readonly #entities: readonly SyncEntity[];
-  readonly #plans: Map<string, EntityPlan>;
+  #plans = new Map<string, EntityPlan>();
   #checked: Promise<readonly string[]> | undefined;
 
-  constructor(deps: EngineDeps, entities: readonly SyncEntity[], plans: Map<string, EntityPlan>) {
+  constructor(deps: EngineDeps, entities: readonly SyncEntity[]) {
     this.#deps = deps;
     this.#entities = entities;
+  }
+
+  /** At the pass's start: a check that would start over is taken now, before any metadata is read. */
+  async beforePlans(): Promise<void> {
+    const names = this.#entities.map((entity) => entity.name);
+    if (!this.#deps.crm.metadataCheckIsIncremental(names)) await this.ensure();
+  }
+
+  /** The pass's plans, which `ensure` keeps in line with what changed. */
+  usePlans(plans: Map<string, EntityPlan>): void {
     this.#plans = plans;
   }
 

@@ -53,9 +53,9 @@ export interface PassOutcome {
 /**
  * One pass (B2.2): refresh the field catalog when it is empty, read and apply the CRM's changes per entity,
  * collect the marketing side's changes, push them; the CRM's metadata is checked for changes (issue 16 item 8,
- * B5.6) before the first value is mapped either way (`MetadataCheck`). A failure of the whole pass (authentication, CRM
- * unreachable, privilege on an entity) is recorded with a clear message and a notification (B6.3); the
- * schedule retries after the interval.
+ * B5.6) before the first value is mapped either way (`MetadataCheck`). A failure of the whole pass
+ * (authentication, CRM unreachable, privilege on an entity) is recorded with a clear message and a notification
+ * (B6.3); the schedule retries after the interval.
  */
 export async function runPass(
   deps: EngineDeps,
@@ -68,9 +68,11 @@ export async function runPass(
   log.info({ trigger: options.trigger }, 'pass started');
   const context = new PassContext();
   try {
-    const plans = await buildPlans(deps, settings);
     // Asked before the first value is mapped either way; an idle pass asks only when the last check is old.
-    const metadata = new MetadataCheck(deps, syncEntitiesOf(settings), plans);
+    const metadata = new MetadataCheck(deps, syncEntitiesOf(settings));
+    await metadata.beforePlans();
+    const plans = await buildPlans(deps, settings);
+    metadata.usePlans(plans);
     const initialLoad = (await deps.store.getSetting(initialLoadSetting)) === undefined;
     // The initial load copies the CRM's history: its rows are no changes carried just now (B2.8 latency).
     context.timesLatency = !initialLoad;
