@@ -190,6 +190,50 @@ describe('engine: fresh CRM metadata in every pass that moves a value (issue 16 
       assert.equal((await world.linkedPerson('contact', contactId)).fields.new_tier, 'free text now');
     }));
 
+  test('B5.6 a column that vanishes during the push is quarantined, and the rounds after the refusal go without it though the metadata check re-planned the entity', () =>
+    emulator.run({ settings: { pushRoundSize: 1 } }, async (world) => {
+      await createStringColumn(world, 'contact', 'new_Doomed');
+      await world.pass();
+      const selected = (await world.service.listFields())
+        .filter((field) => field.entity === 'contact' && field.selected)
+        .map((field) => field.attribute);
+      await world.service.saveFields({ contact: [...selected, 'new_doomed'] });
+      await world.service.backfills.runPending();
+      await world.pass();
+      const contacts = (await world.crm('GET', 'contacts?$select=contactid')).json.value as {
+        contactid: string;
+      }[];
+      const persons = [];
+      for (const contact of contacts) {
+        const person = await world.personByCrmId('contact', contact.contactid);
+        if (person !== undefined) persons.push(person);
+      }
+      assert.ok(persons.length >= 5, `linked contacts: ${persons.length}`);
+      for (const [index, person] of persons.entries())
+        await world.editPerson(person.id, { new_doomed: `value ${index}`, title: `Title ${index}` });
+      // The pass's metadata check finds contact changed, so the push takes the pass's new contact plan.
+      await insertOption(world, 'contact', 'leadsourcecode', 'Radio');
+      // The column vanishes just before the first write: that round is refused and quarantines it.
+      world.beforeNextWrite(async () => {
+        const column = `EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='new_doomed')`;
+        assert.equal((await world.crm('DELETE', column)).status, 204);
+      });
+      world.calls.length = 0;
+      await world.pass();
+      const carrying = world
+        .writes()
+        .filter((operation) => operation.kind === 'update' && 'new_doomed' in operation.values);
+      // Two rounds are in flight at most when the refusal lands (the pusher's pipeline); later ones go without it.
+      assert.ok(carrying.length <= 2, `${carrying.length} updates carried the vanished column`);
+      const doomed = (await world.service.listFields()).find((field) => field.attribute === 'new_doomed');
+      assert.equal(doomed?.state, 'quarantined');
+      // Every other field keeps syncing (B5.6).
+      for (const [index, person] of persons.entries()) {
+        const crmId = (await world.testStore.store.listLinksOfPerson(person.id))[0].crmId;
+        assert.equal((await world.crmGet('contact', crmId, ['jobtitle'])).jobtitle, `Title ${index}`);
+      }
+    }));
+
   test('a deleted column is found through DeletedMetadata alone; nothing changed → nothing reported', () =>
     emulator.run({}, async (world) => {
       await createStringColumn(world, 'lead', 'new_Gone');

@@ -93,14 +93,17 @@ export async function pushPending(deps: EngineDeps, pushInput: PushInput): Promi
   const unsettled = new Set<string>();
   // Sent rounds not yet settled, oldest first: at most two.
   const flights: Flight[] = [];
+  let metadataTaken = false;
   try {
     let cursor: string | undefined;
     do {
       if (input.signal?.aborted) break;
       const round = await nextRound(deps, input, cursor, unsettled);
       cursor = round.cursor;
-      if (round.items.length > 0 && pushInput.metadata !== undefined) {
-        // A new option label or a changed type must be known before a value is turned into the CRM's.
+      if (round.items.length > 0 && pushInput.metadata !== undefined && !metadataTaken) {
+        // A new option label or a changed type must be known before a value is turned into the CRM's. Taken
+        // over once: later rounds keep this call's own quarantines (B5.6) in its copy.
+        metadataTaken = true;
         for (const name of await pushInput.metadata.ensure()) {
           const plan = pushInput.plans.get(name);
           if (plan !== undefined) input.plans.set(name, plan);
