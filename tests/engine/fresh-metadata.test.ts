@@ -36,6 +36,16 @@ async function someLinkedContact(world: SyncWorld): Promise<string> {
   return contacts.json.value[0].contactid as string;
 }
 
+/** Adds `attribute` to contact's selected fields and runs its backfill (B5.5); answers the selection before. */
+async function selectContactField(world: SyncWorld, attribute: string): Promise<string[]> {
+  const selected = (await world.service.listFields())
+    .filter((field) => field.entity === 'contact' && field.selected)
+    .map((field) => field.attribute);
+  await world.service.saveFields({ contact: [...selected, attribute] });
+  await world.service.backfills.runPending();
+  return selected;
+}
+
 async function withApi(world: SyncWorld, scenario: (api: ReturnType<typeof bearerApi>) => Promise<void>) {
   const app = await buildTestServer(world.testStore.store, { syncAdmin: world.service });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -126,11 +136,7 @@ describe('engine: fresh CRM metadata in every pass that moves a value (issue 16 
   test('an idle pass checks the metadata when the last check is older than metadataCheckSeconds, and quarantines a type change (B5.6)', () =>
     emulator.run({ settings: { metadataCheckSeconds: 0 } }, async (world) => {
       await world.pass();
-      const selected = (await world.service.listFields())
-        .filter((field) => field.entity === 'contact' && field.selected)
-        .map((field) => field.attribute);
-      await world.service.saveFields({ contact: [...selected, 'new_tier'] });
-      await world.service.backfills.runPending();
+      await selectContactField(world, 'new_tier');
       await world.pass();
       const before = await metadataStats(world);
       await world.pass();
@@ -153,11 +159,7 @@ describe('engine: fresh CRM metadata in every pass that moves a value (issue 16 
   test('B5.6 an attribute whose type changed in the CRM is quarantined at the next pass and the fields API shows it', () =>
     emulator.run({}, async (world) => {
       await world.pass();
-      const selected = (await world.service.listFields())
-        .filter((field) => field.entity === 'contact' && field.selected)
-        .map((field) => field.attribute);
-      await world.service.saveFields({ contact: [...selected, 'new_tier'] });
-      await world.service.backfills.runPending();
+      const selected = await selectContactField(world, 'new_tier');
       const contactId = await someLinkedContact(world);
       await world.crmUpdate('contact', contactId, { new_tier: 100000002 });
       await world.pass();
@@ -194,11 +196,7 @@ describe('engine: fresh CRM metadata in every pass that moves a value (issue 16 
     emulator.run({ settings: { pushRoundSize: 1 } }, async (world) => {
       await createStringColumn(world, 'contact', 'new_Doomed');
       await world.pass();
-      const selected = (await world.service.listFields())
-        .filter((field) => field.entity === 'contact' && field.selected)
-        .map((field) => field.attribute);
-      await world.service.saveFields({ contact: [...selected, 'new_doomed'] });
-      await world.service.backfills.runPending();
+      await selectContactField(world, 'new_doomed');
       await world.pass();
       const contacts = (await world.crm('GET', 'contacts?$select=contactid')).json.value as {
         contactid: string;
