@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import type { CrmConnector } from '../../src/connectors/connector.ts';
+import type { ChangePage, CrmConnector } from '../../src/connectors/connector.ts';
 import {
   defaultEngineSettings,
   marketingCursorName,
@@ -17,22 +17,48 @@ import { useEmulator, type SyncWorld } from './sync-world.ts';
  * Issue 17 (S3): what a pass does while the CRM is slower than its store. The initial load's record counts
  * (B2.6) are asked beside the first change-tracking requests instead of before them, and the marketing change
  * feed is followed between pages, so the collect after the pull has only the last pages' rows left to scan.
- * Over real HTTP against the emulator process, with its latency fault making every page slow.
+ * Over real HTTP against the emulator process.
  */
 
 const seed = { seed: 'demo' as const, contacts: 60, leads: 4, accounts: 2 };
 
 /** Every cursor the pass writes, in order (`crm:<entity>` per page, `marketing:persons` per feed part). */
-function recordingCursors(store: Store, written: string[]): Store {
+function recordingCursors(store: Store, written: string[], onWrite: (name: string) => void): Store {
   const withTransaction: Store['withTransaction'] = (work) =>
     store.withTransaction((tx) => {
       const setCursor: typeof tx.setCursor = async (name, cursor) => {
         await tx.setCursor(name, cursor);
         written.push(name);
+        onWrite(name);
       };
       return work(overriding(tx, { setCursor }));
     });
   return overriding(store, { withTransaction });
+}
+
+/**
+ * The connector with `entity`'s second page held back until `release` resolves: the pull meets a page that is
+ * not there yet whatever the machine's speed (with pages simply slow, a loaded machine may apply so slowly that
+ * every page is read ahead before its turn, and the pull never waits).
+ */
+function holdingSecondPage(crm: CrmConnector, entity: string, release: Promise<unknown>): CrmConnector {
+  const readChanges: CrmConnector['readChanges'] = (name, select, cursor, options) => {
+    const pages = crm.readChanges(name, select, cursor, options);
+    if (name !== entity) return pages;
+    const source = pages[Symbol.asyncIterator]();
+    let asked = 0;
+    const iterator: AsyncIterator<ChangePage> = {
+      async next() {
+        asked += 1;
+        if (asked === 2) await release;
+        return source.next();
+      },
+      return: (value?: unknown) =>
+        source.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+    };
+    return { [Symbol.asyncIterator]: () => iterator };
+  };
+  return overriding(crm, { readChanges });
 }
 
 async function slowPages(world: SyncWorld) {
@@ -54,10 +80,21 @@ describe('engine: work taken while the pull waits for the CRM (issue 17, B2.4, B
         await world.editPerson(edited.id, { title: 'Edited before the pass' });
         for (const [index, contact] of contacts.entries())
           await world.crmUpdate('contact', contact.contactid, { description: `CRM edit ${index}` });
-        await slowPages(world);
 
+        // Contact's second page comes once the marketing cursor moved, or after 3 s (the pull never read the feed).
+        let feedRead: () => void = () => undefined;
+        const released = Promise.race([
+          new Promise<void>((resolve) => (feedRead = resolve)),
+          sleep(3000, undefined, { ref: false }),
+        ]);
         const written: string[] = [];
-        const deps: EngineDeps = { ...world.deps, store: recordingCursors(world.deps.store, written) };
+        const deps: EngineDeps = {
+          ...world.deps,
+          crm: holdingSecondPage(world.deps.crm, 'contact', released),
+          store: recordingCursors(world.deps.store, written, (name) => {
+            if (name === marketingCursorName) feedRead();
+          }),
+        };
         const outcome = await runPass(
           deps,
           { ...defaultEngineSettings, intervalSeconds: 3600, pageSize: 10 },
