@@ -117,14 +117,14 @@ export async function runLoadedWorld(
           `user + system CPU of the engine process over the pass (${seconds(load.cpuMs)} s) ÷ CRM rows applied; ` +
           `comparable across machines where records/s is not (the emulator shares the cores)`,
       });
-      if (emulatorCpuMs !== undefined) {
+      if (emulatorCpuMs !== undefined && load.rowsRead > 0) {
         const engineUs = (load.cpuMs * 1000) / load.rowsRead;
         const emulatorUs = (emulatorCpuMs * 1000) / load.rowsRead;
         add({
           ...common,
           id: 'S1',
           metric: 'initial load, no limits: emulator CPU per record',
-          value: load.rowsRead > 0 ? emulatorUs : 0,
+          value: emulatorUs,
           unit: 'µs/record',
           target: null,
           note:
