@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --scale 0.1] [-- --only S1,S5] [-- --backend sqlite|postgres] [-- --budget 120]
- *  [-- --naive-budget 30] [-- --s7-interval 10] [-- --no-docs] [-- --cpu-prof]`
+ *  [-- --naive-budget 30] [-- --s7-interval 10] [-- --no-docs] [-- --cpu-prof] [-- --engine-flags='--max-semi-space-size=8']`
  *
  * Issue 7's throughput scenarios S1–S6 (and issue 15's S9: several application users) against the Dataverse
  * emulator in its own process, with the engine in another (`engine-worker.ts`), issue 14's latency scenario S7
@@ -11,6 +11,8 @@
  * a full run (no `--only`, no `--backend`) also writes it into docs/benchmarks.md between the sync-bench markers.
  * `--budget` caps each pass under the cost model (S3, S4) in seconds: it is stopped at a page boundary and its
  * rate is measured over what it did. `--cpu-prof` writes CPU profiles of the engine processes to ./bench-profiles.
+ * `--engine-flags` gives the engine processes of S1–S6 and S9 more node flags, after the engine's heap flags
+ * (`engine-heap.ts`; V8 takes the last of a flag), to compare settings side by side; such a run writes no docs.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -50,6 +52,7 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean; s7I
       's7-interval': { type: 'string', default: '10' },
       'no-docs': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'engine-flags': { type: 'string', default: '' },
     },
   });
   const scale = Number(values.scale);
@@ -72,14 +75,19 @@ function parsePlan(): { plan: BenchPlan; backends: Backend[]; docs: boolean; s7I
       only: new Set(only as ScenarioId[]),
       budgetMs: budget * 1000,
       naiveBudgetMs: naiveBudget * 1000,
-      engineNodeOptions: values['cpu-prof']
-        ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench-profiles')}`]
-        : [],
+      engineNodeOptions: [
+        ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench-profiles')}`] : []),
+        ...values['engine-flags'].split(/\s+/).filter((flag) => flag !== ''),
+      ],
       log: (line) => process.stderr.write(`bench: ${line}\n`),
     },
     backends,
-    // A partial run must not replace the full table.
-    docs: !values['no-docs'] && values.only === undefined && values.backend === undefined,
+    // A partial run, or one with other engine flags than the product's, must not replace the full table.
+    docs:
+      !values['no-docs'] &&
+      values.only === undefined &&
+      values.backend === undefined &&
+      values['engine-flags'] === '',
     s7IntervalSeconds,
   };
 }
