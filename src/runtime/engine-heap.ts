@@ -10,8 +10,8 @@
  * with 32 MB the engine spent 8–20 % less CPU per record (fewer scavenges, each copying the page being built;
  * 1,000,000 contacts: 162 → 132 µs on SQLite, 139 → 128 µs on PostgreSQL) for 40–50 MB more peak RSS
  * (337 → 387 and 377 MB, side by side in one run; benchmarks.md). 64 MB cost more than it saved, and a
- * smaller old-space cap with them made PostgreSQL's load collect without end. The emulator is not limited:
- * it holds its whole data set in memory.
+ * 128-MB old-space cap beside 32-MB semi-spaces made PostgreSQL's load collect far more often (196 µs per
+ * record). The emulator is not limited: it holds its whole data set in memory.
  */
 export const engineHeapFlags: readonly string[] = ['--max-old-space-size=256', '--max-semi-space-size=32'];
 
