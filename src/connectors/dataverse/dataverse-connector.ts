@@ -314,12 +314,12 @@ export class DataverseConnector implements CrmConnector {
   }
 
   metadataCheckIsIncremental(entities: readonly string[]): boolean {
-    return this.#metadataStamp?.entities === stampKey(entities);
+    return this.#metadataStamp?.entities === canonicalEntities(entities).join(',');
   }
 
   async checkMetadataChanges(entities: readonly string[]): Promise<MetadataChanges> {
-    const names = [...new Set(entities.map(assertLogicalName))].sort();
-    const key = stampKey(names);
+    const names = canonicalEntities(entities);
+    const key = names.join(',');
     const last = this.#metadataStamp;
     if (last !== undefined && last.entities === key) {
       try {
@@ -666,7 +666,7 @@ function guid(id: string): string {
   return id;
 }
 
-/** The entity list a metadata version stamp was asked for, in a canonical form. */
-function stampKey(entities: readonly string[]): string {
-  return [...new Set(entities.map(assertLogicalName))].sort().join(',');
+/** An entity list in the form a metadata version stamp is kept for: checked names, each once, sorted. */
+function canonicalEntities(entities: readonly string[]): string[] {
+  return [...new Set(entities.map(assertLogicalName))].sort();
 }
