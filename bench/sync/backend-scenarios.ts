@@ -14,6 +14,7 @@ import {
   type RequestShape,
 } from './cost-model.ts';
 import { naivePatchLoop, type CrmControl, type Served } from './crm-control.ts';
+import { serverCpu, serverCpuBetween } from './database-cpu.ts';
 import { EngineProcess } from './engine-process.ts';
 import type { PassMeasurement } from './worker-protocol.ts';
 
@@ -87,6 +88,7 @@ export async function runLoadedWorld(
     let engine = await EngineProcess.open(database.config, crm.url, [...plan.engineNodeOptions]);
     let load: PassMeasurement;
     const emulatorCpuBefore = await crm.cpuMs();
+    const serverCpuBefore = await serverCpu(database.config);
     try {
       load = await engine.pass();
     } catch (error) {
@@ -94,6 +96,7 @@ export async function runLoadedWorld(
       throw error;
     }
     const emulatorCpuMs = difference(emulatorCpuBefore, await crm.cpuMs());
+    const serverCpuMs = serverCpuBetween(serverCpuBefore, await serverCpu(database.config));
     const peakRss = await engine.close();
     plan.log(`${backend}: S1 ${describeRows(load)}, peak RSS ${fmt(peakRss / 1e6)} MB`);
     if (plan.only.has('S1')) {
@@ -120,6 +123,10 @@ export async function runLoadedWorld(
       if (emulatorCpuMs !== undefined && load.rowsRead > 0) {
         const engineUs = (load.cpuMs * 1000) / load.rowsRead;
         const emulatorUs = (emulatorCpuMs * 1000) / load.rowsRead;
+        // On PostgreSQL the server's processes share the cores too (measured below when it runs here).
+        const serverUs = serverCpuMs === undefined ? 0 : (serverCpuMs * 1000) / load.rowsRead;
+        const processes =
+          serverCpuMs === undefined ? "with the engine's" : "with the engine's and the server's";
         add({
           ...common,
           id: 'S1',
@@ -129,9 +136,24 @@ export async function runLoadedWorld(
           target: null,
           note:
             `user + system CPU of the emulator process over the pass (${seconds(emulatorCpuMs)} s) ÷ CRM rows; ` +
-            `with the engine's, ${fmt(engineUs + emulatorUs)} µs of CPU per record on ${availableParallelism()} ` +
-            `cores: at most ${fmt((availableParallelism() * 1e6) / (engineUs + emulatorUs))} records/s here ` +
-            `if both processes kept every core busy`,
+            `${processes}, ${fmt(engineUs + emulatorUs + serverUs)} µs of CPU per record on ` +
+            `${availableParallelism()} cores: at most ` +
+            `${fmt((availableParallelism() * 1e6) / (engineUs + emulatorUs + serverUs))} records/s here ` +
+            `if the processes kept every core busy`,
+        });
+      }
+      if (serverCpuMs !== undefined && load.rowsRead > 0) {
+        add({
+          ...common,
+          id: 'S1',
+          metric: 'initial load, no limits: database server CPU per record',
+          value: (serverCpuMs * 1000) / load.rowsRead,
+          unit: 'µs/record',
+          target: null,
+          note:
+            `user + system CPU of the PostgreSQL server's processes on this host over the pass ` +
+            `(${seconds(serverCpuMs)} s) ÷ CRM rows; at least this much (a process that ended during the pass ` +
+            `is not counted), and it shares the cores with the engine and the emulator`,
         });
       }
       add({
