@@ -80,14 +80,16 @@ export const postgresBackend: StoreBackend = {
   },
 
   async checkFence(db, grant) {
-    // `for share`: a takeover's update of the row waits until this transaction ends; the epoch and token say
-    // whether the row is still this hold. The idle-in-transaction timeout ends the transaction (and frees the
-    // row) when its process is frozen or cut off mid-transaction, so a takeover is never blocked for long.
+    // `for key share`: a takeover's update of the row changes the epoch, a key column (migration 0009), so it
+    // waits until this transaction ends, while the holder's renewal (`expires_at` only) goes through; the epoch
+    // and token say whether the row is still this hold. The idle-in-transaction timeout ends the transaction
+    // (and frees the row) when its process is frozen or cut off mid-transaction, so a takeover is never blocked
+    // for long.
     const { rows } = await sql<{
       held: boolean;
     }>`select set_config('idle_in_transaction_session_timeout', ${String(fencedIdleTimeoutMs)}, true) is not null as held
       from sync_leases where name = ${grant.name} and holder_token = ${grant.token} and epoch = ${grant.epoch}
-      for share`.execute(db);
+      for key share`.execute(db);
     return rows.length > 0;
   },
 

@@ -41,9 +41,10 @@ export function postgresLeaseTable(url: string, schema: string): LeaseTable {
     async tryAcquire(name, replica, seconds) {
       await pool.query(`insert into sync_leases (name) values ($1) on conflict (name) do nothing`, [name]);
       // The where clause is evaluated before any row lock is taken: a hold that has not expired is skipped
-      // without waiting for the holder's fenced transactions (which keep the row `for share`). An expired one
-      // is locked, which waits for those transactions to end — so no transaction of the old epoch is still
-      // running once the new epoch exists.
+      // without waiting for the holder's fenced transactions (which keep the row `for key share`). An expired
+      // one is locked `for update` (the epoch is a key column, migration 0009), which waits for those
+      // transactions to end — so no transaction of the old epoch is still running once the new epoch exists. A
+      // renewal changes no key column: it does not wait for them.
       const { rows } = await pool.query<{
         epoch: string;
         previous_holder: string | null;

@@ -118,4 +118,16 @@ export const postgresMigrations: StoreMigrations = {
       await createCampaignRunsPersonIndex(db);
     },
   },
+  '0009_sync_leases_epoch_key': {
+    async up(db) {
+      // B2.9: makes `epoch` a key column of `sync_leases`, so that the fence can lock the row `for key share`
+      // (postgres-backend.ts `checkFence`). PostgreSQL takes `for update` for an update that changes a column
+      // of a plain unique index and `for no key update` for any other: a takeover (it changes the epoch) still
+      // waits for every fenced transaction in flight, while the holder's renewal (only `expires_at`) no longer
+      // does. With `for share` a renewal waited for the holder's own page transactions: seen in S1, and past the
+      // lease statements' 4-s timeout a holder could lose a lease nobody else wanted. PostgreSQL documents the
+      // key-column rule with "this may change in the future": tests/cluster/fence.test.ts fails without it.
+      await sql`create unique index sync_leases_name_epoch on sync_leases (name, epoch)`.execute(db);
+    },
+  },
 };

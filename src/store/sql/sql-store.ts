@@ -151,7 +151,7 @@ const readOnlyMethods: ReadonlySet<string> = new Set([
 
 /**
  * How long a fenced store trusts its last verified grant for a read. Issue 17: a fenced read in a transaction
- * of its own costs four round trips (begin, the lease row `for share`, the read, commit) — on PostgreSQL an
+ * of its own costs four round trips (begin, the lease row `for key share`, the read, commit) — on PostgreSQL an
  * idle pass took 2.5 × the CPU and 6 × the wall time with the fence (S6, bench engine fenced as the product
  * is). A read commits nothing, so the fence's guarantee (no commit of an old epoch after a new one exists) does
  * not need it; checking reads at all only makes a holder that lost its lease stop early, and one second late

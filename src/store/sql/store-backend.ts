@@ -78,7 +78,8 @@ export interface StoreBackend {
   /**
    * Inside a transaction, as its first statement: whether `grant` is still the lease's current hold (B2.9),
    * keeping it so until the transaction ends — a takeover waits for the transaction, and a transaction that
-   * starts after the takeover sees the new epoch. PostgreSQL: `select … for share` on the lease row.
+   * starts after the takeover sees the new epoch. PostgreSQL: `select … for key share` on the lease row (a renewal
+   * goes through; a takeover, which changes the epoch, a key column, waits).
    * SQLite: always true, as one engine per file is enforced by the file lock (engine-lock.ts) and no lease exists.
    */
   checkFence(db: Kysely<Database>, grant: LeaseGrant): Promise<boolean>;
