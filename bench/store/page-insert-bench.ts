@@ -28,7 +28,7 @@ const accounts = Array.from({ length: 10 }, () => randomUUID());
 const variants: Record<string, string> = {
   'store schema': '',
   'without persons_email_norm': 'drop index persons_email_norm',
-  'without the crm_links and record_bases keys': 'drop table crm_links; drop table record_bases',
+  'without crm_links and record_bases': 'drop table crm_links; drop table record_bases',
   'without any secondary index on persons':
     'drop index persons_email_norm; drop index persons_crm_type; drop index persons_updated_at; drop index persons_crm_account_id',
 };

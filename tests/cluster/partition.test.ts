@@ -101,7 +101,7 @@ test(
     // Its API answers again, and it did not take the lease back. Not "r2 holds": r2 renews its 3-s lease every
     // second, and on a saturated machine (the whole suite at once) the lease once showed no holder at this
     // point — a renewal late enough to let the hold lapse, which the protocol allows and this test is not about.
-    // (One way it was late, since mended: renewals waited for the holder's own page transactions, fence.test.ts.)
+    // (One way a renewal could be late, since mended: it waited for the holder's own page transactions.)
     const after = await world.lease('sync', isolated);
     assert.notEqual(after.holder, 'r1', 'the cut-off replica does not hold the sync lease after it rejoined');
     t.diagnostic(`lease after the link returned: ${after.holder ?? 'no holder'}, epoch ${after.epoch}`);
